@@ -1,0 +1,263 @@
+"""Pure rules of TAC cases (DOMAIN.md R-CASE-3 … R-CASE-12).
+
+No database here: every function takes plain values, so each rule is tested exhaustively and
+every face (admin, portal, API, sweep) calls the same function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from portal.business_time import BusinessCalendarSpec, add_business_time
+
+from .choices import Clock, Impact, Severity, Status, Urgency
+
+# --- R-CASE-5: severity = matrix(urgency, impact) -------------------------------------------
+
+_I, _U, _S = Impact, Urgency, Severity
+SEVERITY_MATRIX: dict[tuple[Urgency, Impact], Severity] = {
+    (_U.CRITICAL, _I.WIDESPREAD): _S.S1,
+    (_U.CRITICAL, _I.LARGE): _S.S1,
+    (_U.CRITICAL, _I.LOCALIZED): _S.S2,
+    (_U.CRITICAL, _I.INDIVIDUALIZED): _S.S3,
+    (_U.HIGH, _I.WIDESPREAD): _S.S1,
+    (_U.HIGH, _I.LARGE): _S.S2,
+    (_U.HIGH, _I.LOCALIZED): _S.S2,
+    (_U.HIGH, _I.INDIVIDUALIZED): _S.S3,
+    (_U.MEDIUM, _I.WIDESPREAD): _S.S2,
+    (_U.MEDIUM, _I.LARGE): _S.S3,
+    (_U.MEDIUM, _I.LOCALIZED): _S.S3,
+    (_U.MEDIUM, _I.INDIVIDUALIZED): _S.S3,
+    (_U.LOW, _I.WIDESPREAD): _S.S4,
+    (_U.LOW, _I.LARGE): _S.S4,
+    (_U.LOW, _I.LOCALIZED): _S.S4,
+    (_U.LOW, _I.INDIVIDUALIZED): _S.S4,
+}
+
+
+def severity_for(*, urgency: str, impact: str) -> Severity:
+    """The severity of a case from its urgency and impact (R-CASE-5)."""
+    return SEVERITY_MATRIX[(Urgency(urgency), Impact(impact))]
+
+
+# --- R-CASE-3: impact from the affected share --------------------------------------------------
+
+
+def impact_for_share(share: float | Decimal | Fraction | int) -> Impact:
+    """The impact level of an affected share between 0 and 1 (R-CASE-3).
+
+    Decision (R-CASE-3): exactly 3/4 is ``large``, exactly 1/2 is ``localized``, exactly 1/4
+    is ``individualized``: each boundary belongs to the lower level. The share is compared
+    exactly (as a fraction), so 0.75 and Decimal("0.75") both land on ``large``.
+    """
+    if isinstance(share, bool):
+        raise TypeError("The affected share must be a number.")
+    exact = Fraction(share)
+    if not 0 <= exact <= 1:
+        raise ValueError("The affected share must lie between 0 and 1.")
+    if exact > Fraction(3, 4):
+        return Impact.WIDESPREAD
+    if exact > Fraction(1, 2):
+        return Impact.LARGE
+    if exact > Fraction(1, 4):
+        return Impact.LOCALIZED
+    return Impact.INDIVIDUALIZED
+
+
+# --- R-CASE-6: severity order and escalation -----------------------------------------------
+
+SEVERITY_RANK: dict[Severity, int] = {_S.S1: 1, _S.S2: 2, _S.S3: 3, _S.S4: 4}
+
+
+def is_raise(current: str, requested: str) -> bool:
+    """True when ``requested`` is a higher severity than ``current`` (S1 is the highest).
+
+    A partner's escalation request must be a raise (R-CASE-6); staff may move either way.
+    """
+    return SEVERITY_RANK[Severity(requested)] < SEVERITY_RANK[Severity(current)]
+
+
+# --- R-CASE-7 / R-CASE-8: response objectives and due times ----------------------------------
+
+
+@dataclass(frozen=True)
+class ResponseObjective:
+    """Time for the operator to acknowledge a case of one severity (R-CASE-7)."""
+
+    clock: Clock
+    wall: timedelta | None = None  # 24x7 objectives
+    business_days: int = 0  # business-time objectives, in days of the calendar
+
+    def duration(self, spec: BusinessCalendarSpec) -> timedelta:
+        """The objective as a duration on its clock (business days depend on the calendar)."""
+        if self.clock == Clock.WALL:
+            assert self.wall is not None
+            return self.wall
+        return spec.business_day * self.business_days
+
+
+RESPONSE_OBJECTIVES: dict[Severity, ResponseObjective] = {
+    _S.S1: ResponseObjective(Clock.WALL, wall=timedelta(minutes=15)),
+    _S.S2: ResponseObjective(Clock.WALL, wall=timedelta(minutes=30)),
+    _S.S3: ResponseObjective(Clock.BUSINESS, business_days=1),
+    _S.S4: ResponseObjective(Clock.BUSINESS, business_days=3),
+}
+
+DEFAULT_WARNING_FRACTION = 0.8
+
+
+def response_objective(severity: str) -> ResponseObjective:
+    return RESPONSE_OBJECTIVES[Severity(severity)]
+
+
+def _aware_utc(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime (with a time zone).")
+    return value.astimezone(UTC)
+
+
+def _due_after(
+    severity: str, opened_at: datetime, spec: BusinessCalendarSpec, fraction: Fraction
+) -> datetime:
+    objective = response_objective(severity)
+    start = _aware_utc(opened_at, "opened_at")
+    duration = objective.duration(spec) * fraction.numerator / fraction.denominator
+    duration = timedelta(seconds=round(duration.total_seconds()))  # whole seconds
+    if objective.clock == Clock.WALL:
+        return start + duration
+    return add_business_time(spec, start, duration)
+
+
+def response_due_at(severity: str, opened_at: datetime, spec: BusinessCalendarSpec) -> datetime:
+    """When the acknowledgement is due (R-CASE-7), in UTC.
+
+    S1/S2 run on the 24x7 wall clock; S3/S4 on the business calendar of the customer's region
+    (R-CASE-8). Recomputing after a severity change uses the same ``opened_at`` (R-CASE-7
+    decision), so a raise can make a case overdue at once.
+    """
+    return _due_after(severity, opened_at, spec, Fraction(1))
+
+
+def warning_at(
+    severity: str,
+    opened_at: datetime,
+    spec: BusinessCalendarSpec,
+    fraction: float | Decimal | Fraction = DEFAULT_WARNING_FRACTION,
+) -> datetime:
+    """When a not-yet-acknowledged case gets its one warning: at ``fraction`` of the objective
+    (default 80 %), measured on the objective's own clock (R-CASE-10)."""
+    exact = Fraction(str(fraction)) if isinstance(fraction, float) else Fraction(fraction)
+    if not 0 < exact < 1:
+        raise ValueError("The warning fraction must lie strictly between 0 and 1.")
+    return _due_after(severity, opened_at, spec, exact)
+
+
+def objective_met(*, acknowledged_at: datetime, due_at: datetime) -> bool:
+    """Met when the acknowledgement happens at or before the due time (R-CASE-7)."""
+    return acknowledged_at <= due_at
+
+
+# --- R-CASE-7: SLO attainment ------------------------------------------------------------------
+
+# The provider's standard: S3 and S4 acknowledged in time at least 95 % of the time.
+SLO_TARGET_PERCENT: dict[Severity, Decimal] = {_S.S3: Decimal(95), _S.S4: Decimal(95)}
+
+
+def attainment_percent(*, met: int, breached: int) -> Decimal | None:
+    """Share of cases that met the objective, in percent with one decimal; None without data."""
+    total = met + breached
+    if total == 0:
+        return None
+    return (Decimal(100) * met / total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def attainment_meets_target(severity: str, percent: Decimal | None) -> bool | None:
+    """Whether an attainment meets the severity's target; None when there is no target/data."""
+    target = SLO_TARGET_PERCENT.get(Severity(severity))
+    if target is None or percent is None:
+        return None
+    return percent >= target
+
+
+# --- R-CASE-12: lifecycle ------------------------------------------------------------------------
+
+_St = Status
+# Decision: besides the chain of R-CASE-12, a case in progress may be resolved without a
+# monitoring period (how-to questions need none), monitoring may fall back to in progress when
+# the problem comes back, and reopening a resolved case puts it back in progress.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    _St.NEW: frozenset({_St.ACKNOWLEDGED}),
+    _St.ACKNOWLEDGED: frozenset({_St.IN_PROGRESS, _St.AWAITING_PARTNER}),
+    _St.IN_PROGRESS: frozenset({_St.AWAITING_PARTNER, _St.MONITORING, _St.RESOLVED}),
+    _St.AWAITING_PARTNER: frozenset({_St.IN_PROGRESS}),
+    _St.MONITORING: frozenset({_St.IN_PROGRESS, _St.RESOLVED}),
+    _St.RESOLVED: frozenset({_St.IN_PROGRESS, _St.CLOSED}),
+    _St.CLOSED: frozenset(),
+}
+
+# What a partner user may do himself; every other move is the operator's.
+# awaiting_partner -> in_progress: the partner answered; resolved -> in_progress: reopen;
+# resolved -> closed: the partner confirms the fix.
+PARTNER_TRANSITIONS: frozenset[tuple[Status, Status]] = frozenset(
+    {
+        (_St.AWAITING_PARTNER, _St.IN_PROGRESS),
+        (_St.RESOLVED, _St.IN_PROGRESS),
+        (_St.RESOLVED, _St.CLOSED),
+    }
+)
+
+OPEN_STATUSES: frozenset[Status] = frozenset(set(Status) - {_St.RESOLVED, _St.CLOSED})
+# R-CASE-9: while a case waits on the partner the clock is paused (shown apart).
+PAUSED_STATUSES: frozenset[Status] = frozenset({_St.AWAITING_PARTNER})
+# Escalation requests make sense only while the operator is still working on the case.
+ESCALATION_STATUSES: frozenset[Status] = frozenset(
+    {_St.NEW, _St.ACKNOWLEDGED, _St.IN_PROGRESS, _St.AWAITING_PARTNER, _St.MONITORING}
+)
+
+DEFAULT_REOPEN_PERIOD = timedelta(days=14)
+
+
+def transition_allowed(current: str, target: str) -> bool:
+    """True when R-CASE-12 allows moving from ``current`` to ``target``."""
+    return Status(target) in TRANSITIONS[Status(current)]
+
+
+def partner_may_transition(current: str, target: str) -> bool:
+    """True when a partner user (not only staff) may make this move (R-CASE-12)."""
+    return (Status(current), Status(target)) in PARTNER_TRANSITIONS
+
+
+def is_reopen(current: str, target: str) -> bool:
+    return Status(current) == _St.RESOLVED and Status(target) == _St.IN_PROGRESS
+
+
+def reopen_allowed(
+    *, resolved_at: datetime, now: datetime, period: timedelta = DEFAULT_REOPEN_PERIOD
+) -> bool:
+    """A resolved case may be reopened within ``period`` of its resolution (R-CASE-12)."""
+    return now <= resolved_at + period
+
+
+def can_request_escalation(status: str) -> bool:
+    return Status(status) in ESCALATION_STATUSES
+
+
+# --- R-CASE-11: channels and opening time ----------------------------------------------------
+
+
+def phone_recommended(severity: str) -> bool:
+    """For S1 and S2 the source recommends the phone; S3/S4 are for the web (R-CASE-11)."""
+    return Severity(severity) in (_S.S1, _S.S2)
+
+
+def opened_at_allowed(*, opened_at: datetime, now: datetime) -> bool:
+    """A recorded opening time may not lie in the future (R-CASE-11)."""
+    return opened_at <= now
+
+
+def notify_partner_proactively(severity: str) -> bool:
+    """S1/S2: the partner's contacts are e-mailed on opening and on breach (R-CASE-10)."""
+    return Severity(severity) in (_S.S1, _S.S2)
