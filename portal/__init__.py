@@ -1,0 +1,5 @@
+"""The partner operations portal: project package and tenancy core."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

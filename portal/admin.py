@@ -1,0 +1,160 @@
+"""Staff UI of the tenancy core."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from . import notifications
+from .models import (
+    BusinessCalendar,
+    Contact,
+    Customer,
+    Holiday,
+    Notification,
+    Partner,
+    PartnerMembership,
+    Subscription,
+)
+
+admin.site.site_header = _("Partner operations — operator console")
+admin.site.site_title = _("Partner operations")
+admin.site.index_title = _("Operations")
+
+
+class CustomerInline(admin.TabularInline):
+    model = Customer
+    extra = 0
+    fields = ["name", "region", "contract_number", "sso_enabled"]
+    show_change_link = True
+
+
+class MembershipInline(admin.TabularInline):
+    model = PartnerMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "slug",
+        "contacts_confirmed_at",
+        "contact_review_requested_at",
+        "created_at",
+    ]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [CustomerInline, MembershipInline]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "partner", "region", "contract_number", "sso_enabled"]
+    list_filter = ["region", "sso_enabled", "partner"]
+    search_fields = ["name", "contract_number", "partner__name"]
+    autocomplete_fields = ["partner"]
+    list_select_related = ["partner"]
+
+
+class SubscriptionInline(admin.TabularInline):
+    model = Subscription
+    extra = 0
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "phone", "partner", "customer"]
+    list_filter = ["subscriptions__category", "partner"]
+    search_fields = ["name", "email", "partner__name", "customer__name"]
+    autocomplete_fields = ["partner", "customer"]
+    list_select_related = ["partner", "customer"]
+    inlines = [SubscriptionInline]
+
+
+@admin.register(PartnerMembership)
+class PartnerMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "partner", "role"]
+    list_filter = ["role", "partner"]
+    search_fields = ["user__username", "user__email", "partner__name"]
+    autocomplete_fields = ["user", "partner"]
+    list_select_related = ["user", "partner"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "recipient",
+        "category",
+        "subject",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["status", "category", "partner"]
+    search_fields = ["recipient", "subject", "dedupe_key"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["partner", "contact"]
+    list_select_related = ["partner"]
+    readonly_fields = [
+        "content_type",
+        "object_id",
+        "dedupe_key",
+        "attempts",
+        "sent_at",
+        "last_error",
+    ]
+    actions = ["retry"]
+    show_full_result_count = False
+
+    @admin.action(description=_("Retry delivery of the selected notifications"))
+    def retry(self, request, queryset) -> None:
+        count = notifications.notification_retry(ids=queryset.values_list("id", flat=True))
+        self.message_user(
+            request, _("%(count)d notifications queued again.") % {"count": count}, messages.SUCCESS
+        )
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+    ordering = ["-date"]
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = [
+        "region",
+        "timezone",
+        "workday_start",
+        "workday_end",
+        "workdays",
+        "holiday_country",
+    ]
+    inlines = [HolidayInline]
+    actions = ["prefill_holidays"]
+
+    @admin.action(description=_("Pre-fill public holidays (this year and the next two)"))
+    def prefill_holidays(self, request, queryset) -> None:
+        from django.utils import timezone
+
+        from .calendars import calendar_prefill_holidays
+
+        year = timezone.now().year
+        added = sum(
+            calendar_prefill_holidays(calendar=c, years=range(year, year + 3)) for c in queryset
+        )
+        self.message_user(
+            request, _("%(count)d holidays added.") % {"count": added}, messages.SUCCESS
+        )
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "calendar"]
+    list_filter = ["calendar"]
+    search_fields = ["name"]
+    date_hierarchy = "date"

@@ -1,0 +1,115 @@
+"""API of the tenancy core: partners, customers, contacts, users."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from portal import selectors, services
+from portal.errors import DomainError
+from portal.models import Contact, Customer, Partner
+from portal.tenancy import partner_for
+
+from .mixins import TenantScopedMixin
+from .permissions import ReadOnlyUnlessStaff
+from .serializers import (
+    ContactSerializer,
+    CustomerSerializer,
+    CustomerWriteSerializer,
+    PartnerSerializer,
+    UserInviteSerializer,
+    UserSerializer,
+)
+
+
+class PartnerViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """Partners: staff manage them; a partner user sees its own."""
+
+    queryset = Partner.objects.order_by("name")
+    serializer_class = PartnerSerializer
+    permission_classes = [ReadOnlyUnlessStaff]
+    filterset_fields = ["slug"]
+    search_fields = ["name"]
+
+
+class CustomerFilter(filters.FilterSet):
+    class Meta:
+        model = Customer
+        fields = ["region", "partner", "sso_enabled"]
+
+
+class CustomerViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """Customers: staff create them; partners read their own."""
+
+    queryset = Customer.objects.select_related("partner").order_by("name")
+    permission_classes = [ReadOnlyUnlessStaff]
+    filterset_class = CustomerFilter
+
+    def get_serializer_class(self):
+        return (
+            CustomerSerializer
+            if self.request.method in ("GET", "HEAD", "OPTIONS")
+            else CustomerWriteSerializer
+        )
+
+
+class ContactViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """Contacts and their notification subscriptions. Partner admins edit, engineers read."""
+
+    queryset = Contact.objects.all()
+    serializer_class = ContactSerializer
+    filterset_fields = ["customer"]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.contacts_for(self.request.user).order_by("name")
+
+    def perform_create(self, serializer: ContactSerializer) -> None:
+        data = dict(serializer.validated_data)
+        partner = data.pop("partner", None) or partner_for(self.request.user)
+        if partner is None:
+            raise DomainError("Staff must name the partner.", field="partner")
+        serializer.instance = services.contact_create(
+            user=self.request.user, partner=partner, categories=data.pop("categories", ()), **data
+        )
+
+    def perform_update(self, serializer: ContactSerializer) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("partner", None)
+        categories = data.pop("categories", None)
+        serializer.instance = services.contact_update(
+            user=self.request.user, contact=serializer.instance, categories=categories, **data
+        )
+
+    def perform_destroy(self, instance: Contact) -> None:
+        services.contact_delete(user=self.request.user, contact=instance)
+
+
+class UserViewSet(
+    TenantScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Partner users. POST creates one and sends its invitation through the outbox."""
+
+    serializer_class = UserSerializer
+    filterset_fields: list[str] = []
+
+    def get_queryset(self) -> QuerySet:
+        users = get_user_model().objects.select_related("membership").order_by("username")
+        if self.request.user.is_staff:
+            return users.filter(membership__isnull=False)
+        partner = partner_for(self.request.user)
+        return users.filter(membership__partner=partner) if partner else users.none()
+
+    @extend_schema(request=UserInviteSerializer, responses={201: UserSerializer})
+    def create(self, request, *args, **kwargs) -> Response:
+        payload = UserInviteSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        user = services.user_invite(actor=request.user, **payload.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = _("Partners and customers")
+
+    def ready(self) -> None:
+        from . import dashboard, signals  # noqa: F401
+
+        dashboard.register_nav(
+            key="customers", label=_("Customers"), url_name="portal:customers", order=80
+        )
+        dashboard.register_nav(
+            key="contacts", label=_("Contacts"), url_name="portal:contacts", order=90
+        )

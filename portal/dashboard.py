@@ -1,0 +1,49 @@
+"""How feature apps contribute to the shared portal pages without the core importing them.
+
+Each app calls ``register_card`` and ``register_nav`` from its ``AppConfig.ready()``. The
+dashboard view renders every card in order; the header shows every nav entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    template: str
+    context: Callable[[Any, Any], dict]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    key: str
+    label: str
+    url_name: str
+    order: int = 100
+
+
+_cards: dict[str, Card] = {}
+_nav: dict[str, NavEntry] = {}
+
+
+def register_card(
+    *, key: str, template: str, context: Callable[[Any, Any], dict], order: int = 100
+) -> None:
+    _cards[key] = Card(key=key, template=template, context=context, order=order)
+
+
+def register_nav(*, key: str, label: str, url_name: str, order: int = 100) -> None:
+    _nav[key] = NavEntry(key=key, label=label, url_name=url_name, order=order)
+
+
+def cards() -> list[Card]:
+    return sorted(_cards.values(), key=lambda c: (c.order, c.key))
+
+
+def nav_entries() -> list[NavEntry]:
+    return sorted(_nav.values(), key=lambda n: (n.order, n.key))

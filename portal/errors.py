@@ -1,0 +1,28 @@
+"""The one application error type.
+
+Services raise :class:`DomainError` when a request breaks a rule of DOMAIN.md. Every face
+translates it the same way: the API answers 400 naming the field and the rule, a portal form
+shows it on the field, the admin shows it as an error message. Because services run under
+``transaction.atomic``, nothing half-written stays behind.
+"""
+
+from __future__ import annotations
+
+NON_FIELD = "non_field_errors"
+
+
+class DomainError(Exception):
+    def __init__(self, message: str, *, field: str | None = None, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field or NON_FIELD
+        self.rule = rule
+
+    def as_dict(self) -> dict:
+        data: dict = {self.field: [str(self.message)]}
+        if self.rule:
+            data["rule"] = self.rule
+        return data
+
+    def __str__(self) -> str:
+        return str(self.message)

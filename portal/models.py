@@ -1,0 +1,317 @@
+"""Tenancy core: partners, their customers, contacts and users; the notification outbox;
+the regional business calendars (DOMAIN.md: Actors, R-CASE-8, R-NOT-1..3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import REGION_TIMEZONES, Category, NotificationStatus, Region, Role
+from .tenancy import TenantManager
+
+
+class Partner(models.Model):
+    """A reseller that runs the service for its customers: the tenant."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    contacts_confirmed_at = models.DateTimeField(
+        _("contacts last confirmed"),
+        null=True,
+        blank=True,
+        help_text=_("R-NOT-3: when a partner admin last confirmed the contact list."),
+    )
+    contact_review_requested_at = models.DateTimeField(
+        _("contact review last requested"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    tenant_field = ""
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A partner's customer: one dedicated instance in one region."""
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="customers", verbose_name=_("partner")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    region = models.CharField(_("region"), max_length=4, choices=Region.choices)
+    contract_number = models.CharField(
+        _("subscription or contract number"),
+        max_length=40,
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9-]{4,40}$", _("Use 4-40 letters, digits or dashes."))
+        ],
+    )
+    sso_enabled = models.BooleanField(
+        _("SSO enabled on UC applications"),
+        default=False,
+        help_text=_("R-MNT-6: certificate renewals create an SSO follow-up checklist."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    tenant_field = "partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "name"], name="customer_unique_name_per_partner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def timezone_name(self) -> str:
+        return REGION_TIMEZONES[self.region]
+
+
+class Contact(models.Model):
+    """A person (or team address) of the partner who receives notifications (R-NOT-1).
+
+    Contacts without a customer are partner-wide; with a customer they receive only that
+    customer's notifications.
+    """
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("partner")
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("customer"),
+        help_text=_("Leave empty for a partner-wide contact."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    tenant_field = "partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "email"],
+                condition=Q(customer__isnull=True),
+                name="contact_unique_email_partner_wide",
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "email"],
+                condition=Q(customer__isnull=False),
+                name="contact_unique_email_per_customer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted(s.category for s in self.subscriptions.all())
+
+
+class Subscription(models.Model):
+    """A contact's subscription to one notification category (R-NOT-1)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="subscriptions")
+    category = models.CharField(_("category"), max_length=40, choices=Category.choices)
+
+    tenant_field = "contact__partner"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "category"], name="subscription_unique"),
+        ]
+        indexes = [models.Index(fields=["category", "contact"], name="subscription_by_category")]
+
+    def __str__(self) -> str:
+        return f"{self.contact} → {self.get_category_display()}"
+
+
+class PartnerMembership(models.Model):
+    """Makes a user a partner user with a role. Staff users have none."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name=_("user"),
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("partner")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.ENGINEER)
+
+    tenant_field = "partner"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("partner membership")
+        verbose_name_plural = _("partner memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.partner} ({self.get_role_display()})"
+
+
+class Notification(models.Model):
+    """The outbox: a notification is a row first, written in the transaction of the change
+    that causes it, and a delivery after commit. Nothing is lost if the broker is down: the
+    periodic delivery task picks up whatever is still pending."""
+
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("partner"),
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    recipient = models.EmailField(_("recipient"))
+    category = models.CharField(_("category"), max_length=40)
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField(_("body"))
+    dedupe_key = models.CharField(
+        _("event key"),
+        max_length=200,
+        help_text=_(
+            "Names the event; one row per event and recipient, so a retry never sends twice."
+        ),
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    related = GenericForeignKey("content_type", "object_id")
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    tenant_field = "partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key", "recipient"], name="notification_once_per_event"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_pending_due",
+                condition=Q(status=NotificationStatus.PENDING),
+            ),
+            models.Index(fields=["content_type", "object_id"], name="notification_related"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.recipient}"
+
+
+def _default_workdays() -> list[int]:
+    return [0, 1, 2, 3, 4]
+
+
+class BusinessCalendar(models.Model):
+    """A region's business calendar (R-CASE-8): working days and hours in the region's zone,
+    minus holidays. Staff edit it; S3/S4 response objectives and maintenance notice periods
+    count business time on it."""
+
+    region = models.CharField(_("region"), max_length=4, choices=Region.choices, unique=True)
+    timezone = models.CharField(_("time zone"), max_length=64)
+    workday_start = models.TimeField(_("working day starts"), default=dt.time(8))
+    workday_end = models.TimeField(_("working day ends"), default=dt.time(17))
+    workdays = models.JSONField(
+        _("working days"),
+        default=_default_workdays,
+        help_text=_("Weekday numbers, Monday = 0 … Sunday = 6."),
+    )
+    holiday_country = models.CharField(
+        _("holiday country"),
+        max_length=2,
+        blank=True,
+        help_text=_("ISO country whose public holidays pre-fill this calendar."),
+    )
+    holiday_subdivision = models.CharField(_("holiday subdivision"), max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["region"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(workday_end__gt=models.F("workday_start")),
+                name="calendar_day_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_region_display()} ({self.timezone})"
+
+
+class Holiday(models.Model):
+    """A non-working day of one business calendar."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="holidays"
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="holiday_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

@@ -1,0 +1,27 @@
+"""Reads of the tenancy core, always scoped to the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from .models import Contact, Customer, Partner, Subscription
+
+
+def customers_for(user: Any) -> QuerySet[Customer]:
+    return Customer.objects.for_user(user).select_related("partner")
+
+
+def contacts_for(user: Any) -> QuerySet[Contact]:
+    return (
+        Contact.objects.for_user(user)
+        .select_related("partner", "customer")
+        .prefetch_related(
+            Prefetch("subscriptions", queryset=Subscription.objects.order_by("category"))
+        )
+    )
+
+
+def partners_for(user: Any) -> QuerySet[Partner]:
+    return Partner.objects.for_user(user).annotate(customer_count=Count("customers"))

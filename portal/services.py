@@ -1,0 +1,203 @@
+"""Writes of the tenancy core. Views, the API, the admin and tasks all call these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from .choices import Category, Role
+from .errors import DomainError
+from .models import Contact, Customer, Partner, PartnerMembership, Subscription
+from .notifications import notify
+from .tenancy import is_operator, is_partner_admin, partner_for
+
+User = get_user_model()
+
+
+def _require_partner_admin(user: Any, partner: Partner) -> None:
+    """Partner admins manage their own partner's users and contacts; staff manage all."""
+    if is_operator(user):
+        return
+    if not is_partner_admin(user) or partner_for(user) != partner:
+        raise DomainError(
+            _("Only an administrator of this partner can do this."), field="partner", rule="Actors"
+        )
+
+
+def _set_subscriptions(contact: Contact, categories: Iterable[str]) -> None:
+    wanted = set(categories)
+    unknown = wanted - set(Category.values)
+    if unknown:
+        raise DomainError(
+            _("Unknown notification category: %(names)s.") % {"names": ", ".join(sorted(unknown))},
+            field="categories",
+            rule="R-NOT-1",
+        )
+    contact.subscriptions.exclude(category__in=wanted).delete()
+    Subscription.objects.bulk_create(
+        [Subscription(contact=contact, category=c) for c in sorted(wanted)], ignore_conflicts=True
+    )
+
+
+def _check_customer_scope(partner: Partner, customer: Customer | None) -> None:
+    if customer is not None and customer.partner_id != partner.pk:
+        raise DomainError(_("This customer does not exist."), field="customer")
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    user: Any,
+    partner: Partner,
+    name: str,
+    email: str,
+    phone: str = "",
+    customer: Customer | None = None,
+    categories: Iterable[str] = (),
+) -> Contact:
+    _require_partner_admin(user, partner)
+    _check_customer_scope(partner, customer)
+    if Contact.objects.filter(partner=partner, customer=customer, email__iexact=email).exists():
+        raise DomainError(_("A contact with this e-mail already exists."), field="email")
+    contact = Contact.objects.create(
+        partner=partner, customer=customer, name=name, email=email, phone=phone
+    )
+    _set_subscriptions(contact, categories)
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *, user: Any, contact: Contact, categories: Iterable[str] | None = None, **fields: Any
+) -> Contact:
+    _require_partner_admin(user, contact.partner)
+    if "customer" in fields:
+        _check_customer_scope(contact.partner, fields["customer"])
+    email = fields.get("email")
+    if (
+        email
+        and Contact.objects.filter(
+            partner=contact.partner,
+            customer=fields.get("customer", contact.customer),
+            email__iexact=email,
+        )
+        .exclude(pk=contact.pk)
+        .exists()
+    ):
+        raise DomainError(_("A contact with this e-mail already exists."), field="email")
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact.save()
+    if categories is not None:
+        _set_subscriptions(contact, categories)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, user: Any, contact: Contact) -> None:
+    _require_partner_admin(user, contact.partner)
+    contact.delete()
+
+
+@transaction.atomic
+def contacts_confirm(*, user: Any, partner: Partner) -> Partner:
+    """R-NOT-3: a partner admin confirms that the contact list is accurate and current."""
+    _require_partner_admin(user, partner)
+    partner.contacts_confirmed_at = timezone.now()
+    partner.save(update_fields=["contacts_confirmed_at"])
+    return partner
+
+
+def contact_review_request_due(*, now=None) -> int:
+    """R-NOT-3: ask the admins of every partner whose contacts were not confirmed (nor asked
+    about) in the last CONTACT_REVIEW_DAYS to confirm them. Set-based: one query finds the
+    partners due; claiming each with a conditional update makes it safe when two run."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.CONTACT_REVIEW_DAYS)
+    due = Partner.objects.filter(
+        Q(contacts_confirmed_at__isnull=True) | Q(contacts_confirmed_at__lt=cutoff),
+        Q(contact_review_requested_at__isnull=True) | Q(contact_review_requested_at__lt=cutoff),
+    ).values_list("id", flat=True)
+    asked = 0
+    for partner_id in list(due):
+        with transaction.atomic():
+            claimed = Partner.objects.filter(
+                Q(contact_review_requested_at__isnull=True)
+                | Q(contact_review_requested_at__lt=cutoff),
+                id=partner_id,
+            ).update(contact_review_requested_at=now)
+            if claimed != 1:
+                continue
+            admins = list(
+                User.objects.filter(
+                    membership__partner_id=partner_id, membership__role=Role.ADMIN, is_active=True
+                )
+                .exclude(email="")
+                .values_list("email", flat=True)
+            )
+            link = settings.SITE_URL + reverse("portal:contacts")
+            notify(
+                partner=None,
+                category="account",
+                subject=_("Please confirm your contact list"),
+                body=_(
+                    "Partners keep their contact details accurate and current (R-NOT-3). "
+                    "Review and confirm your contacts at %(link)s"
+                )
+                % {"link": link},
+                dedupe_key=f"partner:{partner_id}:contact-review:{now.date().isoformat()}",
+                extra_emails=admins,
+            )
+            asked += 1
+    return asked
+
+
+@transaction.atomic
+def user_invite(*, actor: Any, partner: Partner, username: str, email: str, role: str) -> Any:
+    """Create a partner user and e-mail an invitation with a set-password link (outbox)."""
+    _require_partner_admin(actor, partner)
+    if role not in Role.values:
+        raise DomainError(
+            _("Role must be one of: %(roles)s.") % {"roles": ", ".join(Role.values)}, field="role"
+        )
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("This username is taken."), field="username")
+    user = User.objects.create_user(username=username, email=email)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    PartnerMembership.objects.create(user=user, partner=partner, role=role)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = settings.SITE_URL + reverse(
+        "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
+    )
+    notify(
+        partner=None,
+        category="account",
+        subject=_("Your partner operations portal account"),
+        body=_(
+            "You have been invited to the partner operations portal for %(partner)s as "
+            "%(username)s. Choose your password here: %(link)s"
+        )
+        % {
+            "partner": partner.name,
+            "username": username,
+            "link": link,
+        },
+        dedupe_key=f"user:{user.pk}:invitation",
+        related=user,
+        extra_emails=[email],
+    )
+    return user

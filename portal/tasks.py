@@ -1,0 +1,15 @@
+"""Thin Celery tasks of the core: they call services and return their counts."""
+
+from celery import shared_task
+
+from . import notifications, services
+
+
+@shared_task(ignore_result=True)
+def deliver_notifications() -> dict[str, int]:
+    return notifications.deliver_due()
+
+
+@shared_task(ignore_result=True)
+def request_contact_reviews() -> int:
+    return services.contact_review_request_due()

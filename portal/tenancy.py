@@ -1,0 +1,83 @@
+"""The one tenancy mechanism: every read of tenant data goes through ``for_user``.
+
+A tenant model names the ORM path from itself to its Partner in ``tenant_field`` and uses a
+manager built from :class:`TenantQuerySet`. ``Model.objects.for_user(user)`` then gives staff
+everything, a partner user the rows of their own partner, and anybody else nothing. Views,
+API viewsets, selectors and related-field choices all start from it, so an app added later
+cannot forget to scope a read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from .models import Partner
+
+
+def partner_for(user: AbstractBaseUser | AnonymousUser | None) -> Partner | None:
+    """The partner a user works for, or None (anonymous users, staff without membership)."""
+    if user is None or not user.is_authenticated:
+        return None
+    cached = getattr(user, "_portal_partner", models.NOT_PROVIDED)
+    if cached is not models.NOT_PROVIDED:
+        return cached
+    from .models import PartnerMembership
+
+    membership = PartnerMembership.objects.select_related("partner").filter(user_id=user.pk).first()
+    partner = membership.partner if membership else None
+    user._portal_partner = partner
+    return partner
+
+
+def role_for(user: Any) -> str | None:
+    """The user's role in its partner (``admin`` or ``engineer``), or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    cached = getattr(user, "_portal_role", models.NOT_PROVIDED)
+    if cached is not models.NOT_PROVIDED:
+        return cached
+    from .models import PartnerMembership
+
+    role = PartnerMembership.objects.filter(user_id=user.pk).values_list("role", flat=True).first()
+    user._portal_role = role
+    return role
+
+
+def is_operator(user: Any) -> bool:
+    """Operator staff see and change everything."""
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def is_partner_admin(user: Any) -> bool:
+    from .choices import Role
+
+    return role_for(user) == Role.ADMIN
+
+
+class TenantQuerySet(models.QuerySet):
+    """A queryset that knows how to restrict itself to what a user may see."""
+
+    def for_user(self, user: Any) -> TenantQuerySet:
+        if is_operator(user):
+            return self
+        partner = partner_for(user)
+        if partner is None:
+            return self.none()
+        return self.for_partner(partner)
+
+    def for_partner(self, partner: Partner | int) -> TenantQuerySet:
+        field = getattr(self.model, "tenant_field", None)
+        if field is None:
+            raise TypeError(f"{self.model.__name__} declares no tenant_field")
+        partner_id = partner if isinstance(partner, int) else partner.pk
+        if field == "":
+            return self.filter(pk=partner_id)
+        return self.filter(**{f"{field}_id": partner_id})
+
+
+TenantManager = models.Manager.from_queryset(TenantQuerySet)

@@ -1,0 +1,148 @@
+"""Partner portal pages of the core: dashboard, customers, contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView
+
+from . import selectors, services
+from .dashboard import cards
+from .errors import DomainError
+from .forms import ContactForm
+from .tenancy import is_partner_admin, partner_for
+
+
+def get_for_user_or_404(model_or_qs: type[Model] | QuerySet, user: Any, **lookup: Any) -> Any:
+    """Fetch an object *and* check it belongs to the caller: anybody else gets 404."""
+    qs = model_or_qs if isinstance(model_or_qs, QuerySet) else model_or_qs.objects.all()
+    return get_object_or_404(qs.for_user(user), **lookup)
+
+
+class PartnerRequiredMixin(LoginRequiredMixin):
+    """Portal pages are for partner users. Staff work in the admin."""
+
+    partner: Any = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.partner = partner_for(request.user)
+        if self.partner is None:
+            if request.user.is_staff:
+                return redirect("admin:index")
+            raise Http404(_("This account belongs to no partner."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PartnerAdminRequiredMixin(PartnerRequiredMixin):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (
+            request.user.is_authenticated
+            and partner_for(request.user)
+            and not is_partner_admin(request.user)
+        ):
+            messages.error(request, _("Only a partner administrator can change contacts."))
+            return redirect("portal:contacts")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DashboardView(PartnerRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        rendered = [
+            {"key": card.key, "template": card.template, **card.context(request, self.partner)}
+            for card in cards()
+        ]
+        return render(
+            request, "portal/dashboard.html", {"cards": rendered, "partner": self.partner}
+        )
+
+
+class CustomerListView(PartnerRequiredMixin, ListView):
+    template_name = "portal/customer_list.html"
+    context_object_name = "customers"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.customers_for(self.request.user)
+
+
+class CustomerDetailView(PartnerRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = get_for_user_or_404(selectors.customers_for(request.user), request.user, pk=pk)
+        contacts = selectors.contacts_for(request.user).filter(customer=customer)
+        return render(
+            request, "portal/customer_detail.html", {"customer": customer, "contacts": contacts}
+        )
+
+
+class ContactListView(PartnerRequiredMixin, ListView):
+    template_name = "portal/contact_list.html"
+    context_object_name = "contacts"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.contacts_for(self.request.user)
+
+
+class ContactEditView(PartnerAdminRequiredMixin, View):
+    """Create (no pk) or edit a contact and its subscriptions."""
+
+    def _contact(self, pk: int | None) -> Any:
+        return (
+            get_for_user_or_404(selectors.contacts_for(self.request.user), self.request.user, pk=pk)
+            if pk
+            else None
+        )
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        contact = self._contact(pk)
+        form = ContactForm(user=request.user, instance=contact)
+        return render(request, "portal/contact_form.html", {"form": form, "contact": contact})
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        contact = self._contact(pk)
+        form = ContactForm(request.POST, user=request.user, instance=contact)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            categories = data.pop("categories")
+            try:
+                if contact is None:
+                    services.contact_create(
+                        user=request.user, partner=self.partner, categories=categories, **data
+                    )
+                else:
+                    services.contact_update(
+                        user=request.user, contact=contact, categories=categories, **data
+                    )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Contact saved."))
+                return redirect("portal:contacts")
+        return render(
+            request, "portal/contact_form.html", {"form": form, "contact": contact}, status=400
+        )
+
+
+class ContactDeleteView(PartnerAdminRequiredMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contact = get_for_user_or_404(selectors.contacts_for(request.user), request.user, pk=pk)
+        services.contact_delete(user=request.user, contact=contact)
+        messages.success(request, _("Contact deleted."))
+        return redirect("portal:contacts")
+
+
+class ContactsConfirmView(PartnerAdminRequiredMixin, View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        services.contacts_confirm(user=request.user, partner=self.partner)
+        messages.success(request, _("Thank you: your contact list is confirmed."))
+        return redirect(reverse("portal:contacts"))

@@ -1,0 +1,125 @@
+"""Shared fixtures: the named personas and clients.
+
+Partner A: Alice (admin) and Bob (engineer). Partner B: Charlie, the outsider. Staff: the
+operator's TAC engineer. Tests marked ``postgres`` run only on PostgreSQL, ``redis`` only with
+a Redis broker.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from rest_framework.test import APIClient
+
+from portal.choices import Category, Region, Role
+
+from .factories import ContactFactory, CustomerFactory, PartnerFactory, UserFactory, partner_user
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    on_postgres = settings.IS_POSTGRES
+    on_redis = settings.CELERY_BROKER_URL.startswith("redis")
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    skip_redis = pytest.mark.skip(reason="needs Redis (set CELERY_BROKER_URL=redis://…)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not on_redis:
+            item.add_marker(skip_redis)
+
+
+@pytest.fixture(autouse=True)
+def _portal_test_settings(settings, tmp_path) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.AXES_ENABLED = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+
+
+@pytest.fixture
+def partner_a(db):
+    return PartnerFactory(name="Acme Telecom", slug="acme")
+
+
+@pytest.fixture
+def partner_b(db):
+    return PartnerFactory(name="Borealis Networks", slug="borealis")
+
+
+@pytest.fixture
+def customer_a(partner_a):
+    return CustomerFactory(partner=partner_a, name="Alpha Bank", region=Region.EMEA)
+
+
+@pytest.fixture
+def customer_b(partner_b):
+    return CustomerFactory(partner=partner_b, name="Beta Retail", region=Region.AMER)
+
+
+@pytest.fixture
+def alice(partner_a):
+    """Partner A's administrator."""
+    return partner_user(partner_a, "alice", Role.ADMIN)
+
+
+@pytest.fixture
+def bob(partner_a):
+    """Partner A's engineer."""
+    return partner_user(partner_a, "bob", Role.ENGINEER)
+
+
+@pytest.fixture
+def charlie(partner_b):
+    """Partner B's administrator: the outsider to partner A's data."""
+    return partner_user(partner_b, "charlie", Role.ADMIN)
+
+
+@pytest.fixture
+def staff(db):
+    """An operator TAC engineer."""
+    user = UserFactory(username="tess", is_staff=True, is_superuser=True)
+    return user
+
+
+@pytest.fixture
+def contact_a(partner_a):
+    return ContactFactory(
+        partner=partner_a,
+        name="Acme NOC",
+        email="noc@acme.example",
+        categories=[
+            Category.CASES,
+            Category.MAINTENANCE_AND_OUTAGES,
+            Category.CAPACITY,
+            Category.RELEASES,
+        ],
+    )
+
+
+@pytest.fixture
+def api():
+    """``api(user)`` gives an API client authenticated as ``user`` (None: anonymous)."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user=user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def client_for():
+    """``client_for(user)`` gives a Django test client logged in as ``user``."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
