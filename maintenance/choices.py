@@ -1,0 +1,156 @@
+"""Enumerations of the maintenance app (DOMAIN.md R-MNT-1 … R-MNT-12)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ChangeKind(models.TextChoices):
+    """Kinds of maintenance (R-MNT-3)."""
+
+    ROUTINE = "routine", _("Routine")
+    SERVICE_IMPACTING = "service_impacting", _("Service impacting")
+    CERTIFICATE_RENEWAL = "certificate_renewal", _("Certificate renewal")
+    UPGRADE = "upgrade", _("Upgrade")
+    COP_INSTALL = "cop_install", _("Patch (COP) install")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+    EMERGENCY = "emergency", _("Emergency")
+
+
+class ChangeOrigin(models.TextChoices):
+    """Who asked for the change: the operator, or the partner (joint review, R-MNT-9)."""
+
+    OPERATOR = "operator", _("Operator")
+    PARTNER = "partner", _("Partner")
+
+
+class ChangeStatus(models.TextChoices):
+    """Life cycle of a change.
+
+    Operator changes: draft → scheduled → notified → in_progress → completed | cancelled.
+    Partner-requested changes (R-MNT-9) first pass a joint review:
+    submitted → under_review → approved | rejected, then approved → scheduled → … → completed
+    (the rule's "done").
+    """
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under joint review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SCHEDULED = "scheduled", _("Scheduled")
+    NOTIFIED = "notified", _("Notified")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class WindowKind(models.TextChoices):
+    """Weekday windows (Mon–Fri nights) and weekend windows (Sat/Sun nights) (R-MNT-1)."""
+
+    WEEKDAY = "weekday", _("Weekday")
+    WEEKEND = "weekend", _("Weekend")
+
+
+class EmergencyReason(models.TextChoices):
+    """The only four reasons an emergency change may be made for (R-MNT-8)."""
+
+    RESTORE_SERVICE = "restore_service", _("Restore service")
+    REDUCE_OUTAGE_IMPACT = "reduce_outage_impact", _("Reduce the impact of an outage")
+    PREVENT_OUTAGE = "prevent_outage", _("Prevent a possible outage")
+    SECURITY_VULNERABILITY = "security_vulnerability", _("Fix a security vulnerability")
+
+
+class UpgradeReason(models.TextChoices):
+    """The only reasons the operator initiates an upgrade for (R-MNT-7)."""
+
+    SECURITY_VULNERABILITY = "security_vulnerability", _("Security vulnerability")
+    VERSION_BELOW_N_MINUS_1 = "version_below_n_minus_1", _("Version lower than n-1")
+    APPROACHING_END_OF_LIFE = "approaching_end_of_life", _("Version approaching end of life")
+    PARTNER_FEATURE_REQUEST = (
+        "partner_feature_request",
+        _("New features requested by the partner in a TAC case"),
+    )
+
+
+class PartnerRequestKind(models.TextChoices):
+    """What a partner-requested change is about (R-MNT-9)."""
+
+    INTEGRATION_CONFIGURATION = (
+        "integration_configuration",
+        _("Configuration affecting application integration"),
+    )
+    BOUNDARY_DEVICE_CONFIGURATION = (
+        "boundary_device_configuration",
+        _("Configuration of boundary devices"),
+    )
+    SERVICE_DEACTIVATION = "service_deactivation", _("Deactivate a service")
+
+
+class NoticeKind(models.TextChoices):
+    """Every message the change process sends (R-MNT-4, R-MNT-5, R-MNT-8, R-NOT-2)."""
+
+    NOTICE = "notice", _("Maintenance notice")
+    REMINDER = "reminder", _("Reminder")
+    RESCHEDULED = "rescheduled", _("Rescheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+    STARTED = "started", _("Started")
+    COMPLETED = "completed", _("Completed")
+    EMERGENCY = "emergency", _("Emergency change")
+
+
+class RescheduleStatus(models.TextChoices):
+    """A partner's reschedule request (R-MNT-5).
+
+    requested → alternatives_offered → accepted (the partner picked an alternative);
+    or declined by staff, or withdrawn by the partner.
+    """
+
+    REQUESTED = "requested", _("Requested")
+    ALTERNATIVES_OFFERED = "alternatives_offered", _("Alternatives offered")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class UcApplication(models.TextChoices):
+    """UC applications of a dedicated instance (R-REL-1), used by the certificate inventory."""
+
+    CUCM = "CUCM", _("Call manager (CUCM)")
+    CUCXN = "CUCxN", _("Unity connection (CUCxN)")
+    IMP = "IMP", _("IM and presence (IMP)")
+    CER = "CER", _("Emergency responder (CER)")
+    EXPRESSWAY = "EXPRESSWAY", _("Expressway")
+    SME = "SME", _("Session management edition (SME)")
+
+
+class SsoChecklistItem(models.TextChoices):
+    """The partner's follow-up after a certificate renewal on an SSO customer (R-MNT-6)."""
+
+    DISABLE_SSO = "disable_sso", _("Disable SSO")
+    REIMPORT_IDP_METADATA = "reimport_idp_metadata", _("Re-import the IdP metadata file")
+    REENABLE_SSO = "reenable_sso", _("Re-enable SSO")
+    VALIDATE_SSO = "validate_sso", _("Validate SSO (recommended)")
+
+
+class PatchKind(models.TextChoices):
+    """Customer-initiated patch (COP) files (R-MNT-11)."""
+
+    PHONE_FIRMWARE = "phone_firmware", _("Phone firmware")
+    LOCALE_PACK = "locale_pack", _("Locale pack")
+    DEVICE_PACK = "device_pack", _("Device pack")
+    OTHER = "other", _("Other")
+
+
+class PatchStatus(models.TextChoices):
+    """requested → uploaded (by the operator, to the SFTP server) → installed (by the partner)."""
+
+    REQUESTED = "requested", _("Requested")
+    UPLOADED = "uploaded", _("Uploaded")
+    INSTALLED = "installed", _("Installed")
+
+
+class OutageStatus(models.TextChoices):
+    """An outage of core services is declared, then resolved (R-MNT-12)."""
+
+    DECLARED = "declared", _("Declared")
+    RESOLVED = "resolved", _("Resolved")
