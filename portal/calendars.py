@@ -6,17 +6,9 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from .business_time import BusinessCalendarSpec, public_holidays
+from .business_time import REGION_HOLIDAY_COUNTRIES, BusinessCalendarSpec, public_holidays
 from .choices import REGION_TIMEZONES, Region
 from .models import BusinessCalendar, Holiday
-
-# R-CASE-8: the country whose public holidays pre-fill each region's calendar.
-HOLIDAY_COUNTRIES: dict[str, tuple[str, str]] = {
-    Region.AMER: ("US", ""),
-    Region.APJC: ("JP", ""),
-    Region.AUS: ("AU", "ACT"),
-    Region.EMEA: ("FR", ""),
-}
 
 
 def calendar_spec_for_region(region: str) -> BusinessCalendarSpec:
@@ -41,13 +33,13 @@ def calendars_ensure_defaults(*, years: Iterable[int]) -> int:
     Returns the number of holidays added."""
     added = 0
     for region in Region.values:
-        country, subdivision = HOLIDAY_COUNTRIES[region]
+        country, subdivision = REGION_HOLIDAY_COUNTRIES[region]
         calendar, _ = BusinessCalendar.objects.get_or_create(
             region=region,
             defaults={
                 "timezone": REGION_TIMEZONES[region],
                 "holiday_country": country,
-                "holiday_subdivision": subdivision,
+                "holiday_subdivision": subdivision or "",
             },
         )
         added += calendar_prefill_holidays(calendar=calendar, years=years)
