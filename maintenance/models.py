@@ -1,0 +1,442 @@
+"""Maintenance and change management (DOMAIN.md R-MNT-1 … R-MNT-12).
+
+Windows are not stored: they are fixed by the rule and computed by ``maintenance.windows``.
+A change belongs to one partner (its affected customers are that partner's customers); an
+operator change touching several partners is filed once per partner, so that every partner
+sees exactly its own change, notices and reschedule requests (**Decision**).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.choices import Region
+from portal.tenancy import TenantManager, TenantQuerySet
+
+from .choices import (
+    ChangeKind,
+    ChangeOrigin,
+    ChangeStatus,
+    EmergencyReason,
+    NoticeKind,
+    OutageStatus,
+    PartnerRequestKind,
+    PatchKind,
+    PatchStatus,
+    RescheduleStatus,
+    SsoChecklistItem,
+    UcApplication,
+    UpgradeReason,
+    WindowKind,
+)
+
+
+class Change(models.Model):
+    """A maintenance event on some of one partner's customers (R-MNT-3).
+
+    ``sme_publisher_region`` is set for SME group maintenance: the change is then scheduled in
+    the SME publisher's region instead of each customer's (R-MNT-2).
+    """
+
+    partner = models.ForeignKey(
+        "portal.Partner",
+        on_delete=models.PROTECT,
+        related_name="changes",
+        verbose_name=_("partner"),
+    )
+    customers = models.ManyToManyField(
+        "portal.Customer", related_name="changes", verbose_name=_("affected customers")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=ChangeKind.choices)
+    origin = models.CharField(
+        _("requested by"),
+        max_length=10,
+        choices=ChangeOrigin.choices,
+        default=ChangeOrigin.OPERATOR,
+    )
+    partner_request_kind = models.CharField(
+        _("partner request"),
+        max_length=40,
+        choices=PartnerRequestKind.choices,
+        blank=True,
+        help_text=_("R-MNT-9: what a partner-requested change is about."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    start = models.DateTimeField(_("start"), null=True, blank=True)
+    end = models.DateTimeField(_("end"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ChangeStatus.choices, default=ChangeStatus.DRAFT
+    )
+    reason = models.CharField(
+        _("reason"),
+        max_length=40,
+        blank=True,
+        help_text=_("Upgrades (R-MNT-7) and emergency changes (R-MNT-8) need one."),
+    )
+    urgent = models.BooleanField(
+        _("urgent"),
+        default=False,
+        help_text=_("R-MNT-5: urgent changes (e.g. a severe security fix) cannot be rescheduled."),
+    )
+    sme_publisher_region = models.CharField(
+        _("SME publisher region"),
+        max_length=4,
+        choices=Region.choices,
+        blank=True,
+        help_text=_("R-MNT-2: SME group maintenance follows the SME publisher's region."),
+    )
+    review_note = models.TextField(_("joint review note"), blank=True)
+    notice_sent_at = models.DateTimeField(_("notice sent"), null=True, blank=True)
+    reschedule_deadline = models.DateTimeField(_("reschedule deadline"), null=True, blank=True)
+    reschedule_open = models.BooleanField(_("reschedule period open"), default=False)
+    reminder_level = models.PositiveIntegerField(
+        _("last reminder (hours before start)"), null=True, blank=True
+    )
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    tenant_field = "partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__isnull=True)
+                | Q(end__isnull=True)
+                | Q(end__gt=models.F("start")),
+                name="change_ends_after_it_starts",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["partner", "start"], name="change_partner_start"),
+            # The beat's due-row queries: reminders and start (notified/scheduled by start),
+            # end (in progress by end), reschedule expiry.
+            models.Index(
+                fields=["start"],
+                name="change_pending_start",
+                condition=Q(status__in=["scheduled", "notified"]),
+            ),
+            models.Index(
+                fields=["end"], name="change_running_end", condition=Q(status="in_progress")
+            ),
+            models.Index(
+                fields=["reschedule_deadline"],
+                name="change_reschedule_open",
+                condition=Q(reschedule_open=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.kind == ChangeKind.EMERGENCY
+
+    @property
+    def reason_label(self) -> str:
+        """The reason's label: upgrade reasons (R-MNT-7) or emergency reasons (R-MNT-8)."""
+        table = EmergencyReason if self.kind == ChangeKind.EMERGENCY else UpgradeReason
+        return str(dict(table.choices).get(self.reason, self.reason))
+
+
+class ChangeNotice(models.Model):
+    """One message of the change process, as the partner sees it on the change's page.
+
+    The notification rows (one per contact) are in the outbox; this row records the event
+    once. ``event_key`` is also the outbox dedupe key, so a notice is sent exactly once.
+    """
+
+    change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=16, choices=NoticeKind.choices)
+    event_key = models.CharField(_("event key"), max_length=200, unique=True)
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField(_("body"))
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    sent_at = models.DateTimeField(_("sent"))
+
+    tenant_field = "change__partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class RescheduleRequest(models.Model):
+    """A partner's request to move a notified change (R-MNT-5)."""
+
+    change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="reschedule_requests")
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"),
+        max_length=24,
+        choices=RescheduleStatus.choices,
+        default=RescheduleStatus.REQUESTED,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    staff_note = models.TextField(_("operator note"), blank=True)
+    chosen = models.ForeignKey(
+        "RescheduleAlternative",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chosen alternative"),
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    tenant_field = "change__partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("reschedule request")
+        verbose_name_plural = _("reschedule requests")
+        constraints = [
+            # One open request per change at a time.
+            models.UniqueConstraint(
+                fields=["change"],
+                condition=Q(status__in=["requested", "alternatives_offered"]),
+                name="reschedule_one_open_per_change",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change} ({self.get_status_display()})"
+
+
+class RescheduleAlternative(models.Model):
+    """A window the operator offers in answer to a reschedule request (R-MNT-5)."""
+
+    request = models.ForeignKey(
+        RescheduleRequest, on_delete=models.CASCADE, related_name="alternatives"
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    window_kind = models.CharField(_("window"), max_length=8, choices=WindowKind.choices)
+
+    tenant_field = "request__change__partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("alternative window")
+        verbose_name_plural = _("alternative windows")
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} – {self.end:%H:%M}"
+
+
+class Certificate(models.Model):
+    """An operator-managed UC application certificate of a customer (R-MNT-6).
+
+    ``renewal_for_expiry`` remembers the expiry the daily scan already created a renewal
+    change for, so the scan is idempotent; a new certificate (new expiry) starts over.
+    """
+
+    customer = models.ForeignKey(
+        "portal.Customer", on_delete=models.CASCADE, related_name="certificates"
+    )
+    application = models.CharField(_("application"), max_length=12, choices=UcApplication.choices)
+    common_name = models.CharField(_("common name"), max_length=200)
+    expires_at = models.DateTimeField(_("expires"))
+    renewal_for_expiry = models.DateTimeField(null=True, blank=True, editable=False)
+    renewal_change = models.ForeignKey(
+        Change,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="certificates",
+        verbose_name=_("renewal change"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    tenant_field = "customer__partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["expires_at"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "application", "common_name"], name="certificate_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="certificate_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.common_name} ({self.application})"
+
+
+class SsoChecklist(models.Model):
+    """The partner's follow-up after a certificate renewal on an SSO customer (R-MNT-6)."""
+
+    change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="sso_checklists")
+    customer = models.ForeignKey(
+        "portal.Customer", on_delete=models.CASCADE, related_name="sso_checklists"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    tenant_field = "customer__partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("SSO checklist")
+        verbose_name_plural = _("SSO checklists")
+        constraints = [
+            models.UniqueConstraint(fields=["change", "customer"], name="sso_checklist_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.change}"
+
+
+class SsoChecklistStep(models.Model):
+    """One item the partner ticks off."""
+
+    checklist = models.ForeignKey(SsoChecklist, on_delete=models.CASCADE, related_name="steps")
+    item = models.CharField(_("step"), max_length=24, choices=SsoChecklistItem.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    tenant_field = "checklist__customer__partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["checklist", "item"], name="sso_step_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_item_display()
+
+
+class PatchRequest(models.Model):
+    """A customer-initiated patch (COP) file: requested → uploaded → installed (R-MNT-11)."""
+
+    partner = models.ForeignKey("portal.Partner", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "portal.Customer", on_delete=models.PROTECT, related_name="patch_requests"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=PatchKind.choices)
+    file_name = models.CharField(_("file name"), max_length=200)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PatchStatus.choices, default=PatchStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), null=True, blank=True)
+    installed_at = models.DateTimeField(_("installed"), null=True, blank=True)
+
+    tenant_field = "partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("patch request")
+        verbose_name_plural = _("patch requests")
+        indexes = [models.Index(fields=["partner", "status"], name="patch_partner_status")]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class OutageQuerySet(TenantQuerySet):
+    def for_partner(self, partner):  # type: ignore[override]
+        # An outage may touch several customers of one partner: one row each, not one per
+        # customer.
+        return super().for_partner(partner).distinct()
+
+
+class Outage(models.Model):
+    """An outage of core services, declared and resolved by the operator (R-MNT-12).
+
+    One outage may touch customers of several partners; each partner sees the outage and
+    only its own affected customers.
+    """
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    customers = models.ManyToManyField(
+        "portal.Customer", related_name="outages", verbose_name=_("affected customers")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=OutageStatus.choices, default=OutageStatus.DECLARED
+    )
+    declared_at = models.DateTimeField(_("declared"))
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    tenant_field = "customers__partner"
+    objects = models.Manager.from_queryset(OutageQuerySet)()
+
+    class Meta:
+        ordering = ["-declared_at", "-pk"]
+        verbose_name = _("outage")
+        verbose_name_plural = _("outages")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """The secret-token iCalendar feed of one partner's changes (and optionally windows)."""
+
+    partner = models.OneToOneField(
+        "portal.Partner", on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=_new_token)
+    include_windows = models.BooleanField(_("include maintenance windows"), default=False)
+    rotated_at = models.DateTimeField(_("token issued"), auto_now_add=True)
+
+    tenant_field = "partner"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.partner} feed"
