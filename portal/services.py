@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -31,9 +32,7 @@ def _require_partner_admin(user: Any, partner: Partner) -> None:
     if is_operator(user):
         return
     if not is_partner_admin(user) or partner_for(user) != partner:
-        raise DomainError(
-            _("Only an administrator of this partner can do this."), field="partner", rule="Actors"
-        )
+        raise PermissionDenied(_("Only an administrator of this partner can do this."))
 
 
 def _set_subscriptions(contact: Contact, categories: Iterable[str]) -> None:
