@@ -81,3 +81,13 @@ class EventKind(models.TextChoices):
     BREACH = "breach", _("Breach")
     NOTIFICATION_SENT = "notification_sent", _("Notification sent")
     OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+
+
+class OutOfScopeReason(models.TextChoices):
+    """Why a case is outside the operator's scope (R-CASE-13)."""
+
+    PARTNER_NETWORK = (
+        "partner_network",
+        _("Partner or customer network or equipment (data-centre links, customer premises)"),
+    )
+    THIRD_PARTY = "third_party", _("Third-party software or hardware (vendor support)")

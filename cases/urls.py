@@ -1,6 +1,16 @@
 """Partner portal pages of the cases app."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.CaseListView.as_view(), name="list"),
+    path("new/", views.CaseOpenView.as_view(), name="open"),
+    path("slo/", views.SloReportView.as_view(), name="slo"),
+    path("<int:pk>/", views.CaseDetailView.as_view(), name="detail"),
+    path("<int:pk>/escalate/", views.CaseEscalateView.as_view(), name="escalate"),
+    path("<int:pk>/transition/", views.CaseTransitionView.as_view(), name="transition"),
+    path("<int:pk>/comment/", views.CaseCommentView.as_view(), name="comment"),
+]

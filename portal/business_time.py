@@ -23,15 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-try:  # The lead defines the region table once, in the core's choices.
-    from portal.choices import REGION_TIMEZONES
-except ImportError:  # pragma: no cover - only before the core exists
-    REGION_TIMEZONES = {
-        "AMER": "America/New_York",
-        "APJC": "Asia/Tokyo",
-        "AUS": "Australia/Sydney",
-        "EMEA": "Europe/Paris",
-    }
+from portal.choices import REGION_TIMEZONES  # the region table lives in the core
 
 # Where public holidays come from for each region (R-CASE-8: "pre-filled from a public holiday
 # library for a country"). AUS follows the source's "ACT" (Australian Capital Territory).

@@ -292,6 +292,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=7, hour=6),
     },
     # --- cases ---
+    # R-CASE-10: breach and warning checks; state-based, so a missed tick heals on the next.
+    "cases-escalation-sweep": {"task": "cases.tasks.escalation_sweep", "schedule": 60.0},
     # --- maintenance ---
     # --- capacity ---
     # --- releases ---

@@ -2,5 +2,8 @@
 
 from rest_framework.routers import SimpleRouter
 
+from . import views
+
 router = SimpleRouter()
+router.register("cases", views.CaseViewSet, basename="case")
 urlpatterns = router.urls

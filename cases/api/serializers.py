@@ -1,0 +1,144 @@
+"""API representations of cases. Field names are a contract (issue 3): keep them."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from portal.api.fields import TenantPrimaryKeyRelatedField
+from portal.models import Customer
+
+from ..choices import Category, Impact, OutOfScopeReason, Severity, Status, Urgency
+from ..models import Case, CaseEvent
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an explicit offset (``+00:00``), never the bare ``Z``."""
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        value = self.enforce_timezone(value)
+        return value.isoformat()
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    region = serializers.CharField(source="customer.region", read_only=True)
+    breached = serializers.BooleanField(read_only=True)
+    waiting_on_partner_seconds = serializers.SerializerMethodField()
+    opened_at = OffsetDateTimeField(read_only=True)
+    acknowledged_at = OffsetDateTimeField(read_only=True)
+    response_due_at = OffsetDateTimeField(read_only=True)
+    breached_at = OffsetDateTimeField(read_only=True)
+    warned_at = OffsetDateTimeField(read_only=True)
+    resolved_at = OffsetDateTimeField(read_only=True)
+    closed_at = OffsetDateTimeField(read_only=True)
+    action_plan_at = OffsetDateTimeField(read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "partner",
+            "customer",
+            "customer_name",
+            "region",
+            "title",
+            "description",
+            "category",
+            "impact",
+            "affected_share",
+            "urgency",
+            "severity",
+            "status",
+            "channel",
+            "contract_number",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "opened_at",
+            "acknowledged_at",
+            "response_due_at",
+            "breached",
+            "breached_at",
+            "warned_at",
+            "action_plan",
+            "action_plan_at",
+            "waiting_on_partner_seconds",
+            "resolved_at",
+            "closed_at",
+            "reopen_count",
+            "out_of_scope",
+            "out_of_scope_reason",
+            "out_of_scope_note",
+        ]
+        read_only_fields = fields
+
+    def get_waiting_on_partner_seconds(self, case: Case) -> int:
+        """R-CASE-9: the time spent waiting on the partner, shown apart."""
+        return int(case.waiting_on_partner().total_seconds())
+
+
+class CaseOpenSerializer(serializers.Serializer):
+    customer = TenantPrimaryKeyRelatedField(queryset=Customer.objects.all())
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    category = serializers.ChoiceField(choices=Category.choices)
+    impact = serializers.ChoiceField(choices=Impact.choices, required=False)
+    affected_share = serializers.DecimalField(
+        max_digits=4, decimal_places=3, min_value=0, max_value=1, required=False
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    contract_number = serializers.CharField(max_length=40)
+    contact_name = serializers.CharField(max_length=200)
+    contact_phone = serializers.CharField(max_length=40)
+    contact_email = serializers.EmailField()
+    opened_at = serializers.DateTimeField(
+        required=False, help_text="Staff only: the real opening time (not in the future)."
+    )
+    channel = serializers.ChoiceField(
+        choices=[("api", "API"), ("phone", "Phone")], required=False, help_text="Staff: phone."
+    )
+
+
+class SeverityReasonSerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    reason = serializers.CharField()
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OutOfScopeSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=OutOfScopeReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ActionPlanSerializer(serializers.Serializer):
+    plan = serializers.CharField()
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    at = OffsetDateTimeField(read_only=True)
+    actor = serializers.CharField(source="actor_name", read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "kind", "at", "actor", "from_value", "to_value", "text", "data"]
+        read_only_fields = fields
+
+
+class SloRowSerializer(serializers.Serializer):
+    month = serializers.SerializerMethodField()
+    severity = serializers.CharField()
+    met = serializers.IntegerField()
+    breached = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    percent = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    target = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    meets_target = serializers.BooleanField(allow_null=True)
+
+    def get_month(self, row) -> str:
+        return row.month.strftime("%Y-%m")

@@ -1,0 +1,123 @@
+"""The cases API: thin views over services, selectors and the shared filterset."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from portal.api.mixins import TenantScopedMixin
+from portal.api.permissions import IsStaff, IsStaffOrPartner
+
+from .. import selectors, services
+from ..choices import Channel
+from ..filtersets import CaseFilter
+from ..models import Case
+from .serializers import (
+    ActionPlanSerializer,
+    CaseEventSerializer,
+    CaseOpenSerializer,
+    CaseSerializer,
+    OutOfScopeSerializer,
+    SeverityReasonSerializer,
+    SloRowSerializer,
+    TransitionSerializer,
+)
+
+
+class CaseViewSet(
+    TenantScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """TAC cases (R-CASE-1 … R-CASE-13)."""
+
+    queryset = Case.objects.select_related("customer", "partner")
+    serializer_class = CaseSerializer
+    filterset_class = CaseFilter
+    ordering_fields = ["opened_at", "response_due_at", "severity", "id"]
+
+    def _respond(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
+        case = selectors.cases_for(self.request.user).get(pk=case.pk)
+        return Response(
+            CaseSerializer(case, context=self.get_serializer_context()).data, status=code
+        )
+
+    def _payload(self, serializer_class) -> dict:
+        payload = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        return dict(payload.validated_data)
+
+    @extend_schema(request=CaseOpenSerializer, responses={201: CaseSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = self._payload(CaseOpenSerializer)
+        data.setdefault("channel", Channel.API)
+        case = services.case_open(user=request.user, **data)
+        return self._respond(case, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    def acknowledge(self, request: Request, pk=None) -> Response:
+        return self._respond(services.case_acknowledge(user=request.user, case=self.get_object()))
+
+    @extend_schema(request=SeverityReasonSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="request-escalation")
+    def request_escalation(self, request: Request, pk=None) -> Response:
+        data = self._payload(SeverityReasonSerializer)
+        case = services.case_request_escalation(user=request.user, case=self.get_object(), **data)
+        return self._respond(case)
+
+    @extend_schema(request=SeverityReasonSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="change-severity", permission_classes=[IsStaff])
+    def change_severity(self, request: Request, pk=None) -> Response:
+        data = self._payload(SeverityReasonSerializer)
+        case = services.case_change_severity(user=request.user, case=self.get_object(), **data)
+        return self._respond(case)
+
+    @extend_schema(request=TransitionSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk=None) -> Response:
+        data = self._payload(TransitionSerializer)
+        case = services.case_transition(user=request.user, case=self.get_object(), **data)
+        return self._respond(case)
+
+    @extend_schema(request=ActionPlanSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="action-plan", permission_classes=[IsStaff])
+    def action_plan(self, request: Request, pk=None) -> Response:
+        data = self._payload(ActionPlanSerializer)
+        case = services.case_set_action_plan(user=request.user, case=self.get_object(), **data)
+        return self._respond(case)
+
+    @extend_schema(request=OutOfScopeSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="out-of-scope", permission_classes=[IsStaff])
+    def out_of_scope(self, request: Request, pk=None) -> Response:
+        data = self._payload(OutOfScopeSerializer)
+        case = services.case_mark_out_of_scope(user=request.user, case=self.get_object(), **data)
+        return self._respond(case)
+
+    @extend_schema(responses=CaseEventSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def events(self, request: Request, pk=None) -> Response:
+        events = selectors.case_events_for(user=request.user, case=self.get_object())
+        return Response(CaseEventSerializer(events, many=True).data)
+
+    @extend_schema(responses=SloRowSerializer(many=True))
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="slo-report",
+        pagination_class=None,
+        filterset_class=None,
+        permission_classes=[IsStaffOrPartner],
+    )
+    def slo_report(self, request: Request) -> Response:
+        rows = selectors.slo_report(user=request.user)
+        return Response(SloRowSerializer(rows, many=True).data)
+
+    def get_queryset(self) -> QuerySet:
+        return super().get_queryset()

@@ -1,0 +1,19 @@
+"""``python manage.py escalate``: run one escalation sweep now and print a summary."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from cases import services
+
+
+class Command(BaseCommand):
+    help = "Breach and warn every unacknowledged case that is due (R-CASE-10), once."
+
+    def handle(self, *args, **options) -> None:
+        result = services.escalation_sweep()
+        self.stdout.write(result.summary())
+        for case_id in result.breached:
+            self.stdout.write(f"  breached #{case_id}")
+        for case_id in result.warned:
+            self.stdout.write(f"  warned   #{case_id}")

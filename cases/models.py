@@ -1,0 +1,228 @@
+"""TAC cases and their timeline (DOMAIN.md R-CASE-1 … R-CASE-13)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Customer, Partner
+from portal.tenancy import TenantQuerySet
+
+from .choices import (
+    Category,
+    Channel,
+    EventKind,
+    Impact,
+    OutOfScopeReason,
+    Severity,
+    Status,
+    Urgency,
+)
+
+
+class CaseQuerySet(TenantQuerySet):
+    def unacknowledged(self) -> CaseQuerySet:
+        return self.filter(acknowledged_at__isnull=True)
+
+    def open(self) -> CaseQuerySet:
+        return self.exclude(status__in=[Status.RESOLVED, Status.CLOSED])
+
+
+class Case(models.Model):
+    """A TAC support case a partner opens for one of its customers (R-CASE-1).
+
+    ``partner`` is derived from the customer and stored, so tenant scoping is one indexed
+    column. ``response_due_at`` is stored (and recomputed on a severity change before the
+    acknowledgement, R-CASE-7) so the escalation sweep finds due cases with one indexed query.
+    """
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="cases", verbose_name=_("partner")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="cases", verbose_name=_("customer")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("problem description"))
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    impact = models.CharField(_("impact"), max_length=20, choices=Impact.choices)
+    affected_share = models.DecimalField(
+        _("affected share"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("Share of the environment affected, 0-1, when given instead of an impact."),
+    )
+    urgency = models.CharField(_("urgency"), max_length=20, choices=Urgency.choices)
+    severity = models.CharField(_("severity"), max_length=2, choices=Severity.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    contract_number = models.CharField(_("contract number"), max_length=40)
+    contact_name = models.CharField(_("contact name"), max_length=200)
+    contact_phone = models.CharField(_("contact phone"), max_length=40)
+    contact_email = models.EmailField(_("contact e-mail"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    response_due_at = models.DateTimeField(_("response due"))
+    warning_due_at = models.DateTimeField(_("warning due"))
+    warned_at = models.DateTimeField(_("warned"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
+    action_plan = models.TextField(_("action plan"), blank=True)
+    action_plan_at = models.DateTimeField(_("action plan updated"), null=True, blank=True)
+    paused_since = models.DateTimeField(_("waiting on partner since"), null=True, blank=True)
+    paused_total = models.DurationField(_("time waiting on partner"), default=timedelta(0))
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    out_of_scope = models.BooleanField(_("out of scope"), default=False)
+    out_of_scope_reason = models.CharField(
+        _("out-of-scope reason"), max_length=30, choices=OutOfScopeReason.choices, blank=True
+    )
+    out_of_scope_note = models.TextField(_("out-of-scope explanation"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    tenant_field = "partner"
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            # The sweep: unacknowledged, not yet breached cases by due time (R-CASE-10).
+            models.Index(
+                fields=["response_due_at"],
+                name="case_unacked_due",
+                condition=Q(acknowledged_at__isnull=True, breached_at__isnull=True),
+            ),
+            models.Index(
+                fields=["warning_due_at"],
+                name="case_unacked_warning_due",
+                condition=Q(
+                    acknowledged_at__isnull=True, breached_at__isnull=True, warned_at__isnull=True
+                ),
+            ),
+            # Lists: a partner's cases newest first, and the staff list over all partners.
+            models.Index(fields=["partner", "-opened_at", "-id"], name="case_partner_recent"),
+            models.Index(fields=["-opened_at", "-id"], name="case_recent"),
+            models.Index(fields=["partner", "status"], name="case_partner_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(affected_share__isnull=True)
+                | Q(affected_share__gte=0, affected_share__lte=1),
+                name="case_affected_share_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def clean(self) -> None:
+        if self.customer_id and self.partner_id and self.customer.partner_id != self.partner_id:
+            raise ValidationError({"customer": _("The customer belongs to another partner.")})
+
+    @property
+    def breached(self) -> bool:
+        """Not acknowledged by its due time (R-CASE-10); recorded once by the sweep."""
+        return self.breached_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.RESOLVED, Status.CLOSED)
+
+    @property
+    def awaiting_acknowledgement(self) -> bool:
+        return self.acknowledged_at is None
+
+    def waiting_on_partner(self, now: datetime | None = None) -> timedelta:
+        """Time spent waiting on the partner, shown apart (R-CASE-9)."""
+        total = self.paused_total or timedelta(0)
+        if self.paused_since is not None:
+            total += (now or timezone.now()) - self.paused_since
+        return total
+
+
+class CaseEventQuerySet(TenantQuerySet):
+    """Append-only: the timeline is the audit trail, nothing is ever changed or deleted."""
+
+    def update(self, **kwargs):  # type: ignore[override]
+        raise TypeError("Case events are append-only.")
+
+    def delete(self):  # type: ignore[override]
+        raise TypeError("Case events are append-only.")
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's timeline: who did what and when (R-CASE-6, R-CASE-10).
+
+    Severity changes keep the actor, the time, from, to and the reason. Rows are only ever
+    inserted.
+    """
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    from_value = models.CharField(_("from"), max_length=30, blank=True)
+    to_value = models.CharField(_("to"), max_length=30, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    tenant_field = "case__partner"
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["case", "at", "id"], name="caseevent_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Case events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[override]
+        raise TypeError("Case events are append-only.")

@@ -1,0 +1,120 @@
+"""Every read of the cases app, always scoped to the caller (``for_user``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from . import rules
+from .choices import Severity, Status
+from .models import Case, CaseEvent
+
+
+def cases_for(user: Any) -> QuerySet[Case]:
+    """The caller's cases with what a list row shows (no per-row queries)."""
+    return Case.objects.for_user(user).select_related("customer", "partner")
+
+
+def case_for_user(*, user: Any, case_id: int | str) -> Case | None:
+    """One case if the caller may see it, else None (other apps link cases by id)."""
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError):
+        return None
+    return cases_for(user).filter(pk=pk).first()
+
+
+def case_events_for(*, user: Any, case: Case) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.for_user(user).filter(case=case).select_related("actor")
+
+
+def cases_for_partner(partner: Any) -> QuerySet[Case]:
+    return Case.objects.for_partner(partner).select_related("customer", "partner")
+
+
+@dataclass(frozen=True)
+class SloRow:
+    """Response-objective attainment of one severity in one month (R-CASE-7)."""
+
+    month: datetime
+    severity: str
+    met: int
+    breached: int
+    pending: int
+    percent: Decimal | None
+    target: Decimal | None
+    meets_target: bool | None
+
+
+def slo_report(
+    *, user: Any, since: datetime | None = None, until: datetime | None = None
+) -> list[SloRow]:
+    """Met / breached / pending per severity and month of opening, in one grouped query.
+
+    A case met its objective when it was acknowledged without a recorded breach; it breached
+    when the sweep (or a late acknowledgement) recorded one; it is pending while neither
+    happened. The percentage counts decided cases only; S3 and S4 carry the 95 % target.
+    """
+    qs = Case.objects.for_user(user)
+    if since is not None:
+        qs = qs.filter(opened_at__gte=since)
+    if until is not None:
+        qs = qs.filter(opened_at__lt=until)
+    grouped = (
+        qs.annotate(month=TruncMonth("opened_at", tzinfo=UTC))
+        .values("month", "severity")
+        .annotate(
+            met=Count("id", filter=Q(acknowledged_at__isnull=False, breached_at__isnull=True)),
+            breached=Count("id", filter=Q(breached_at__isnull=False)),
+            pending=Count("id", filter=Q(acknowledged_at__isnull=True, breached_at__isnull=True)),
+        )
+        .order_by("-month", "severity")
+    )
+    rows = []
+    for row in grouped:
+        percent = rules.attainment_percent(met=row["met"], breached=row["breached"])
+        rows.append(
+            SloRow(
+                month=row["month"],
+                severity=row["severity"],
+                met=row["met"],
+                breached=row["breached"],
+                pending=row["pending"],
+                percent=percent,
+                target=rules.SLO_TARGET_PERCENT.get(Severity(row["severity"])),
+                meets_target=rules.attainment_meets_target(row["severity"], percent),
+            )
+        )
+    return rows
+
+
+def dashboard_summary(partner: Any, *, now: datetime | None = None) -> dict:
+    """The dashboard card: open cases by severity, the nearest due times, breaches."""
+    now = now or timezone.now()
+    open_cases = Case.objects.for_partner(partner).open()
+    counts = dict(
+        open_cases.values("severity").annotate(n=Count("id")).values_list("severity", "n")
+    )
+    by_severity = [(s, counts.get(s.value, 0)) for s in Severity]
+    nearest = list(
+        open_cases.filter(acknowledged_at__isnull=True, breached_at__isnull=True)
+        .select_related("customer")
+        .order_by("response_due_at")[:5]
+    )
+    breached_open = open_cases.filter(breached_at__isnull=False).count()
+    return {
+        "by_severity": by_severity,
+        "open_total": sum(counts.values()),
+        "nearest": nearest,
+        "breached_open": breached_open,
+        "now": now,
+    }
+
+
+OPEN_STATUS_VALUES = [s.value for s in Status if s in rules.OPEN_STATUSES]

@@ -1,0 +1,16 @@
+"""Thin Celery tasks of the cases app."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(ignore_result=True)
+def escalation_sweep() -> dict[str, int]:
+    """Every minute (CELERY_BEAT_SCHEDULE): breach and warn due cases (R-CASE-10)."""
+    result = services.escalation_sweep()
+    return {
+        "breached": len(result.breached),
+        "warned": len(result.warned),
+        "notifications": result.notifications,
+    }

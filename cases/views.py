@@ -1,0 +1,172 @@
+"""Partner portal pages of the cases app: thin views over services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from portal.errors import DomainError
+from portal.views import PartnerRequiredMixin, get_for_user_or_404
+
+from . import rules, selectors, services
+from .choices import Channel, Status
+from .filtersets import CaseFilter
+from .forms import CaseOpenForm, CommentForm, EscalationForm
+from .models import Case
+
+
+def _add_domain_error(form: Any, exc: DomainError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _case(request: HttpRequest, pk: int) -> Case:
+    return get_for_user_or_404(selectors.cases_for(request.user), request.user, pk=pk)
+
+
+def dashboard_card_context(request: HttpRequest, partner: Any) -> dict:
+    """The dashboard's cases card (registered in CasesConfig.ready)."""
+    return selectors.dashboard_summary(partner)
+
+
+class CaseListView(PartnerRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        filterset = CaseFilter(
+            request.GET or None, queryset=selectors.cases_for(request.user), request=request
+        )
+        filterset.form.fields.pop("partner", None)  # a partner user sees one partner
+        page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(
+            request,
+            "cases/case_list.html",
+            {
+                "filter": filterset,
+                "page_obj": page,
+                "cases": page.object_list,
+                "querystring": query.urlencode(),
+            },
+        )
+
+
+class CaseDetailView(PartnerRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = _case(request, pk)
+        now = timezone.now()
+        reopen_until = None
+        if case.status == Status.RESOLVED and case.resolved_at:
+            reopen_until = case.resolved_at + services.reopen_period()
+        return render(
+            request,
+            "cases/case_detail.html",
+            {
+                "case": case,
+                "events": selectors.case_events_for(user=request.user, case=case),
+                "waiting_on_partner": case.waiting_on_partner(now),
+                "can_escalate": rules.can_request_escalation(case.status) and case.severity != "S1",
+                "can_resume": case.status == Status.AWAITING_PARTNER,
+                "can_reopen": reopen_until is not None and now <= reopen_until,
+                "can_close": case.status == Status.RESOLVED,
+                "reopen_until": reopen_until,
+                "comment_form": CommentForm(),
+                "phone_recommended": rules.phone_recommended(case.severity),
+            },
+        )
+
+
+class CaseOpenView(PartnerRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        form = CaseOpenForm(
+            user=user,
+            initial={
+                "contact_name": user.get_full_name() or user.get_username(),
+                "contact_email": user.email,
+            },
+        )
+        return render(request, "cases/case_form.html", {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = CaseOpenForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["impact"] = data["impact"] or None
+            try:
+                case = services.case_open(user=request.user, channel=Channel.WEB, **data)
+            except DomainError as exc:
+                _add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Case #%(id)s opened with severity %(severity)s.")
+                    % {"id": case.pk, "severity": case.severity},
+                )
+                return redirect("cases:detail", pk=case.pk)
+        return render(request, "cases/case_form.html", {"form": form}, status=400)
+
+
+class CaseEscalateView(PartnerRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = _case(request, pk)
+        form = EscalationForm(case=case)
+        return render(request, "cases/case_escalate.html", {"case": case, "form": form})
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = _case(request, pk)
+        form = EscalationForm(request.POST, case=case)
+        if form.is_valid():
+            try:
+                services.case_request_escalation(user=request.user, case=case, **form.cleaned_data)
+            except DomainError as exc:
+                _add_domain_error(form, exc)
+            else:
+                messages.success(request, _("Escalation recorded: the severity is raised."))
+                return redirect("cases:detail", pk=case.pk)
+        return render(request, "cases/case_escalate.html", {"case": case, "form": form}, status=400)
+
+
+class CaseTransitionView(PartnerRequiredMixin, View):
+    """Partner moves: answer (resume), reopen, close (R-CASE-12)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = _case(request, pk)
+        try:
+            services.case_transition(
+                user=request.user,
+                case=case,
+                status=request.POST.get("status", ""),
+                note=request.POST.get("note", ""),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Case updated."))
+        return redirect("cases:detail", pk=case.pk)
+
+
+class CaseCommentView(PartnerRequiredMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = _case(request, pk)
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.case_comment(user=request.user, case=case, text=form.cleaned_data["text"])
+            except DomainError as exc:
+                messages.error(request, exc.message)
+        else:
+            messages.error(request, _("The comment is empty."))
+        return redirect("cases:detail", pk=case.pk)
+
+
+class SloReportView(PartnerRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request, "cases/slo_report.html", {"rows": selectors.slo_report(user=request.user)}
+        )
