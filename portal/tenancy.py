@@ -77,7 +77,20 @@ class TenantQuerySet(models.QuerySet):
         partner_id = partner if isinstance(partner, int) else partner.pk
         if field == "":
             return self.filter(pk=partner_id)
-        return self.filter(**{f"{field}_id": partner_id})
+        lookup = {f"{field}_id": partner_id}
+        if _crosses_many(self.model, field):
+            # A to-many path (an outage's customers) would repeat rows; a subquery does not.
+            return self.filter(pk__in=self.model._base_manager.filter(**lookup).values("pk"))
+        return self.filter(**lookup)
+
+
+def _crosses_many(model: type[models.Model], path: str) -> bool:
+    for name in path.split("__"):
+        field = model._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            return True
+        model = field.related_model
+    return False
 
 
 TenantManager = models.Manager.from_queryset(TenantQuerySet)
