@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class CapacityConfig(AppConfig):
     name = "capacity"
     verbose_name = _("Capacity")
+
+    def ready(self) -> None:
+        from portal import dashboard
+
+        from .selectors import dashboard_counts
+
+        dashboard.register_card(
+            key="capacity",
+            template="capacity/_card.html",
+            context=lambda request, partner: dashboard_counts(request.user),
+            order=40,
+        )
+        dashboard.register_nav(
+            key="capacity", label=_("Capacity"), url_name="capacity:index", order=40
+        )

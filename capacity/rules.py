@@ -154,8 +154,12 @@ def threshold_step(*, armed_level: int, value: Fraction | None) -> ThresholdStep
     crossing.
     """
     level = threshold_level(value)
-    notify = tuple(t for t in THRESHOLDS if armed_level < t <= level)
-    return ThresholdStep(notify=notify, level=level)
+    return ThresholdStep(notify=thresholds_to_notify(armed_level, level), level=level)
+
+
+def thresholds_to_notify(armed_level: int, level: int) -> tuple[int, ...]:
+    """Thresholds above the one already notified that the current level reaches."""
+    return tuple(t for t in THRESHOLDS if armed_level < t <= level)
 
 
 # --- R-CAP-4: forecast ---------------------------------------------------------------

@@ -1,6 +1,18 @@
 """Partner portal pages of the capacity app."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "capacity"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.CapacityListView.as_view(), name="index"),
+    path("customers/<int:pk>/", views.CustomerCapacityView.as_view(), name="customer"),
+    path(
+        "customers/<int:pk>/request/",
+        views.CapacityRequestCreateView.as_view(),
+        name="request-create",
+    ),
+    path("requests/", views.CapacityRequestListView.as_view(), name="requests"),
+    path("requests/<int:pk>/", views.CapacityRequestDetailView.as_view(), name="request"),
+]

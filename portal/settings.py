@@ -296,6 +296,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "cases-escalation-sweep": {"task": "cases.tasks.escalation_sweep", "schedule": 60.0},
     # --- maintenance ---
     # --- capacity ---
+    "capacity-thresholds": {
+        "task": "capacity.tasks.notify_capacity_thresholds",
+        "schedule": crontab(minute=20, hour=5),
+    },
     # --- releases ---
 }
 

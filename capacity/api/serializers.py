@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from cases.models import Case
+from portal.api.fields import TenantPrimaryKeyRelatedField
+from portal.models import Customer
+
+from ..choices import RequestStatus
+from ..models import CapacityRequest, CapacityRequestEvent, ProvisionedReport
+
+
+class CountsSerializer(serializers.Serializer):
+    knowledge_workers = serializers.IntegerField()
+    workspace_devices = serializers.IntegerField()
+
+
+class UtilisationSerializer(serializers.Serializer):
+    knowledge_workers = serializers.FloatField(allow_null=True)
+    workspace_devices = serializers.FloatField(allow_null=True)
+    overall = serializers.FloatField(allow_null=True)
+
+
+class CapacitySummarySerializer(serializers.Serializer):
+    """A customer's capacity now: approved, provisioned, utilisation in percent and the
+    forecast date capacity runs out at recent growth (R-CAP-4)."""
+
+    customer_id = serializers.IntegerField(source="customer.pk")
+    customer = serializers.CharField(source="customer.name")
+    approved = CountsSerializer()
+    provisioned = CountsSerializer()
+    utilisation = serializers.SerializerMethodField()
+    threshold = serializers.IntegerField(source="level")
+    forecast_date = serializers.DateField(source="forecast", allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    provisioned_at = serializers.DateTimeField(allow_null=True)
+
+    def get_utilisation(self, summary) -> dict:
+        data = {use.resource: use.percent for use in summary.resources}
+        data["overall"] = summary.percent
+        return UtilisationSerializer(data).data
+
+
+class ProvisionedReportSerializer(serializers.ModelSerializer):
+    knowledge_workers = serializers.IntegerField(min_value=0)
+    workspace_devices = serializers.IntegerField(min_value=0)
+
+    class Meta:
+        model = ProvisionedReport
+        fields = [
+            "id",
+            "customer",
+            "knowledge_workers",
+            "workspace_devices",
+            "reported_at",
+            "source",
+        ]
+        read_only_fields = ["id", "customer", "reported_at", "source"]
+
+
+class CapacityRequestEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CapacityRequestEvent
+        fields = ["from_status", "to_status", "note", "at"]
+
+
+class CapacityRequestSerializer(serializers.ModelSerializer):
+    customer = TenantPrimaryKeyRelatedField(queryset=Customer.objects.all())
+    case = TenantPrimaryKeyRelatedField(queryset=Case.objects.all())
+    knowledge_workers = serializers.IntegerField(min_value=0)
+    workspace_devices = serializers.IntegerField(min_value=0)
+    events = CapacityRequestEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CapacityRequest
+        fields = [
+            "id",
+            "customer",
+            "knowledge_workers",
+            "workspace_devices",
+            "reason",
+            "case",
+            "status",
+            "previous_knowledge_workers",
+            "previous_workspace_devices",
+            "created_at",
+            "updated_at",
+            "events",
+        ]
+        read_only_fields = [
+            "status",
+            "previous_knowledge_workers",
+            "previous_workspace_devices",
+            "created_at",
+            "updated_at",
+        ]
+        validators: list = []
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=RequestStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,99 @@
+"""API of the capacity app: per-customer capacity, provisioned reports, change requests."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from portal.api.mixins import TenantScopedMixin
+from portal.api.permissions import IsStaff
+from portal.models import Customer
+
+from .. import selectors, services
+from ..choices import ReportSource
+from ..filtersets import CapacityRequestFilter
+from ..models import CapacityRequest
+from .serializers import (
+    CapacityRequestSerializer,
+    CapacitySummarySerializer,
+    ProvisionedReportSerializer,
+    TransitionSerializer,
+)
+
+
+class CapacityViewSet(TenantScopedMixin, viewsets.GenericViewSet):
+    """Per customer: approved, provisioned, utilisation and forecast date (R-CAP-4)."""
+
+    queryset = Customer.objects.select_related("partner").order_by("name")
+    serializer_class = CapacitySummarySerializer
+    lookup_url_kwarg = "customer_id"
+    filterset_fields = ["region"]
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        data = CapacitySummarySerializer(selectors.summaries(list(page)), many=True).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, customer_id: int) -> Response:
+        summary = selectors.summary_for_customer(self.get_object())
+        return Response(CapacitySummarySerializer(summary).data)
+
+    @extend_schema(request=ProvisionedReportSerializer, responses={201: CapacitySummarySerializer})
+    @action(detail=True, methods=["post"], serializer_class=ProvisionedReportSerializer)
+    def provisioned(self, request: Request, customer_id: int) -> Response:
+        """Report the provisioned counts; 400 above approved capacity (R-CAP-2)."""
+        customer = self.get_object()
+        payload = ProvisionedReportSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.provisioned_report(
+            customer=customer,
+            actor=request.user,
+            source=ReportSource.STAFF if request.user.is_staff else ReportSource.API,
+            **payload.validated_data,
+        )
+        summary = selectors.summary_for_customer(customer)
+        return Response(CapacitySummarySerializer(summary).data, status=status.HTTP_201_CREATED)
+
+
+class CapacityRequestViewSet(
+    TenantScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Capacity change requests (R-CAP-3): partners submit, staff move them on."""
+
+    queryset = CapacityRequest.objects.all()
+    serializer_class = CapacityRequestSerializer
+    filterset_class = CapacityRequestFilter
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.requests_for(self.request.user).prefetch_related("events")
+
+    def perform_create(self, serializer: CapacityRequestSerializer) -> None:
+        serializer.instance = services.capacity_request_submit(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(request=TransitionSerializer, responses={200: CapacityRequestSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[IsStaff],
+        serializer_class=TransitionSerializer,
+    )
+    def transition(self, request: Request, pk: int) -> Response:
+        """Staff: move the request one step (R-CAP-3); the partner is notified."""
+        capacity_request = self.get_object()
+        payload = TransitionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        updated = services.capacity_request_transition(
+            request=capacity_request, actor=request.user, **payload.validated_data
+        )
+        updated = self.get_queryset().get(pk=updated.pk)
+        return Response(CapacityRequestSerializer(updated, context={"request": request}).data)

@@ -1,0 +1,14 @@
+"""Filters shared by the capacity API and portal lists."""
+
+from django_filters import rest_framework as filters
+
+from .choices import RequestStatus
+from .models import CapacityRequest
+
+
+class CapacityRequestFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=RequestStatus.choices)
+
+    class Meta:
+        model = CapacityRequest
+        fields = ["customer", "status", "case"]

@@ -1,0 +1,340 @@
+"""Every write of the capacity app (R-CAP-1 … R-CAP-5). Portal views, the API, the admin
+and the beat task all call these."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.choices import Category
+from portal.errors import DomainError
+from portal.models import Customer
+from portal.notifications import notify
+from portal.tenancy import is_operator, partner_for
+
+from . import rules
+from .choices import ReportSource, RequestStatus
+from .models import (
+    CapacityBaseline,
+    CapacityRequest,
+    CapacityRequestEvent,
+    CustomerCapacity,
+    ProvisionedReport,
+)
+from .rules import Counts
+
+logger = logging.getLogger(__name__)
+
+
+def _raise(violation: rules.Violation) -> None:
+    raise DomainError(violation.message, field=violation.field, rule=violation.rule)
+
+
+def _require_operator(actor: Any) -> None:
+    if not is_operator(actor):
+        raise DomainError(_("Only operator staff can do this."), rule="Actors")
+
+
+def _require_access(actor: Any, customer: Customer) -> None:
+    """Staff act for any customer; a partner user only for its own partner's customers."""
+    if is_operator(actor):
+        return
+    partner = partner_for(actor)
+    if partner is None or customer.partner_id != partner.pk:
+        raise DomainError(_("This customer does not exist."), field="customer")
+
+
+def _capacity_for_update(customer: Customer) -> CustomerCapacity:
+    """The customer's capacity row, created on first use and locked for this transaction."""
+    CustomerCapacity.objects.get_or_create(customer=customer)
+    return CustomerCapacity.objects.select_for_update().get(customer=customer)
+
+
+def _level(capacity: CustomerCapacity) -> int:
+    return rules.threshold_level(
+        rules.customer_utilisation(approved=capacity.approved, provisioned=capacity.provisioned)
+    )
+
+
+# --- R-CAP-1: approved capacity ------------------------------------------------------
+
+
+@transaction.atomic
+def capacity_set_baseline(
+    *,
+    customer: Customer,
+    knowledge_workers: int,
+    workspace_devices: int,
+    actor: Any,
+    reason: str = "",
+    request: CapacityRequest | None = None,
+    at: datetime | None = None,
+) -> CapacityBaseline:
+    """Record approved capacity (R-CAP-1): at activation, or when a change request adds
+    capacity (R-CAP-3). Staff only; each value is a new history row."""
+    _require_operator(actor)
+    if knowledge_workers < 0 or workspace_devices < 0:
+        raise DomainError(_("Approved capacity cannot be negative."), rule="R-CAP-1")
+    at = at or timezone.now()
+    capacity = _capacity_for_update(customer)
+    baseline = CapacityBaseline.objects.create(
+        customer=customer,
+        knowledge_workers=knowledge_workers,
+        workspace_devices=workspace_devices,
+        effective_at=at,
+        reason=reason,
+        request=request,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    capacity.approved_knowledge_workers = knowledge_workers
+    capacity.approved_workspace_devices = workspace_devices
+    capacity.approved_at = at
+    capacity.current_level = _level(capacity)
+    capacity.save(
+        update_fields=[
+            "approved_knowledge_workers",
+            "approved_workspace_devices",
+            "approved_at",
+            "current_level",
+        ]
+    )
+    return baseline
+
+
+# --- R-CAP-2: provisioned counts through the gate ----------------------------------------
+
+
+@transaction.atomic
+def provisioned_report(
+    *,
+    customer: Customer,
+    knowledge_workers: int,
+    workspace_devices: int,
+    actor: Any,
+    source: str = ReportSource.PORTAL,
+    at: datetime | None = None,
+) -> ProvisionedReport:
+    """Record the currently provisioned counts; refused above approved capacity (R-CAP-2).
+
+    The capacity row is locked so two concurrent reports cannot both pass against a stale
+    limit. A crossing of 80/90/100 % is notified at once (R-CAP-4).
+    """
+    _require_access(actor, customer)
+    capacity = _capacity_for_update(customer)
+    counts = Counts(knowledge_workers, workspace_devices)
+    violations = rules.provisioning_violations(approved=capacity.approved, provisioned=counts)
+    if violations:
+        _raise(violations[0])
+    at = at or timezone.now()
+    report = ProvisionedReport.objects.create(
+        customer=customer,
+        knowledge_workers=knowledge_workers,
+        workspace_devices=workspace_devices,
+        reported_at=at,
+        source=source,
+        reported_by=actor if getattr(actor, "pk", None) else None,
+    )
+    capacity.provisioned_knowledge_workers = knowledge_workers
+    capacity.provisioned_workspace_devices = workspace_devices
+    capacity.provisioned_at = at
+    capacity.current_level = _level(capacity)
+    capacity.save(
+        update_fields=[
+            "provisioned_knowledge_workers",
+            "provisioned_workspace_devices",
+            "provisioned_at",
+            "current_level",
+        ]
+    )
+    capacity_notify_thresholds(customer_ids=[customer.pk])
+    return report
+
+
+# --- R-CAP-4: threshold notifications ---------------------------------------------------
+
+
+def capacity_notify_thresholds(*, customer_ids: list[int] | None = None) -> int:
+    """Notify each 80/90/100 % threshold once per upward crossing (R-CAP-4).
+
+    Set-based: one query over a partial index finds the customers whose level moved since
+    the last notification. Each is claimed with a conditional update on the level it was
+    read with, so of two concurrent runs exactly one notifies; a level that fell is stored
+    without notifying, which re-arms the thresholds above it. Returns notifications written.
+    """
+    due = CustomerCapacity.objects.filter(~Q(current_level=F("notified_level")))
+    if customer_ids is not None:
+        due = due.filter(customer_id__in=customer_ids)
+    written = 0
+    for row in due.select_related("customer").order_by("customer_id").iterator():
+        try:
+            written += _notify_level_change(row)
+        except Exception:  # one bad row must not stop the others
+            logger.exception("capacity threshold check failed for customer %s", row.customer_id)
+    return written
+
+
+@transaction.atomic
+def _notify_level_change(row: CustomerCapacity) -> int:
+    claimed = CustomerCapacity.objects.filter(
+        pk=row.pk, notified_level=row.notified_level, level_epoch=row.level_epoch
+    ).update(notified_level=row.current_level, level_epoch=F("level_epoch") + 1)
+    if claimed != 1:
+        return 0  # another run took it
+    epoch = row.level_epoch + 1
+    written = 0
+    customer = row.customer
+    for threshold in rules.thresholds_to_notify(row.notified_level, row.current_level):
+        params = {
+            "customer": customer.name,
+            "threshold": threshold,
+            "kw": row.provisioned_knowledge_workers,
+            "kw_max": row.approved_knowledge_workers,
+            "wd": row.provisioned_workspace_devices,
+            "wd_max": row.approved_workspace_devices,
+        }
+        written += notify(
+            partner=customer.partner,
+            customer=customer,
+            category=Category.CAPACITY,
+            subject=_("%(customer)s has reached %(threshold)s %% of approved capacity") % params,
+            body=_(
+                "%(customer)s now uses %(threshold)s %% or more of its approved capacity "
+                "(R-CAP-4).\n\nKnowledge workers: %(kw)s of %(kw_max)s\n"
+                "Workspace devices: %(wd)s of %(wd_max)s\n\n"
+                "To grow, request a capacity change with a TAC case (R-CAP-3)."
+            )
+            % params,
+            related=customer,
+            dedupe_key=f"capacity:{customer.pk}:threshold:{threshold}:{epoch}",
+        )
+    return written
+
+
+# --- R-CAP-3: change requests ---------------------------------------------------------
+
+
+def _notify_request(request: CapacityRequest, event: CapacityRequestEvent) -> None:
+    customer = request.customer
+    params = {
+        "id": request.pk,
+        "customer": customer.name,
+        "status": str(RequestStatus(request.status).label),
+        "kw": request.knowledge_workers,
+        "wd": request.workspace_devices,
+        "note": event.note,
+    }
+    notify(
+        partner=customer.partner,
+        customer=customer,
+        category=Category.CAPACITY,
+        subject=_("Capacity request #%(id)s for %(customer)s: %(status)s") % params,
+        body=_(
+            "Capacity change request #%(id)s for %(customer)s is now: %(status)s (R-CAP-3).\n"
+            "Requested totals: %(kw)s knowledge workers, %(wd)s workspace devices.\n\n%(note)s"
+        )
+        % params,
+        related=request,
+        dedupe_key=f"capacity-request:{request.pk}:{request.status}",
+    )
+
+
+@transaction.atomic
+def capacity_request_submit(
+    *,
+    customer: Customer,
+    knowledge_workers: int,
+    workspace_devices: int,
+    reason: str,
+    case: Any,
+    actor: Any,
+) -> CapacityRequest:
+    """Ask for new approved totals, linked to the TAC case that works out the plan (R-CAP-3)."""
+    _require_access(actor, customer)
+    if not reason or not reason.strip():
+        raise DomainError(_("Give the reason for the change."), field="reason", rule="R-CAP-3")
+    if case is None or case.customer_id != customer.pk:
+        raise DomainError(
+            _("Link the TAC case raised for this customer's expansion (R-CAP-3)."),
+            field="case",
+            rule="R-CAP-3",
+        )
+    capacity = _capacity_for_update(customer)
+    violations = rules.request_violations(
+        requested=Counts(knowledge_workers, workspace_devices), approved=capacity.approved
+    )
+    if violations:
+        _raise(violations[0])
+    if CapacityRequest.objects.filter(customer=customer, status__in=rules.OPEN_STATUSES).exists():
+        raise DomainError(
+            _("This customer already has an open capacity request; update that one (R-CAP-3)."),
+            rule="R-CAP-3",
+        )
+    request = CapacityRequest.objects.create(
+        customer=customer,
+        knowledge_workers=knowledge_workers,
+        workspace_devices=workspace_devices,
+        reason=reason.strip(),
+        case=case,
+        previous_knowledge_workers=capacity.approved_knowledge_workers,
+        previous_workspace_devices=capacity.approved_workspace_devices,
+        submitted_by=actor if getattr(actor, "pk", None) else None,
+    )
+    event = CapacityRequestEvent.objects.create(
+        request=request,
+        from_status="",
+        to_status=RequestStatus.SUBMITTED,
+        note=request.reason,
+        actor=request.submitted_by,
+        at=timezone.now(),
+    )
+    _notify_request(request, event)
+    return request
+
+
+@transaction.atomic
+def capacity_request_transition(
+    *, request: CapacityRequest, status: str, actor: Any, note: str = ""
+) -> CapacityRequest:
+    """Move a request one step (R-CAP-3; staff only) and notify the partner.
+
+    At ``capacity_added`` the requested totals become the approved capacity. A rejection
+    needs a reason.
+    """
+    _require_operator(actor)
+    locked = CapacityRequest.objects.select_for_update().get(pk=request.pk)
+    violation = rules.transition_violation(locked.status, status)
+    if violation:
+        _raise(violation)
+    if status == RequestStatus.REJECTED and not note.strip():
+        raise DomainError(
+            _("Give the reason for rejecting the request (R-CAP-3)."), field="note", rule="R-CAP-3"
+        )
+    previous = locked.status
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    event = CapacityRequestEvent.objects.create(
+        request=locked,
+        from_status=previous,
+        to_status=status,
+        note=note.strip(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=timezone.now(),
+    )
+    if status == RequestStatus.CAPACITY_ADDED:
+        capacity_set_baseline(
+            customer=locked.customer,
+            knowledge_workers=locked.knowledge_workers,
+            workspace_devices=locked.workspace_devices,
+            actor=actor,
+            reason=_("Capacity request #%(id)s") % {"id": locked.pk},
+            request=locked,
+        )
+    _notify_request(locked, event)
+    request.refresh_from_db()
+    return locked

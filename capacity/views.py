@@ -1,0 +1,161 @@
+"""Partner portal pages of the capacity app: utilisation, trend, reports, change requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView
+
+from portal.errors import DomainError
+from portal.models import Customer
+from portal.views import PartnerRequiredMixin, get_for_user_or_404
+
+from . import selectors, services
+from .charts import trend_svg
+from .choices import ReportSource, Resource
+from .forms import CapacityRequestForm, ProvisionedForm
+from .rules import RESOURCES
+
+
+def _add_error(form: Any, exc: DomainError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+class CapacityListView(PartnerRequiredMixin, View):
+    """Utilisation bars and forecast of every customer (R-CAP-4)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "capacity/index.html",
+            {"summaries": selectors.summaries_for(request.user)},
+        )
+
+
+class CustomerCapacityView(PartnerRequiredMixin, View):
+    """One customer: utilisation, trend chart, history; the provisioned-counts report."""
+
+    def _customer(self, pk: int) -> Customer:
+        return get_for_user_or_404(
+            selectors.customers_for(self.request.user), self.request.user, pk=pk
+        )
+
+    def _render(self, customer: Customer, form: ProvisionedForm, status: int = 200) -> HttpResponse:
+        user = self.request.user
+        summary = selectors.summary_for_customer(customer)
+        trend = selectors.trend(customer)
+        chart = trend_svg(
+            series=trend["samples"],
+            labels={r: str(Resource(r).label) for r in RESOURCES},
+            limits={
+                Resource.KNOWLEDGE_WORKERS: [(at, kw) for at, kw, _wd in trend["baselines"]],
+                Resource.WORKSPACE_DEVICES: [(at, wd) for at, _kw, wd in trend["baselines"]],
+            },
+            start=trend["since"],
+            end=timezone.localdate(),
+        )
+        context = {
+            "customer": customer,
+            "summary": summary,
+            "chart": chart,
+            "form": form,
+            "baselines": selectors.baselines_for(user).filter(customer=customer)[:20],
+            "reports": selectors.reports_for(user).filter(customer=customer)[:10],
+            "requests": selectors.requests_for(user).filter(customer=customer)[:10],
+        }
+        return render(self.request, "capacity/customer.html", context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = self._customer(pk)
+        summary = selectors.summary_for_customer(customer)
+        form = ProvisionedForm(
+            initial={
+                "knowledge_workers": summary.provisioned.knowledge_workers,
+                "workspace_devices": summary.provisioned.workspace_devices,
+            }
+        )
+        return self._render(customer, form)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = self._customer(pk)
+        form = ProvisionedForm(request.POST)
+        if form.is_valid():
+            try:
+                services.provisioned_report(
+                    customer=customer,
+                    actor=request.user,
+                    source=ReportSource.PORTAL,
+                    **form.cleaned_data,
+                )
+            except DomainError as exc:
+                _add_error(form, exc)
+            else:
+                messages.success(request, _("Provisioned counts recorded."))
+                return redirect("capacity:customer", pk=customer.pk)
+        return self._render(customer, form, status=400)
+
+
+class CapacityRequestCreateView(PartnerRequiredMixin, View):
+    """Ask for new approved totals with the linked TAC case (R-CAP-3)."""
+
+    def _page(
+        self, customer: Customer, form: CapacityRequestForm, status: int = 200
+    ) -> HttpResponse:
+        return render(
+            self.request,
+            "capacity/request_form.html",
+            {"customer": customer, "form": form},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = get_for_user_or_404(selectors.customers_for(request.user), request.user, pk=pk)
+        return self._page(customer, CapacityRequestForm(user=request.user, customer=customer))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = get_for_user_or_404(selectors.customers_for(request.user), request.user, pk=pk)
+        form = CapacityRequestForm(request.POST, user=request.user, customer=customer)
+        if form.is_valid():
+            try:
+                capacity_request = services.capacity_request_submit(
+                    customer=customer, actor=request.user, **form.cleaned_data
+                )
+            except DomainError as exc:
+                _add_error(form, exc)
+            else:
+                messages.success(request, _("Capacity request submitted."))
+                return redirect("capacity:request", pk=capacity_request.pk)
+        return self._page(customer, form, status=400)
+
+
+class CapacityRequestListView(PartnerRequiredMixin, ListView):
+    template_name = "capacity/request_list.html"
+    context_object_name = "requests"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.requests_for(self.request.user)
+
+
+class CapacityRequestDetailView(PartnerRequiredMixin, View):
+    """A request and its progress, step by step (R-CAP-3)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        capacity_request = get_for_user_or_404(
+            selectors.requests_for(request.user), request.user, pk=pk
+        )
+        return render(
+            request,
+            "capacity/request_detail.html",
+            {
+                "capacity_request": capacity_request,
+                "events": capacity_request.events.select_related("actor"),
+                "steps": selectors.request_steps(capacity_request),
+            },
+        )
