@@ -1,0 +1,354 @@
+"""Staff UI of the cases app. Every write goes through ``cases.services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal.choices import Region
+from portal.errors import DomainError
+from portal.models import Customer
+
+from . import selectors, services
+from .choices import Category, Channel, Impact, OutOfScopeReason, Severity, Status, Urgency
+from .models import Case, CaseEvent
+
+# --- forms of the staff actions -----------------------------------------------------------------
+
+
+class PhoneCaseForm(forms.Form):
+    """Staff record a case opened by phone, with its real opening time (R-CASE-11)."""
+
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.select_related("partner"), label=_("Customer")
+    )
+    opened_at = forms.DateTimeField(
+        label=_("Opened at (UTC)"),
+        initial=timezone.now,
+        help_text=_("The real time of the call; it may not lie in the future."),
+    )
+    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE, label=_("Channel"))
+    contract_number = forms.CharField(max_length=40, label=_("Contract number"))
+    title = forms.CharField(max_length=200, label=_("Title"))
+    description = forms.CharField(widget=forms.Textarea, label=_("Problem description"))
+    category = forms.ChoiceField(choices=Category.choices, label=_("Category"))
+    urgency = forms.ChoiceField(choices=Urgency.choices, label=_("Urgency"))
+    impact = forms.ChoiceField(
+        choices=[("", "—"), *Impact.choices], required=False, label=_("Impact")
+    )
+    affected_share = forms.DecimalField(
+        required=False, min_value=0, max_value=1, decimal_places=3, label=_("Affected share (0-1)")
+    )
+    contact_name = forms.CharField(max_length=200, label=_("Reporting contact name"))
+    contact_phone = forms.CharField(max_length=40, label=_("Reporting contact phone"))
+    contact_email = forms.EmailField(label=_("Reporting contact e-mail"))
+
+
+class SeverityChangeForm(forms.Form):
+    severity = forms.ChoiceField(choices=Severity.choices, label=_("New severity"))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"))
+
+
+class TransitionForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices, label=_("New status"))
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Note")
+    )
+
+
+class ActionPlanForm(forms.Form):
+    plan = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), label=_("Status and action plan")
+    )
+
+
+class OutOfScopeForm(forms.Form):
+    reason = forms.ChoiceField(choices=OutOfScopeReason.choices, label=_("Reason"))
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Explanation")
+    )
+
+
+class ConfirmForm(forms.Form):
+    pass
+
+
+# --- list helpers -------------------------------------------------------------------------------
+
+
+class BreachedFilter(admin.SimpleListFilter):
+    title = _("breached")
+    parameter_name = "breached"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(breached_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(breached_at__isnull=True)
+        return queryset
+
+
+class RegionFilter(admin.SimpleListFilter):
+    title = _("region")
+    parameter_name = "region"
+
+    def lookups(self, request, model_admin):
+        return Region.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(customer__region=self.value()) if self.value() else queryset
+
+
+class CaseEventInline(admin.TabularInline):
+    """The timeline, read-only: the audit trail is never edited (R-CASE-6)."""
+
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "actor_name", "from_value", "to_value", "text", "data"]
+    readonly_fields = fields
+    ordering = ["at", "id"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "title",
+        "partner",
+        "customer",
+        "severity_badge",
+        "status",
+        "channel",
+        "opened_at",
+        "response_due_at",
+        "due_marker",
+    ]
+    list_display_links = ["id", "title"]
+    list_filter = [
+        "severity",
+        "status",
+        BreachedFilter,
+        RegionFilter,
+        "partner",
+        "channel",
+        "out_of_scope",
+    ]
+    search_fields = [
+        "title",
+        "customer__name",
+        "partner__name",
+        "contract_number",
+        "contact_name",
+        "contact_email",
+    ]
+    date_hierarchy = "opened_at"
+    list_select_related = ["customer", "partner"]
+    inlines = [CaseEventInline]
+    actions = ["acknowledge_selected", "run_escalation_sweep"]
+    change_form_template = "cases/admin/case_change_form.html"
+    change_list_template = "cases/admin/case_change_list.html"
+    show_full_result_count = False
+
+    class Media:
+        js = ["portal/portal.js"]
+
+    # --- list columns
+
+    @admin.display(description=_("severity"), ordering="severity")
+    def severity_badge(self, case: Case) -> str:
+        colours = {"S1": "#b3261e", "S2": "#d35400", "S3": "#b28900", "S4": "#4a6fa5"}
+        return format_html(
+            '<strong style="color:#fff;background:{};padding:0 .4em;border-radius:8px">{}</strong>',
+            colours.get(case.severity, "#555"),
+            case.severity,
+        )
+
+    @admin.display(description=_("response"))
+    def due_marker(self, case: Case) -> str:
+        """A live countdown to the due time, or the breach marker (R-CASE-10)."""
+        if case.breached:
+            return format_html('<strong style="color:#b3261e">⚠ {}</strong>', gettext("BREACHED"))
+        if case.acknowledged_at:
+            return format_html('<span style="color:#1e7f4f">✔ {}</span>', gettext("acknowledged"))
+        return format_html(
+            '<span class="countdown" data-due="{}">{}</span>',
+            case.response_due_at.isoformat(),
+            case.response_due_at - timezone.now(),
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip().lstrip("#")
+        if term.isdigit():
+            queryset |= self.model.objects.filter(pk=int(term))
+        return queryset, duplicates
+
+    # --- the change form is read-only: changes go through the action pages
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return [f.name for f in Case._meta.fields]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the audit trail is never deleted
+
+    # --- actions
+
+    @admin.action(description=_("Acknowledge the selected cases"))
+    def acknowledge_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        done = 0
+        for case in queryset.filter(status=Status.NEW):
+            try:
+                services.case_acknowledge(user=request.user, case=case)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"#{case.pk}: {exc.message}", messages.ERROR)
+        self.message_user(
+            request, gettext("%(count)d case(s) acknowledged.") % {"count": done}, messages.SUCCESS
+        )
+
+    @admin.action(description=_("Run the escalation sweep now"))
+    def run_escalation_sweep(self, request: HttpRequest, queryset: QuerySet) -> None:
+        result = services.escalation_sweep()
+        self.message_user(request, result.summary(), messages.SUCCESS)
+
+    # --- extra pages
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("slo-report/", view(self.slo_report_view), name="cases_case_slo"),
+            path("sweep/", view(self.sweep_view), name="cases_case_sweep"),
+            path("<int:pk>/do/<str:what>/", view(self.case_action_view), name="cases_case_action"),
+            *super().get_urls(),
+        ]
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
+        """Staff record a (phone-opened) case with its real opening time (R-CASE-11)."""
+        if not self.has_add_permission(request):
+            return HttpResponseRedirect(reverse("admin:cases_case_changelist"))
+        form = PhoneCaseForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            data["impact"] = data["impact"] or None
+            try:
+                case = services.case_open(user=request.user, **data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Case #%(id)s recorded with severity %(severity)s.")
+                    % {"id": case.pk, "severity": case.severity},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        return self._render_form(request, form, title=gettext("Record a case"), case=None)
+
+    ACTIONS: dict[str, tuple[type[forms.Form], Any, Any]] = {
+        "acknowledge": (ConfirmForm, _("Acknowledge"), services.case_acknowledge),
+        "change-severity": (
+            SeverityChangeForm,
+            _("Change severity"),
+            services.case_change_severity,
+        ),
+        "transition": (TransitionForm, _("Change status"), services.case_transition),
+        "action-plan": (ActionPlanForm, _("Status and action plan"), services.case_set_action_plan),
+        "out-of-scope": (OutOfScopeForm, _("Mark out of scope"), services.case_mark_out_of_scope),
+    }
+
+    def case_action_view(self, request: HttpRequest, pk: int, what: str) -> HttpResponse:
+        if what not in self.ACTIONS or not self.has_view_permission(request):
+            return HttpResponseRedirect(reverse("admin:cases_case_changelist"))
+        case = get_object_or_404(selectors.cases_for(request.user), pk=pk)
+        form_class, title, service = self.ACTIONS[what]
+        initial = {"plan": case.action_plan} if what == "action-plan" else {}
+        form = form_class(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                service(user=request.user, case=case, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                self.message_user(request, gettext("Case updated."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        return self._render_form(request, form, title=f"{title} — #{case.pk}", case=case)
+
+    def _render_form(
+        self, request: HttpRequest, form: forms.Form, *, title: str, case
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "form": form,
+            "case": case,
+        }
+        return TemplateResponse(
+            request, "cases/admin/action_form.html", context, status=400 if form.errors else 200
+        )
+
+    def slo_report_view(self, request: HttpRequest) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Response objective attainment"),
+            "rows": selectors.slo_report(user=request.user),
+        }
+        return TemplateResponse(request, "cases/admin/slo_report.html", context)
+
+    def sweep_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            self.message_user(request, services.escalation_sweep().summary(), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:cases_case_changelist"))
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "case", "kind", "actor_name", "from_value", "to_value"]
+    list_filter = ["kind"]
+    search_fields = ["case__title", "text", "actor_name"]
+    date_hierarchy = "at"
+    list_select_related = ["case"]
+    readonly_fields = [
+        "case",
+        "kind",
+        "at",
+        "actor",
+        "actor_name",
+        "from_value",
+        "to_value",
+        "text",
+        "data",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
