@@ -1,0 +1,136 @@
+"""The cases admin: list, filters, search, actions, phone cases, severity change form."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Case
+
+from .factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+LIST = "/admin/cases/case/"
+
+
+def test_changelist_shows_countdown_and_breach_marker(client_for, staff, customer_a):
+    due = CaseFactory(customer=customer_a, title="Counting down")
+    CaseFactory(customer=customer_a, title="Too late", overdue=True)
+    client = client_for(staff)
+    client.post(LIST + "sweep/")
+    html = client.get(LIST).content.decode()
+    assert f'data-due="{due.response_due_at.isoformat()}"' in html
+    assert "BREACHED" in html
+
+
+@pytest.mark.parametrize(
+    "query", ["?severity__exact=S1", "?status__exact=new", "?breached=yes", "?region=EMEA", "?q=42"]
+)
+def test_changelist_filters_and_search(client_for, staff, customer_a, query):
+    CaseFactory(customer=customer_a)
+    assert client_for(staff).get(LIST + query).status_code == 200
+
+
+def test_search_by_case_number(client_for, staff, customer_a):
+    case = CaseFactory(customer=customer_a, title="Findable")
+    CaseFactory(customer=customer_a, title="Other")
+    html = client_for(staff).get(LIST + f"?q=%23{case.pk}").content.decode()
+    assert "Findable" in html
+
+
+def test_acknowledge_action(client_for, staff, customer_a):
+    case = CaseFactory(customer=customer_a)
+    client_for(staff).post(LIST, {"action": "acknowledge_selected", "_selected_action": [case.pk]})
+    assert Case.objects.get(pk=case.pk).status == "acknowledged"
+
+
+def test_sweep_action(client_for, staff, customer_a):
+    case = CaseFactory(customer=customer_a, overdue=True)
+    response = client_for(staff).post(
+        LIST, {"action": "run_escalation_sweep", "_selected_action": [case.pk]}, follow=True
+    )
+    assert "1 case(s) breached" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).breached
+
+
+def test_phone_case_with_real_opening_time(client_for, staff, customer_a):
+    called = timezone.now() - timedelta(minutes=10)
+    data = {
+        "customer": customer_a.pk,
+        "opened_at": called.strftime("%Y-%m-%d %H:%M:%S"),
+        "channel": "phone",
+        "contract_number": customer_a.contract_number,
+        "title": "Whole site down",
+        "description": "No calls at all",
+        "category": "availability",
+        "urgency": "critical",
+        "impact": "widespread",
+        "contact_name": "Nina",
+        "contact_phone": "+33 1",
+        "contact_email": "nina@acme.example",
+    }
+    response = client_for(staff).post(LIST + "add/", data)
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert case.channel == "phone" and case.severity == "S1"
+    assert abs((case.opened_at - called).total_seconds()) < 1
+
+
+def test_phone_case_in_the_future_shows_the_error(client_for, staff, customer_a):
+    later = timezone.now() + timedelta(hours=2)
+    data = {
+        "customer": customer_a.pk,
+        "opened_at": later.strftime("%Y-%m-%d %H:%M:%S"),
+        "channel": "phone",
+        "contract_number": customer_a.contract_number,
+        "title": "x",
+        "description": "x",
+        "category": "bug",
+        "urgency": "low",
+        "impact": "large",
+        "contact_name": "N",
+        "contact_phone": "1",
+        "contact_email": "n@acme.example",
+    }
+    response = client_for(staff).post(LIST + "add/", data)
+    assert response.status_code == 400 and "R-CASE-11" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_severity_change_form_asks_for_the_reason(client_for, staff, customer_a):
+    case = CaseFactory(customer=customer_a)
+    url = f"{LIST}{case.pk}/do/change-severity/"
+    client = client_for(staff)
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"severity": "S1", "reason": ""}).status_code == 400
+    assert client.post(url, {"severity": "S1", "reason": "Outage confirmed"}).status_code == 302
+    event = Case.objects.get(pk=case.pk).events.get(kind="severity_change")
+    assert event.text == "Outage confirmed" and event.actor == staff
+
+
+def test_change_page_shows_the_timeline_inline(client_for, staff, customer_a):
+    case = CaseFactory(customer=customer_a)
+    client = client_for(staff)
+    client.post(f"{LIST}{case.pk}/do/action-plan/", {"plan": "Collect SIP traces"})
+    html = client.get(f"{LIST}{case.pk}/change/").content.decode()
+    assert "Collect SIP traces" in html and "Change severity" in html
+
+
+def test_illegal_transition_shows_the_rule(client_for, staff, customer_a):
+    case = CaseFactory(customer=customer_a)
+    response = client_for(staff).post(f"{LIST}{case.pk}/do/transition/", {"status": "closed"})
+    assert response.status_code == 400 and "R-CASE-12" in response.content.decode()
+
+
+def test_slo_report_page(client_for, staff, customer_a):
+    CaseFactory(customer=customer_a)
+    html = client_for(staff).get(LIST + "slo-report/").content.decode()
+    assert 'id="slo-report"' in html
+
+
+def test_partner_users_cannot_reach_the_admin(client_for, alice, customer_a):
+    case = CaseFactory(customer=customer_a)
+    response = client_for(alice).get(f"{LIST}{case.pk}/do/change-severity/")
+    assert response.status_code == 302 and "/admin/login/" in response.url
