@@ -57,7 +57,7 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -295,6 +295,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # R-CASE-10: breach and warning checks; state-based, so a missed tick heals on the next.
     "cases-escalation-sweep": {"task": "cases.tasks.escalation_sweep", "schedule": 60.0},
     # --- maintenance ---
+    "maintenance-tick": {"task": "maintenance.tasks.maintenance_tick", "schedule": 60.0},
+    "maintenance-certificates-scan": {
+        "task": "maintenance.tasks.certificates_scan",
+        "schedule": crontab(minute=17, hour=5),
+    },
     # --- capacity ---
     "capacity-thresholds": {
         "task": "capacity.tasks.notify_capacity_thresholds",
