@@ -1,0 +1,176 @@
+"""Portal pages of the cases app: list, detail, open, escalate, reopen, SLO, dashboard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cases import services
+from cases.models import Case
+
+from .factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_shows_own_cases_with_countdowns(client_for, bob, customer_a):
+    case = CaseFactory(customer=customer_a, title="Voicemail down")
+    response = client_for(bob).get("/cases/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Voicemail down" in html
+    assert f'data-due="{case.response_due_at.isoformat()}"' in html
+
+
+def test_list_filters_share_the_api_filterset(client_for, bob, customer_a):
+    CaseFactory(customer=customer_a, title="Low one", urgency="low")
+    CaseFactory(customer=customer_a, title="Medium one")
+    html = client_for(bob).get("/cases/?severity=S4").content.decode()
+    assert "Low one" in html and "Medium one" not in html
+
+
+def test_list_shows_the_breach_marker(client_for, bob, customer_a):
+    CaseFactory(customer=customer_a, overdue=True)
+    services.escalation_sweep()
+    assert "Breached" in client_for(bob).get("/cases/").content.decode()
+
+
+def test_list_query_count_is_constant(client_for, bob, customer_a):
+    CaseFactory(customer=customer_a)
+    client = client_for(bob)
+    client.get("/cases/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/cases/")
+    CaseFactory.create_batch(49, customer=customer_a)
+    with CaptureQueriesContext(connection) as fifty:
+        client.get("/cases/")
+    assert len(one) == len(fifty)
+
+
+def test_outsider_list_shows_nothing_of_partner_a(client_for, charlie, customer_a):
+    CaseFactory(customer=customer_a, title="Secret of Acme")
+    assert "Secret of Acme" not in client_for(charlie).get("/cases/").content.decode()
+
+
+def test_detail_shows_the_timeline(client_for, bob, staff, customer_a):
+    case = CaseFactory(customer=customer_a)
+    services.case_change_severity(user=staff, case=case, severity="S2", reason="Triage says S2")
+    html = client_for(bob).get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="timeline"' in html and "Triage says S2" in html
+
+
+@pytest.mark.parametrize("suffix", ["", "escalate/"])
+def test_outsider_gets_404_on_case_pages(client_for, charlie, customer_a, suffix):
+    case = CaseFactory(customer=customer_a)
+    assert client_for(charlie).get(f"/cases/{case.pk}/{suffix}").status_code == 404
+
+
+@pytest.mark.parametrize("suffix", ["escalate/", "transition/", "comment/"])
+def test_outsider_gets_404_when_posting(client_for, charlie, customer_a, suffix):
+    case = CaseFactory(customer=customer_a)
+    data = {"severity": "S1", "reason": "x", "status": "closed", "text": "x"}
+    assert client_for(charlie).post(f"/cases/{case.pk}/{suffix}", data).status_code == 404
+    assert Case.objects.get(pk=case.pk).severity == "S3"
+
+
+def test_open_form_creates_a_case(client_for, bob, customer_a, open_payload):
+    response = client_for(bob).post("/cases/new/", open_payload())
+    case = Case.objects.get()
+    assert response.status_code == 302 and response.url == f"/cases/{case.pk}/"
+    assert case.channel == "web" and case.severity == "S3"
+
+
+def test_open_form_shows_the_r_case_1_error_on_the_field(client_for, bob, open_payload):
+    response = client_for(bob).post("/cases/new/", open_payload(contract_number="WRONG-1"))
+    assert response.status_code == 400
+    assert "contract number does not match" in response.content.decode()
+    assert response.context["form"].errors["contract_number"]
+    assert not Case.objects.exists()
+
+
+def test_open_form_offers_only_own_customers(client_for, charlie, customer_a, open_payload):
+    response = client_for(charlie).post("/cases/new/", open_payload())
+    assert response.status_code == 400 and "customer" in response.context["form"].errors
+
+
+def test_open_form_in_portuguese(client_for, bob):
+    response = client_for(bob).get("/cases/new/", HTTP_ACCEPT_LANGUAGE="pt-br")
+    assert response.status_code == 200
+
+
+def test_request_escalation_form_offers_only_raises(client_for, bob, customer_a):
+    case = CaseFactory(customer=customer_a)  # S3
+    client = client_for(bob)
+    choices = client.get(f"/cases/{case.pk}/escalate/").context["form"].fields["severity"].choices
+    assert [value for value, _ in choices] == ["S1", "S2"]
+    response = client.post(f"/cases/{case.pk}/escalate/", {"severity": "S2", "reason": "Worse"})
+    assert response.status_code == 302 and Case.objects.get(pk=case.pk).severity == "S2"
+    bad = client.post(f"/cases/{case.pk}/escalate/", {"severity": "S1", "reason": ""})
+    assert bad.status_code == 400
+
+
+def test_partner_reopens_a_resolved_case(client_for, bob, staff, customer_a):
+    case = CaseFactory(customer=customer_a)
+    services.case_acknowledge(user=staff, case=case)
+    services.case_resume(user=staff, case=case)
+    services.case_resolve(user=staff, case=case)
+    client = client_for(bob)
+    assert "Reopen" in client.get(f"/cases/{case.pk}/").content.decode()
+    client.post(f"/cases/{case.pk}/transition/", {"status": "in_progress"})
+    assert Case.objects.get(pk=case.pk).status == "in_progress"
+
+
+def test_partner_cannot_resolve_through_the_portal(client_for, bob, staff, customer_a):
+    case = CaseFactory(customer=customer_a)
+    services.case_acknowledge(user=staff, case=case)
+    services.case_resume(user=staff, case=case)
+    response = client_for(bob).post(
+        f"/cases/{case.pk}/transition/", {"status": "resolved"}, follow=True
+    )
+    assert "Only operator staff" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "in_progress"
+
+
+def test_waiting_time_is_shown_apart(client_for, bob, staff, customer_a):
+    case = CaseFactory(customer=customer_a)
+    services.case_acknowledge(user=staff, case=case)
+    services.case_transition(
+        user=staff, case=case, status="awaiting_partner", now=timezone.now() - timedelta(hours=2)
+    )
+    html = client_for(bob).get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="waiting-on-partner"' in html and "2:00" in html
+
+
+def test_comment(client_for, bob, customer_a):
+    case = CaseFactory(customer=customer_a)
+    client_for(bob).post(f"/cases/{case.pk}/comment/", {"text": "Traces uploaded"})
+    assert case.events.filter(kind="comment", text="Traces uploaded").exists()
+
+
+def test_slo_page(client_for, bob, staff, customer_a):
+    case = CaseFactory(customer=customer_a, urgency="low")
+    services.case_acknowledge(user=staff, case=case)
+    html = client_for(bob).get("/cases/slo/").content.decode()
+    assert 'id="slo-report"' in html and "100.0 %" in html and "95 %" in html
+
+
+def test_outsider_slo_page_shows_nothing_of_partner_a(client_for, charlie, staff, customer_a):
+    case = CaseFactory(customer=customer_a, urgency="low")
+    services.case_acknowledge(user=staff, case=case)
+    assert "100.0 %" not in client_for(charlie).get("/cases/slo/").content.decode()
+
+
+def test_dashboard_card_and_nav(client_for, bob, charlie, customer_a):
+    CaseFactory(customer=customer_a, title="Dashboard case", urgency="critical", impact="large")
+    html = client_for(bob).get("/").content.decode()
+    assert 'id="card-cases"' in html and "Dashboard case" in html and 'href="/cases/"' in html
+    assert "Dashboard case" not in client_for(charlie).get("/").content.decode()
+
+
+def test_staff_are_sent_to_the_admin(client_for, staff):
+    response = client_for(staff).get("/cases/")
+    assert response.status_code == 302 and "/admin/" in response.url
