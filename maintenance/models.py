@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.choices import Region
-from portal.tenancy import TenantManager, TenantQuerySet
+from portal.tenancy import TenantManager
 
 from .choices import (
     ChangeKind,
@@ -90,6 +90,15 @@ class Change(models.Model):
         choices=Region.choices,
         blank=True,
         help_text=_("R-MNT-2: SME group maintenance follows the SME publisher's region."),
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("linked TAC case"),
+        help_text=_("R-MNT-7: an upgrade for new features is linked to the partner's case."),
     )
     review_note = models.TextField(_("joint review note"), blank=True)
     notice_sent_at = models.DateTimeField(_("notice sent"), null=True, blank=True)
@@ -379,13 +388,6 @@ class PatchRequest(models.Model):
         return self.file_name
 
 
-class OutageQuerySet(TenantQuerySet):
-    def for_partner(self, partner):  # type: ignore[override]
-        # An outage may touch several customers of one partner: one row each, not one per
-        # customer.
-        return super().for_partner(partner).distinct()
-
-
 class Outage(models.Model):
     """An outage of core services, declared and resolved by the operator (R-MNT-12).
 
@@ -406,7 +408,7 @@ class Outage(models.Model):
     resolution = models.TextField(_("resolution"), blank=True)
 
     tenant_field = "customers__partner"
-    objects = models.Manager.from_queryset(OutageQuerySet)()
+    objects = TenantManager()  # the core scopes a to-many path without repeating rows
 
     class Meta:
         ordering = ["-declared_at", "-pk"]

@@ -64,6 +64,10 @@ class Window:
         """
         return self.end_utc - self.start_utc
 
+    @property
+    def hours(self) -> int:
+        return int(self.duration.total_seconds() // 3600)
+
     def contains(self, start: datetime, end: datetime) -> bool:
         """True when [start, end] lies inside this window (borders included)."""
         return self.start_utc <= _utc(start, "start") and _utc(end, "end") <= self.end_utc

@@ -1,0 +1,288 @@
+"""API representations of the maintenance app. Field names are a contract (issue 4)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from portal.api.fields import TenantPrimaryKeyRelatedField
+from portal.choices import Region
+from portal.models import Customer, Partner
+
+from ..choices import ChangeKind, PartnerRequestKind, WindowKind
+from ..models import (
+    Certificate,
+    Change,
+    ChangeNotice,
+    Outage,
+    PatchRequest,
+    RescheduleAlternative,
+    RescheduleRequest,
+    SsoChecklist,
+    SsoChecklistStep,
+)
+
+
+class DateOrDateTimeField(serializers.Field):
+    """A calendar date (2027-03-26) or an aware ISO 8601 datetime."""
+
+    default_error_messages = {
+        "invalid": _("Give a date (YYYY-MM-DD) or an ISO 8601 datetime with its offset."),
+    }
+
+    def to_internal_value(self, data: str) -> date | datetime:
+        text = str(data).strip()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+        if "T" in text:  # a "+" offset arrives as a space when a query string was not encoded
+            text = text.replace(" ", "+")
+        value = parse_datetime(text)
+        if value is None or value.tzinfo is None:
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value):  # pragma: no cover - query parameters only
+        return value.isoformat()
+
+
+class WindowQuerySerializer(serializers.Serializer):
+    region = serializers.ChoiceField(choices=Region.choices)
+    start = DateOrDateTimeField()
+    end = DateOrDateTimeField()
+
+    def validate(self, attrs: dict) -> dict:
+        start, end = attrs["start"], attrs["end"]
+        if isinstance(start, datetime) != isinstance(end, datetime):
+            raise serializers.ValidationError(
+                {"end": _("Give both bounds as dates or both as datetimes (R-MNT-1).")}
+            )
+        if end < start:
+            raise serializers.ValidationError({"end": _("The end must not be before the start.")})
+        span = end - start
+        if span.days > 366:
+            raise serializers.ValidationError({"end": _("Ask for at most 366 days at a time.")})
+        return attrs
+
+
+class WindowSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=WindowKind.choices)
+    infrastructure_only = serializers.BooleanField()
+
+    def to_representation(self, window) -> dict:
+        # ISO 8601 with the region's own offset, e.g. 2027-03-27T21:00:00+01:00.
+        return window.as_dict()
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    customers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Change
+        fields = [
+            "id",
+            "partner",
+            "kind",
+            "title",
+            "description",
+            "customers",
+            "start",
+            "end",
+            "status",
+            "reason",
+            "urgent",
+            "sme_publisher_region",
+            "case",
+            "origin",
+            "partner_request_kind",
+            "review_note",
+            "notice_sent_at",
+            "reschedule_deadline",
+            "reschedule_open",
+            "started_at",
+            "completed_at",
+            "cancelled_at",
+        ]
+        read_only_fields = fields
+
+
+class ChangeWriteSerializer(serializers.Serializer):
+    """Staff create (schedule or declare an emergency) and move changes."""
+
+    partner = serializers.PrimaryKeyRelatedField(queryset=Partner.objects.all(), required=False)
+    kind = serializers.ChoiceField(choices=ChangeKind.choices, required=False)
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    customers = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Customer.objects.all(), required=False
+    )
+    start = serializers.DateTimeField(required=False, allow_null=True)
+    end = serializers.DateTimeField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    urgent = serializers.BooleanField(required=False, default=False)
+    sme_publisher_region = serializers.ChoiceField(
+        choices=Region.choices, required=False, allow_blank=True, default=""
+    )
+    case = serializers.IntegerField(required=False, allow_null=True)
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChangeNotice
+        fields = ["id", "kind", "subject", "body", "recipients", "sent_at"]
+
+
+class AlternativeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RescheduleAlternative
+        fields = ["id", "start", "end", "window_kind"]
+
+
+class RescheduleRequestSerializer(serializers.ModelSerializer):
+    alternatives = AlternativeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RescheduleRequest
+        fields = [
+            "id",
+            "change",
+            "reason",
+            "status",
+            "staff_note",
+            "alternatives",
+            "chosen",
+            "created_at",
+            "answered_at",
+        ]
+        read_only_fields = fields
+
+
+class RescheduleCreateSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class AlternativeInputSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class AlternativesInputSerializer(serializers.Serializer):
+    alternatives = AlternativeInputSerializer(many=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ChooseSerializer(serializers.Serializer):
+    alternative = serializers.IntegerField()
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReviewSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["start", "approve", "reject"])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(choices=ChangeKind.choices, required=False)
+
+
+class PartnerChangeRequestSerializer(serializers.Serializer):
+    customers = TenantPrimaryKeyRelatedField(many=True, queryset=Customer.objects.all())
+    partner_request_kind = serializers.ChoiceField(choices=PartnerRequestKind.choices)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    customer = TenantPrimaryKeyRelatedField(queryset=Customer.objects.all())
+
+    class Meta:
+        model = Certificate
+        fields = ["id", "customer", "application", "common_name", "expires_at", "renewal_change"]
+        read_only_fields = ["renewal_change"]
+
+
+class SsoStepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SsoChecklistStep
+        fields = ["id", "item", "done_at"]
+
+
+class SsoChecklistSerializer(serializers.ModelSerializer):
+    steps = SsoStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SsoChecklist
+        fields = ["id", "change", "customer", "steps", "created_at", "completed_at"]
+
+
+class SsoTickSerializer(serializers.Serializer):
+    step = serializers.IntegerField()
+    done = serializers.BooleanField(default=True)
+
+
+class PatchRequestSerializer(serializers.ModelSerializer):
+    customer = TenantPrimaryKeyRelatedField(queryset=Customer.objects.all())
+
+    class Meta:
+        model = PatchRequest
+        fields = [
+            "id",
+            "customer",
+            "kind",
+            "file_name",
+            "note",
+            "status",
+            "requested_at",
+            "uploaded_at",
+            "installed_at",
+        ]
+        read_only_fields = ["status", "requested_at", "uploaded_at", "installed_at"]
+
+
+class VulnerabilityScanSerializer(serializers.Serializer):
+    customer = TenantPrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False)
+    details = serializers.CharField(required=False, allow_blank=True)
+
+
+class OutageSerializer(serializers.ModelSerializer):
+    customers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Outage
+        fields = [
+            "id",
+            "title",
+            "description",
+            "customers",
+            "status",
+            "declared_at",
+            "resolved_at",
+            "resolution",
+        ]
+
+    def get_customers(self, outage: Outage) -> list[int]:
+        # Partners see only their own affected customers.
+        return [c.pk for c in getattr(outage, "visible_customers", outage.customers.all())]
+
+
+class OutageDeclareSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    customers = serializers.PrimaryKeyRelatedField(many=True, queryset=Customer.objects.all())
+
+
+class OutageResolveSerializer(serializers.Serializer):
+    resolution = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    url = serializers.CharField(read_only=True)
+    include_windows = serializers.BooleanField()
+    rotated_at = serializers.DateTimeField(read_only=True)

@@ -1,0 +1,382 @@
+"""REST API of the maintenance app. Thin: reads through selectors (scoped with ``for_user``),
+writes through services; a DomainError becomes a 400 naming the field and the rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.services import case_link_check
+from portal.api.mixins import TenantScopedMixin
+from portal.api.permissions import IsPartnerMember, IsStaff, IsStaffOrPartner, ReadOnlyUnlessStaff
+from portal.errors import DomainError
+from portal.tenancy import partner_for
+
+from .. import selectors, services
+from ..choices import ChangeKind
+from ..filtersets import ChangeFilterSet, OutageFilterSet, PatchRequestFilterSet
+from ..models import Certificate, SsoChecklistStep
+from ..windows import windows_between
+from . import serializers as s
+
+
+def _data(serializer_class: Any, request: Request, **kwargs: Any) -> dict:
+    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class MaintenanceWindowView(APIView):
+    """The fixed maintenance windows of a region (R-MNT-1)."""
+
+    permission_classes = [IsAuthenticated, IsStaffOrPartner]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("region", str, required=True),
+            OpenApiParameter("start", str, required=True, description="date or ISO datetime"),
+            OpenApiParameter("end", str, required=True, description="date or ISO datetime"),
+        ],
+        responses=s.WindowSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        query = s.WindowQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        windows = windows_between(params["region"], params["start"], params["end"])
+        return Response(s.WindowSerializer(windows, many=True).data)
+
+
+class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """Changes: staff write; partners read their own and ask for reschedules."""
+
+    serializer_class = s.ChangeSerializer
+    filterset_class = ChangeFilterSet
+    permission_classes = [ReadOnlyUnlessStaff]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.changes_for(self.request.user)
+
+    def get_permissions(self):
+        if self.action in ("reschedule_requests", "partner_request"):
+            return [IsStaffOrPartner()]
+        return super().get_permissions()
+
+    def _answer(self, change: Any, code: int = status.HTTP_200_OK) -> Response:
+        change = selectors.changes_for(self.request.user).get(pk=change.pk)
+        return Response(s.ChangeSerializer(change).data, status=code)
+
+    @extend_schema(request=s.ChangeWriteSerializer, responses={201: s.ChangeSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _data(s.ChangeWriteSerializer, request)
+        missing = [f for f in ("partner", "kind", "title", "customers", "end") if f not in data]
+        if missing:
+            raise DomainError(_("This field is required."), field=missing[0])
+        partner = data["partner"]
+        case = case_link_check(user=request.user, case_id=data.get("case"), partner=partner)
+        if data["kind"] == ChangeKind.EMERGENCY:
+            change = services.change_declare_emergency(
+                actor=request.user,
+                partner=partner,
+                customers=data["customers"],
+                title=data["title"],
+                description=data["description"],
+                reason=data["reason"],
+                start=data.get("start"),
+                end=data["end"],
+            )
+        else:
+            if not data.get("start"):
+                raise DomainError(_("This field is required."), field="start")
+            change = services.change_schedule(
+                actor=request.user,
+                partner=partner,
+                kind=data["kind"],
+                title=data["title"],
+                description=data["description"],
+                customers=data["customers"],
+                start=data["start"],
+                end=data["end"],
+                reason=data["reason"],
+                urgent=data["urgent"],
+                sme_publisher_region=data["sme_publisher_region"],
+                case=case,
+            )
+        return self._answer(change, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ChangeWriteSerializer, responses=s.ChangeSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        change = self.get_object()
+        data = _data(s.ChangeWriteSerializer, request, partial=True)
+        change = services.change_plan(
+            actor=request.user,
+            change=change,
+            start=data.get("start", change.start),
+            end=data.get("end", change.end),
+            kind=data.get("kind"),
+        )
+        return self._answer(change)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses=s.ChangeSerializer)
+    @action(detail=True, methods=["post"], url_path="send-notice")
+    def send_notice(self, request: Request, pk: str | None = None) -> Response:
+        """Send the written notice (R-MNT-4) and open the reschedule period (R-MNT-5)."""
+        return self._answer(
+            services.change_send_notice(actor=request.user, change=self.get_object())
+        )
+
+    @extend_schema(request=None, responses=s.ChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        return self._answer(services.change_complete(actor=request.user, change=self.get_object()))
+
+    @extend_schema(request=s.NoteSerializer, responses=s.ChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        note = _data(s.NoteSerializer, request)["note"]
+        return self._answer(
+            services.change_cancel(actor=request.user, change=self.get_object(), note=note)
+        )
+
+    @extend_schema(request=s.ReviewSerializer, responses=s.ChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: str | None = None) -> Response:
+        """Joint review of a partner-requested change (R-MNT-9)."""
+        data = _data(s.ReviewSerializer, request)
+        return self._answer(
+            services.change_review(actor=request.user, change=self.get_object(), **data)
+        )
+
+    @extend_schema(request=None, responses=s.NoticeSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def notices(self, request: Request, pk: str | None = None) -> Response:
+        change = self.get_object()
+        return Response(
+            s.NoticeSerializer(change.notices.order_by("sent_at", "pk"), many=True).data
+        )
+
+    @extend_schema(
+        methods=["POST"],
+        request=s.RescheduleCreateSerializer,
+        responses={201: s.RescheduleRequestSerializer},
+    )
+    @extend_schema(
+        methods=["GET"], request=None, responses=s.RescheduleRequestSerializer(many=True)
+    )
+    @action(detail=True, methods=["get", "post"], url_path="reschedule-requests")
+    def reschedule_requests(self, request: Request, pk: str | None = None) -> Response:
+        """A partner asks to reschedule (R-MNT-5): reason required, within 3 days of notice."""
+        change = self.get_object()
+        if request.method == "GET":
+            requests = selectors.reschedule_requests_for(request.user).filter(change=change)
+            return Response(s.RescheduleRequestSerializer(requests, many=True).data)
+        reason = _data(s.RescheduleCreateSerializer, request)["reason"]
+        created = services.reschedule_request_create(
+            actor=request.user, change=change, reason=reason
+        )
+        created = selectors.reschedule_requests_for(request.user).get(pk=created.pk)
+        return Response(s.RescheduleRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PartnerChangeRequestSerializer, responses={201: s.ChangeSerializer})
+    @action(detail=False, methods=["post"], url_path="partner-requests")
+    def partner_request(self, request: Request) -> Response:
+        """A partner-requested change, submitted for joint review (R-MNT-9)."""
+        if partner_for(request.user) is None:
+            raise DomainError(_("Only partner users can request changes."), rule="R-MNT-9")
+        data = _data(s.PartnerChangeRequestSerializer, request)
+        change = services.change_request_by_partner(actor=request.user, **data)
+        return self._answer(change, status.HTTP_201_CREATED)
+
+
+class RescheduleRequestViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Reschedule requests (R-MNT-5): staff offer alternatives, the partner chooses."""
+
+    serializer_class = s.RescheduleRequestSerializer
+    filterset_fields = ["status", "change"]
+
+    def get_queryset(self):
+        return selectors.reschedule_requests_for(self.request.user)
+
+    def _answer(self, obj: Any) -> Response:
+        return Response(s.RescheduleRequestSerializer(self.get_queryset().get(pk=obj.pk)).data)
+
+    @extend_schema(request=s.AlternativesInputSerializer, responses=s.RescheduleRequestSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    def alternatives(self, request: Request, pk: str | None = None) -> Response:
+        data = _data(s.AlternativesInputSerializer, request)
+        return self._answer(
+            services.reschedule_offer_alternatives(
+                actor=request.user,
+                request=self.get_object(),
+                alternatives=[(a["start"], a["end"]) for a in data["alternatives"]],
+                note=data["note"],
+            )
+        )
+
+    @extend_schema(request=s.ChooseSerializer, responses=s.RescheduleRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def choose(self, request: Request, pk: str | None = None) -> Response:
+        data = _data(s.ChooseSerializer, request)
+        return self._answer(
+            services.reschedule_choose(
+                actor=request.user, request=self.get_object(), alternative_id=data["alternative"]
+            )
+        )
+
+    @extend_schema(request=s.NoteSerializer, responses=s.RescheduleRequestSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    def decline(self, request: Request, pk: str | None = None) -> Response:
+        note = _data(s.NoteSerializer, request)["note"]
+        return self._answer(
+            services.reschedule_close(
+                actor=request.user, request=self.get_object(), decline=True, note=note
+            )
+        )
+
+    @extend_schema(request=None, responses=s.RescheduleRequestSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsPartnerMember])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        return self._answer(
+            services.reschedule_close(actor=request.user, request=self.get_object(), decline=False)
+        )
+
+
+class CertificateViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """The certificate inventory (R-MNT-6): staff maintain it, partners read their own."""
+
+    serializer_class = s.CertificateSerializer
+    permission_classes = [ReadOnlyUnlessStaff]
+    filterset_fields = ["customer", "application"]
+    queryset = Certificate.objects.none()
+
+    def get_queryset(self):
+        return selectors.certificates_for(self.request.user).order_by("expires_at", "pk")
+
+
+class SsoChecklistViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """The partner's SSO follow-up after a certificate renewal (R-MNT-6)."""
+
+    serializer_class = s.SsoChecklistSerializer
+
+    def get_queryset(self):
+        return selectors.sso_checklists_for(self.request.user)
+
+    @extend_schema(request=s.SsoTickSerializer, responses=s.SsoChecklistSerializer)
+    @action(detail=True, methods=["post"])
+    def tick(self, request: Request, pk: str | None = None) -> Response:
+        checklist = self.get_object()
+        data = _data(s.SsoTickSerializer, request)
+        step = get_object_or_404(SsoChecklistStep, checklist=checklist, pk=data["step"])
+        services.sso_step_set(actor=request.user, step=step, done=data["done"])
+        return Response(s.SsoChecklistSerializer(self.get_queryset().get(pk=checklist.pk)).data)
+
+
+class PatchRequestViewSet(
+    TenantScopedMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Patch (COP) files (R-MNT-11): the partner requests, staff upload, the partner installs."""
+
+    serializer_class = s.PatchRequestSerializer
+    filterset_class = PatchRequestFilterSet
+
+    def get_queryset(self):
+        return selectors.patch_requests_for(self.request.user)
+
+    def perform_create(self, serializer: s.PatchRequestSerializer) -> None:
+        serializer.instance = services.patch_request_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(request=None, responses=s.PatchRequestSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    def uploaded(self, request: Request, pk: str | None = None) -> Response:
+        patch = services.patch_mark_uploaded(actor=request.user, patch=self.get_object())
+        return Response(s.PatchRequestSerializer(patch).data)
+
+    @extend_schema(request=None, responses=s.PatchRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def installed(self, request: Request, pk: str | None = None) -> Response:
+        patch = services.patch_mark_installed(actor=request.user, patch=self.get_object())
+        return Response(s.PatchRequestSerializer(patch).data)
+
+
+class VulnerabilityScanRequestView(APIView):
+    """Vulnerability scans by partners are not supported (R-MNT-10): always a 400."""
+
+    permission_classes = [IsAuthenticated, IsStaffOrPartner]
+
+    @extend_schema(request=s.VulnerabilityScanSerializer, responses={400: None})
+    def post(self, request: Request) -> Response:
+        data = _data(s.VulnerabilityScanSerializer, request)
+        services.vulnerability_scan_request(actor=request.user, **data)
+        return Response(status=status.HTTP_400_BAD_REQUEST)  # pragma: no cover
+
+
+class OutageViewSet(TenantScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Outages (R-MNT-12): staff declare and resolve; subscribers are told both."""
+
+    serializer_class = s.OutageSerializer
+    permission_classes = [ReadOnlyUnlessStaff]
+    filterset_class = OutageFilterSet
+
+    def get_queryset(self):
+        return selectors.outages_for(self.request.user)
+
+    @extend_schema(request=s.OutageDeclareSerializer, responses={201: s.OutageSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _data(s.OutageDeclareSerializer, request)
+        outage = services.outage_declare(actor=request.user, **data)
+        return Response(
+            s.OutageSerializer(self.get_queryset().get(pk=outage.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=s.OutageResolveSerializer, responses=s.OutageSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str | None = None) -> Response:
+        data = _data(s.OutageResolveSerializer, request)
+        outage = services.outage_resolve(actor=request.user, outage=self.get_object(), **data)
+        return Response(s.OutageSerializer(self.get_queryset().get(pk=outage.pk)).data)
+
+
+class CalendarFeedView(APIView):
+    """The partner's secret iCalendar address; POST issues a new one."""
+
+    permission_classes = [IsAuthenticated, IsPartnerMember]
+
+    def _answer(self, request: Request, feed: Any) -> Response:
+        url = request.build_absolute_uri(reverse("maintenance:feed", args=[feed.token]))
+        return Response(
+            {"url": url, "include_windows": feed.include_windows, "rotated_at": feed.rotated_at}
+        )
+
+    @extend_schema(responses=s.CalendarFeedSerializer)
+    def get(self, request: Request) -> Response:
+        feed = services.calendar_feed_get_or_create(partner=partner_for(request.user))
+        return self._answer(request, feed)
+
+    @extend_schema(request=s.CalendarFeedSerializer, responses=s.CalendarFeedSerializer)
+    def post(self, request: Request) -> Response:
+        include = request.data.get("include_windows")
+        feed = services.calendar_feed_rotate(
+            actor=request.user,
+            partner=partner_for(request.user),
+            include_windows=None if include is None else str(include).lower() in ("1", "true"),
+        )
+        return self._answer(request, feed)

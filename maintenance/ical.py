@@ -1,0 +1,64 @@
+"""The iCalendar feed of a partner's changes (and optionally its customers' windows)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from portal.models import Customer
+
+from .models import CalendarFeed
+from .selectors import feed_changes
+from .windows import windows_between
+
+WINDOW_DAYS = 60
+
+
+def build_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
+    now = now or timezone.now()
+    partner = feed.partner
+    cal = Calendar()
+    cal.add("prodid", "-//Partner operations portal//Maintenance//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"{partner.name} – maintenance")
+    stamp = now.astimezone(UTC)
+    for change in feed_changes(partner, now=now):
+        event = Event()
+        event.add("uid", f"change-{change.pk}@partner-operations-portal")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", change.start.astimezone(UTC))
+        event.add("dtend", change.end.astimezone(UTC))
+        event.add("summary", f"[{change.get_kind_display()}] {change.title}")
+        customers = ", ".join(c.name for c in change.customers.all())
+        event.add(
+            "description", f"{change.get_status_display()} · {customers}\n{change.description}"
+        )
+        event.add("url", settings.SITE_URL + reverse("maintenance:change", args=[change.pk]))
+        event.add("status", "CANCELLED" if change.status == "cancelled" else "CONFIRMED")
+        event.add("sequence", int(change.updated_at.timestamp()) % 2_000_000_000)
+        cal.add_component(event)
+    if feed.include_windows:
+        regions = sorted(
+            set(Customer.objects.for_partner(partner).values_list("region", flat=True))
+        )
+        start = now.date()
+        for region in regions:
+            for window in windows_between(region, start, start + timedelta(days=WINDOW_DAYS)):
+                event = Event()
+                event.add(
+                    "uid", f"window-{region}-{window.night.isoformat()}@partner-operations-portal"
+                )
+                event.add("dtstamp", stamp)
+                event.add("dtstart", window.start.astimezone(UTC))
+                event.add("dtend", window.end.astimezone(UTC))
+                label = "weekend, infrastructure only" if window.infrastructure_only else "weekday"
+                event.add("summary", f"{region} maintenance window ({label})")
+                event.add("transp", "TRANSPARENT")
+                cal.add_component(event)
+    return cal.to_ical()

@@ -1,0 +1,174 @@
+"""Every read of the maintenance app, scoped to the caller through ``for_user``."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from portal.models import Customer, Partner
+
+from .choices import ChangeStatus, RescheduleStatus
+from .models import (
+    Certificate,
+    Change,
+    ChangeNotice,
+    Outage,
+    PatchRequest,
+    RescheduleAlternative,
+    RescheduleRequest,
+    SsoChecklist,
+    SsoChecklistStep,
+)
+from .rules import OPEN_STATUSES
+from .windows import Window, region_zone, windows_between
+
+VISIBLE_STATUSES = [s for s in ChangeStatus.values if s != ChangeStatus.DRAFT]
+
+
+def changes_for(user: Any) -> QuerySet[Change]:
+    """Changes the caller may see; partners never see the operator's drafts."""
+    qs = (
+        Change.objects.for_user(user)
+        .select_related("partner")
+        .prefetch_related(Prefetch("customers", queryset=Customer.objects.order_by("name")))
+    )
+    if not user.is_staff:
+        qs = qs.filter(status__in=VISIBLE_STATUSES)
+    return qs.order_by("start", "pk")
+
+
+def change_detail_for(user: Any) -> QuerySet[Change]:
+    return changes_for(user).prefetch_related(
+        Prefetch("notices", queryset=ChangeNotice.objects.order_by("sent_at", "pk")),
+        Prefetch(
+            "reschedule_requests",
+            queryset=RescheduleRequest.objects.prefetch_related(
+                Prefetch("alternatives", queryset=RescheduleAlternative.objects.order_by("start"))
+            ),
+        ),
+    )
+
+
+def upcoming_changes(user: Any, *, now: datetime | None = None, limit: int = 5) -> list[Change]:
+    now = now or timezone.now()
+    return list(changes_for(user).filter(status__in=OPEN_STATUSES, end__gte=now)[:limit])
+
+
+def open_reschedule_deadlines(user: Any, *, now: datetime | None = None) -> list[Change]:
+    """Notified changes whose reschedule period is still open (R-MNT-5)."""
+    now = now or timezone.now()
+    return list(
+        changes_for(user)
+        .filter(reschedule_open=True, reschedule_deadline__gte=now)
+        .order_by("reschedule_deadline")[:10]
+    )
+
+
+def reschedule_requests_for(user: Any) -> QuerySet[RescheduleRequest]:
+    return (
+        RescheduleRequest.objects.for_user(user)
+        .select_related("change", "change__partner")
+        .prefetch_related(
+            Prefetch("alternatives", queryset=RescheduleAlternative.objects.order_by("start"))
+        )
+    )
+
+
+def certificates_for(user: Any) -> QuerySet[Certificate]:
+    return Certificate.objects.for_user(user).select_related("customer", "renewal_change")
+
+
+def sso_checklists_for(user: Any) -> QuerySet[SsoChecklist]:
+    return (
+        SsoChecklist.objects.for_user(user)
+        .select_related("customer", "change")
+        .prefetch_related(Prefetch("steps", queryset=SsoChecklistStep.objects.order_by("position")))
+    )
+
+
+def open_sso_checklists(user: Any) -> list[SsoChecklist]:
+    return list(sso_checklists_for(user).filter(completed_at__isnull=True)[:10])
+
+
+def patch_requests_for(user: Any) -> QuerySet[PatchRequest]:
+    return PatchRequest.objects.for_user(user).select_related("customer")
+
+
+def outages_for(user: Any) -> QuerySet[Outage]:
+    """Outages touching the caller's customers; ``visible_customers`` lists only those."""
+    partner_customers = Customer.objects.for_user(user).order_by("name")
+    return Outage.objects.for_user(user).prefetch_related(
+        Prefetch("customers", queryset=partner_customers, to_attr="visible_customers")
+    )
+
+
+# --- the month calendar -----------------------------------------------------------------------
+
+
+@dataclass
+class Day:
+    day: date
+    in_month: bool
+    window: Window | None = None
+    changes: list[Change] = field(default_factory=list)
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, pycalendar.monthrange(year, month)[1])
+
+
+def calendar_month(user: Any, customer: Customer, year: int, month: int) -> list[list[Day]]:
+    """Weeks (Monday first) of the month: each night's window of the customer's region and the
+    changes on the customer that start that local day. Two queries at most."""
+    first, last = month_bounds(year, month)
+    grid_start = first - timedelta(days=first.weekday())
+    grid_end = last + timedelta(days=6 - last.weekday())
+    windows = {w.night: w for w in windows_between(customer.region, grid_start, grid_end)}
+    zone = region_zone(customer.region)
+    lo = datetime.combine(grid_start, datetime.min.time(), tzinfo=zone)
+    hi = datetime.combine(grid_end + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    by_day: dict[date, list[Change]] = {}
+    for change in changes_for(user).filter(customers=customer, start__gte=lo, start__lt=hi):
+        by_day.setdefault(change.start.astimezone(zone).date(), []).append(change)
+    weeks: list[list[Day]] = []
+    day = grid_start
+    while day <= grid_end:
+        week = []
+        for _ in range(7):
+            week.append(
+                Day(
+                    day=day,
+                    in_month=day.month == month,
+                    window=windows.get(day),
+                    changes=by_day.get(day, []),
+                )
+            )
+            day += timedelta(days=1)
+        weeks.append(week)
+    return weeks
+
+
+def feed_changes(partner: Partner, *, now: datetime | None = None) -> QuerySet[Change]:
+    """What the iCalendar feed shows: the partner's visible changes from 90 days back."""
+    now = now or timezone.now()
+    return (
+        Change.objects.for_partner(partner)
+        .filter(status__in=VISIBLE_STATUSES, start__isnull=False, end__gte=now - timedelta(days=90))
+        .exclude(
+            status__in=[ChangeStatus.SUBMITTED, ChangeStatus.UNDER_REVIEW, ChangeStatus.REJECTED]
+        )
+        .prefetch_related(Prefetch("customers", queryset=Customer.objects.order_by("name")))
+        .order_by("start")
+    )
+
+
+def open_reschedule_request(change: Change) -> RescheduleRequest | None:
+    for request in change.reschedule_requests.all():
+        if request.status in (RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED):
+            return request
+    return None

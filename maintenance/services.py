@@ -1,0 +1,1153 @@
+"""Every write of the maintenance app. Views, the API, the admin and the beat call these.
+
+Rules live in ``maintenance.rules`` (pure); a broken rule becomes a ``DomainError`` naming the
+field and the rule. Notices go through the outbox (``portal.notifications.notify``) inside the
+same transaction, with an event key that makes each one exactly-once per contact. Periodic
+duties claim their due rows with ``select_for_update(skip_locked=True)`` on PostgreSQL (SQLite
+serialises writers) and change them in the same transaction as the notices they send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.calendars import calendar_spec_for_region
+from portal.choices import Category
+from portal.errors import DomainError
+from portal.models import Customer, Partner
+from portal.notifications import notify
+from portal.tenancy import is_operator, partner_for
+
+from . import rules
+from .choices import (
+    ChangeKind,
+    ChangeOrigin,
+    ChangeStatus,
+    NoticeKind,
+    OutageStatus,
+    PatchStatus,
+    RescheduleStatus,
+    SsoChecklistItem,
+)
+from .models import (
+    CalendarFeed,
+    Certificate,
+    Change,
+    ChangeNotice,
+    Outage,
+    PatchRequest,
+    RescheduleAlternative,
+    RescheduleRequest,
+    SsoChecklist,
+    SsoChecklistStep,
+)
+from .signals import change_cancelled, change_completed, change_rescheduled
+from .windows import window_containing
+
+BATCH_SIZE = 200
+MAINTENANCE = Category.MAINTENANCE_AND_OUTAGES
+
+
+def reminder_hours() -> list[int]:
+    """Hours before start at which reminders go out (setting MAINTENANCE_REMINDER_HOURS)."""
+    return sorted({int(h) for h in getattr(settings, "MAINTENANCE_REMINDER_HOURS", (72, 24))})
+
+
+def _change_management_email() -> str:
+    return getattr(settings, "CHANGE_MANAGEMENT_EMAIL", settings.OPERATOR_ONCALL_EMAIL)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _fail(violation: rules.Violation | None) -> None:
+    if violation is not None:
+        raise DomainError(violation.message, field=violation.field, rule=violation.rule)
+
+
+def _require_staff(actor: Any) -> None:
+    """Operator-only steps. ``actor=None`` is the system itself (beat, scan)."""
+    if actor is not None and not is_operator(actor):
+        raise DomainError(_("Only operator staff can do this."), rule="Actors")
+
+
+def _require_partner_of(actor: Any, partner_id: int) -> None:
+    if is_operator(actor):
+        return
+    partner = partner_for(actor)
+    if partner is None or partner.pk != partner_id:
+        raise DomainError(_("This change does not exist."), rule="Actors")
+
+
+def _customers_of(partner: Partner, customers: Iterable[Customer | int]) -> list[Customer]:
+    ids = {c.pk if isinstance(c, Customer) else int(c) for c in customers}
+    if not ids:
+        raise DomainError(_("Name at least one affected customer."), field="customers")
+    found = list(Customer.objects.filter(pk__in=ids, partner=partner).order_by("name"))
+    if len(found) != len(ids):
+        raise DomainError(
+            _("Every affected customer must belong to the change's partner."), field="customers"
+        )
+    return found
+
+
+def _regions(customers: Sequence[Customer], sme_publisher_region: str) -> list[str]:
+    """R-MNT-2: the regions whose windows the change must fit (SME: the publisher's)."""
+    return sorted({rules.effective_region(c.region, sme_publisher_region) for c in customers})
+
+
+def _lock(change: Change) -> Change:
+    """Re-read the change under a row lock, so two concurrent actions cannot both pass."""
+    return Change.objects.select_for_update().get(pk=change.pk)
+
+
+def validate_schedule(
+    *,
+    kind: str,
+    customers: Sequence[Customer],
+    start: datetime | None,
+    end: datetime | None,
+    sme_publisher_region: str = "",
+    notice_at: datetime,
+    exclude_change_id: int | None = None,
+    allow_weekend: bool = False,
+    check_notice: bool = True,
+) -> None:
+    """Every scheduling rule, in order; raises the first one broken (R-MNT-1/2/4)."""
+    _fail(rules.interval_violation(start, end))
+    assert start is not None and end is not None
+    for region in _regions(customers, sme_publisher_region):
+        _fail(
+            rules.window_violation(
+                region=region, kind=kind, start=start, end=end, allow_weekend=allow_weekend
+            )
+        )
+    if check_notice:
+        for region in sorted({c.region for c in customers}):
+            _fail(
+                rules.notice_violation(
+                    kind=kind,
+                    spec=calendar_spec_for_region(region),
+                    notice_at=notice_at,
+                    start=start,
+                )
+            )
+    clash = (
+        Change.customers.through.objects.filter(
+            customer_id__in=[c.pk for c in customers],
+            change__status__in=rules.OPEN_STATUSES,
+            change__start__lt=end,
+            change__end__gt=start,
+        )
+        .exclude(change_id=exclude_change_id)
+        .select_related("change", "customer")
+        .order_by("change__start")
+        .first()
+    )
+    if clash is not None:
+        _fail(rules.overlap_violation(clash.customer.name, clash.change.title))
+
+
+def _transition(change: Change, target: str) -> None:
+    _fail(rules.transition_violation(change.status, target))
+    change.status = target
+
+
+# --- notices ---------------------------------------------------------------------------------
+
+
+def _local_times(change: Change, customers: Sequence[Customer]) -> str:
+    if change.start is None or change.end is None:
+        return ""
+    lines = []
+    for region in _regions(customers, change.sme_publisher_region):
+        from .windows import region_zone
+
+        zone = region_zone(region)
+        start, end = change.start.astimezone(zone), change.end.astimezone(zone)
+        lines.append(f"{region}: {start:%Y-%m-%d %H:%M %Z} – {end:%Y-%m-%d %H:%M %Z}")
+    return "\n".join(lines)
+
+
+def _send(
+    change: Change, *, kind: str, event_key: str, headline: str, extra: str = "", now: datetime
+) -> int:
+    """Write one ChangeNotice and the outbox rows for every subscribed contact (R-MNT-4).
+
+    Partner-wide contacts and each affected customer's contacts of "Maintenance and outages"
+    receive it once each: the outbox's (event key, recipient) uniqueness removes duplicates.
+    """
+    customers = list(change.customers.order_by("name"))
+    subject = f"[{change.get_kind_display()}] {headline}: {change.title}"
+    link = settings.SITE_URL + reverse("maintenance:change", args=[change.pk])
+    body = "\n\n".join(
+        part
+        for part in [
+            headline,
+            change.title,
+            change.description,
+            _("Customers: %(names)s") % {"names": ", ".join(c.name for c in customers)},
+            _local_times(change, customers),
+            extra,
+            link,
+        ]
+        if part
+    )
+    notice, created = ChangeNotice.objects.get_or_create(
+        event_key=event_key,
+        defaults={
+            "change": change,
+            "kind": kind,
+            "subject": subject[:250],
+            "body": body,
+            "sent_at": now,
+        },
+    )
+    if not created:
+        return 0
+    sent = 0
+    for customer in customers:
+        sent += notify(
+            partner=change.partner,
+            category=MAINTENANCE,
+            subject=subject,
+            body=body,
+            related=change,
+            customer=customer,
+            dedupe_key=event_key,
+        )
+    if not customers:
+        sent += notify(
+            partner=change.partner,
+            category=MAINTENANCE,
+            subject=subject,
+            body=body,
+            related=change,
+            dedupe_key=event_key,
+        )
+    ChangeNotice.objects.filter(pk=notice.pk).update(recipients=sent)
+    return sent
+
+
+def _initial_reminder_level(start: datetime, now: datetime) -> int | None:
+    """Reminders whose moment has already passed are not sent late (e.g. a notice 2 days
+    ahead sends no 72-hour reminder)."""
+    passed = [h for h in reminder_hours() if start - timedelta(hours=h) <= now]
+    return min(passed) if passed else None
+
+
+# --- changes ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def change_schedule(
+    *,
+    actor: Any,
+    partner: Partner,
+    kind: str,
+    title: str,
+    customers: Iterable[Customer | int],
+    start: datetime,
+    end: datetime,
+    description: str = "",
+    reason: str = "",
+    urgent: bool = False,
+    sme_publisher_region: str = "",
+    case: Any = None,
+    now: datetime | None = None,
+) -> Change:
+    """Create a change and schedule it, refusing any rule it breaks (R-MNT-1/2/4/7/8).
+
+    The notice rule is checked as if the notice went out now; ``change_send_notice`` checks it
+    again when it really goes out. Emergency changes go through ``change_declare_emergency``.
+    """
+    _require_staff(actor)
+    now = now or timezone.now()
+    if kind not in ChangeKind.values:
+        raise DomainError(_("Unknown kind of change."), field="kind", rule="R-MNT-3")
+    if kind == ChangeKind.EMERGENCY:
+        raise DomainError(
+            _("Declare emergency changes as emergencies (R-MNT-8)."), field="kind", rule="R-MNT-8"
+        )
+    if case is not None and case.partner_id != partner.pk:
+        raise DomainError(
+            _("The linked case must be a case of the same partner."), field="case", rule="R-MNT-7"
+        )
+    _fail(rules.reason_violation(kind=kind, reason=reason, has_linked_case=case is not None))
+    members = _customers_of(partner, customers)
+    validate_schedule(
+        kind=kind,
+        customers=members,
+        start=start,
+        end=end,
+        sme_publisher_region=sme_publisher_region,
+        notice_at=now,
+    )
+    change = Change.objects.create(
+        partner=partner,
+        kind=kind,
+        title=title,
+        description=description,
+        start=start,
+        end=end,
+        reason=reason,
+        urgent=urgent,
+        sme_publisher_region=sme_publisher_region,
+        status=ChangeStatus.SCHEDULED,
+        created_by=actor,
+        case=case,
+    )
+    change.customers.set(members)
+    return change
+
+
+@transaction.atomic
+def change_plan(
+    *,
+    actor: Any,
+    change: Change,
+    start: datetime,
+    end: datetime,
+    kind: str | None = None,
+    now: datetime | None = None,
+    allow_weekend: bool = False,
+    check_notice: bool = True,
+) -> Change:
+    """Set or move the times of a change (draft, approved, scheduled or notified).
+
+    Moving a notified change is a reschedule: the partner gets a "rescheduled" notice and the
+    reminders start over. ``allow_weekend``/``check_notice=False`` serve an alternative the
+    partner chose (R-MNT-5): the partner agreed to it.
+    """
+    _require_staff(actor)
+    now = now or timezone.now()
+    change = _lock(change)
+    if kind is not None and kind != change.kind:
+        if change.status not in (ChangeStatus.DRAFT, ChangeStatus.APPROVED, ChangeStatus.SCHEDULED):
+            raise DomainError(_("The kind can change only before the notice."), field="kind")
+        change.kind = kind
+    if change.status not in (
+        ChangeStatus.DRAFT,
+        ChangeStatus.APPROVED,
+        ChangeStatus.SCHEDULED,
+        ChangeStatus.NOTIFIED,
+    ):
+        raise DomainError(
+            _("A change can be scheduled only before it starts."), field="status", rule="R-MNT-3"
+        )
+    members = list(change.customers.all())
+    validate_schedule(
+        kind=change.kind,
+        customers=members,
+        start=start,
+        end=end,
+        sme_publisher_region=change.sme_publisher_region,
+        notice_at=now,
+        exclude_change_id=change.pk,
+        allow_weekend=allow_weekend,
+        check_notice=check_notice,
+    )
+    previous = (change.start, change.end)
+    change.start, change.end = start, end
+    if change.status == ChangeStatus.NOTIFIED:
+        change.reminder_level = _initial_reminder_level(start, now)
+        change.save()
+        _send(
+            change,
+            kind=NoticeKind.RESCHEDULED,
+            event_key=f"change:{change.pk}:rescheduled:{start.isoformat()}:{end.isoformat()}",
+            headline=_("Maintenance rescheduled"),
+            now=now,
+        )
+        change_rescheduled.send(
+            Change, change=change, previous_start=previous[0], previous_end=previous[1]
+        )
+    else:
+        if change.status != ChangeStatus.SCHEDULED:
+            _transition(change, ChangeStatus.SCHEDULED)
+        change.save()
+    return change
+
+
+@transaction.atomic
+def change_send_notice(*, actor: Any, change: Change, now: datetime | None = None) -> Change:
+    """Send the written notice (R-MNT-4): outbox rows for the partner's and the customers'
+    "Maintenance and outages" contacts; records when, and opens the reschedule period
+    (R-MNT-5) for changes that can be rescheduled."""
+    _require_staff(actor)
+    now = now or timezone.now()
+    change = _lock(change)
+    if change.status != ChangeStatus.SCHEDULED:
+        raise DomainError(
+            _("Only a scheduled change that has not been notified can get its notice."),
+            field="status",
+            rule="R-MNT-4",
+        )
+    for region in sorted({c.region for c in change.customers.all()}):
+        _fail(
+            rules.notice_violation(
+                kind=change.kind,
+                spec=calendar_spec_for_region(region),
+                notice_at=now,
+                start=change.start,
+            )
+        )
+    _transition(change, ChangeStatus.NOTIFIED)
+    change.notice_sent_at = now
+    if rules.change_is_reschedulable(change.kind, change.urgent):
+        change.reschedule_deadline = rules.reschedule_deadline(now)
+        change.reschedule_open = True
+    change.reminder_level = _initial_reminder_level(change.start, now)
+    change.save()
+    extra = ""
+    if change.reschedule_open:
+        extra = _(
+            "If this change conflicts with your business priorities, request a reschedule "
+            "with a detailed reason before %(deadline)s (R-MNT-5)."
+        ) % {"deadline": f"{change.reschedule_deadline:%Y-%m-%d %H:%M %Z}"}
+    _send(
+        change,
+        kind=NoticeKind.NOTICE,
+        event_key=f"change:{change.pk}:notice",
+        headline=_("Planned maintenance"),
+        extra=extra,
+        now=now,
+    )
+    return change
+
+
+@transaction.atomic
+def change_declare_emergency(
+    *,
+    actor: Any,
+    partner: Partner,
+    customers: Iterable[Customer | int],
+    title: str,
+    reason: str,
+    end: datetime,
+    start: datetime | None = None,
+    description: str = "",
+    now: datetime | None = None,
+) -> Change:
+    """An emergency change (R-MNT-8): one of the four reasons, may start at once, and the
+    partner's communication list is told immediately. It cannot be rescheduled (R-MNT-5)."""
+    _require_staff(actor)
+    now = now or timezone.now()
+    start = start or now
+    _fail(rules.reason_violation(kind=ChangeKind.EMERGENCY, reason=reason, has_linked_case=False))
+    _fail(rules.interval_violation(start, end))
+    members = _customers_of(partner, customers)
+    change = Change.objects.create(
+        partner=partner,
+        kind=ChangeKind.EMERGENCY,
+        title=title,
+        description=description,
+        start=start,
+        end=end,
+        reason=reason,
+        urgent=True,
+        status=ChangeStatus.IN_PROGRESS if start <= now else ChangeStatus.NOTIFIED,
+        started_at=now if start <= now else None,
+        notice_sent_at=now,
+        reminder_level=_initial_reminder_level(start, now),
+        created_by=actor,
+    )
+    change.customers.set(members)
+    _send(
+        change,
+        kind=NoticeKind.EMERGENCY,
+        event_key=f"change:{change.pk}:emergency",
+        headline=_("Emergency maintenance"),
+        extra=_("Reason: %(reason)s") % {"reason": change.reason_label},
+        now=now,
+    )
+    return change
+
+
+def _start(change: Change, now: datetime) -> None:
+    change.status = ChangeStatus.IN_PROGRESS
+    change.started_at = now
+    change.reschedule_open = False
+
+
+@transaction.atomic
+def change_complete(*, actor: Any, change: Change, now: datetime | None = None) -> Change:
+    """Complete a change: completion notice, SSO checklists after a certificate renewal
+    (R-MNT-6), and the ``change_completed`` signal (releases records upgrades, R-REL-4)."""
+    _require_staff(actor)
+    now = now or timezone.now()
+    change = _lock(change)
+    if change.status in (ChangeStatus.SCHEDULED, ChangeStatus.NOTIFIED):
+        _start(change, now)
+    _transition(change, ChangeStatus.COMPLETED)
+    change.completed_at = now
+    change.save()
+    _send(
+        change,
+        kind=NoticeKind.COMPLETED,
+        event_key=f"change:{change.pk}:completed",
+        headline=_("Maintenance completed"),
+        now=now,
+    )
+    if change.kind == ChangeKind.CERTIFICATE_RENEWAL:
+        _create_sso_checklists(change, now)
+    change_completed.send(Change, change=change, completed_at=now)
+    return change
+
+
+@transaction.atomic
+def change_cancel(
+    *, actor: Any, change: Change, note: str = "", now: datetime | None = None
+) -> Change:
+    """Cancel a change; contacts already notified get a cancellation notice."""
+    _require_staff(actor)
+    now = now or timezone.now()
+    change = _lock(change)
+    was_notified = change.notice_sent_at is not None
+    _transition(change, ChangeStatus.CANCELLED)
+    change.cancelled_at = now
+    change.reschedule_open = False
+    change.save()
+    change.reschedule_requests.filter(
+        status__in=[RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED]
+    ).update(status=RescheduleStatus.DECLINED, answered_at=now)
+    if was_notified:
+        _send(
+            change,
+            kind=NoticeKind.CANCELLED,
+            event_key=f"change:{change.pk}:cancelled",
+            headline=_("Maintenance cancelled"),
+            extra=note,
+            now=now,
+        )
+    change_cancelled.send(Change, change=change)
+    return change
+
+
+# --- partner-requested changes with joint review (R-MNT-9) -------------------------------------
+
+
+@transaction.atomic
+def change_request_by_partner(
+    *,
+    actor: Any,
+    customers: Iterable[Customer | int],
+    title: str,
+    description: str,
+    partner_request_kind: str,
+    partner: Partner | None = None,
+) -> Change:
+    """A partner asks for a change; it waits for the joint review before any scheduling."""
+    partner = partner or partner_for(actor)
+    if partner is None:
+        raise DomainError(_("Only partner users can request changes."), rule="R-MNT-9")
+    _require_partner_of(actor, partner.pk)
+    if not (description or "").strip():
+        raise DomainError(
+            _("Describe the change and its impact."), field="description", rule="R-MNT-9"
+        )
+    members = _customers_of(partner, customers)
+    change = Change.objects.create(
+        partner=partner,
+        kind=ChangeKind.ROUTINE,
+        origin=ChangeOrigin.PARTNER,
+        partner_request_kind=partner_request_kind,
+        title=title,
+        description=description,
+        status=ChangeStatus.SUBMITTED,
+        created_by=actor,
+    )
+    change.customers.set(members)
+    notify(
+        partner=None,
+        category=MAINTENANCE,
+        subject=_("Partner change request: %(title)s") % {"title": title},
+        body=f"{partner.name}\n\n{title}\n\n{description}",
+        related=change,
+        dedupe_key=f"change:{change.pk}:submitted",
+        extra_emails=[_change_management_email()],
+    )
+    return change
+
+
+@transaction.atomic
+def change_review(
+    *,
+    actor: Any,
+    change: Change,
+    decision: str,
+    note: str = "",
+    kind: str | None = None,
+    now: datetime | None = None,
+) -> Change:
+    """Joint review steps (R-MNT-9): ``start`` review, then ``approve`` or ``reject``."""
+    _require_staff(actor)
+    now = now or timezone.now()
+    change = _lock(change)
+    target = {
+        "start": ChangeStatus.UNDER_REVIEW,
+        "approve": ChangeStatus.APPROVED,
+        "reject": ChangeStatus.REJECTED,
+    }.get(decision)
+    if target is None:
+        raise DomainError(_("Unknown review decision."), field="decision", rule="R-MNT-9")
+    _transition(change, target)
+    if note:
+        change.review_note = note
+    if kind and target == ChangeStatus.APPROVED:
+        change.kind = kind
+    change.save()
+    if target in (ChangeStatus.APPROVED, ChangeStatus.REJECTED):
+        headline = (
+            _("Change request approved")
+            if target == ChangeStatus.APPROVED
+            else _("Change request rejected")
+        )
+        _send(
+            change,
+            kind=NoticeKind.NOTICE,
+            event_key=f"change:{change.pk}:review:{target}",
+            headline=headline,
+            extra=note,
+            now=now,
+        )
+    return change
+
+
+# --- reschedule requests (R-MNT-5) -------------------------------------------------------------
+
+
+@transaction.atomic
+def reschedule_request_create(
+    *, actor: Any, change: Change, reason: str, now: datetime | None = None
+) -> RescheduleRequest:
+    """A partner asks to move a notified change; refused after the deadline, without a
+    reason, or for urgent and emergency changes (R-MNT-5)."""
+    _require_partner_of(actor, change.partner_id)
+    now = now or timezone.now()
+    change = _lock(change)
+    if change.status != ChangeStatus.NOTIFIED:
+        raise DomainError(
+            _("Only a notified change that has not started can be rescheduled (R-MNT-5)."),
+            rule="R-MNT-5",
+        )
+    _fail(
+        rules.reschedule_violation(
+            kind=change.kind,
+            urgent=change.urgent,
+            notice_sent_at=change.notice_sent_at,
+            now=now,
+            reason=reason,
+        )
+    )
+    if change.reschedule_requests.filter(
+        status__in=[RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED]
+    ).exists():
+        raise DomainError(_("This change already has an open reschedule request."), rule="R-MNT-5")
+    try:
+        with transaction.atomic():
+            request = RescheduleRequest.objects.create(
+                change=change, reason=reason.strip(), requested_by=actor
+            )
+    except IntegrityError:
+        raise DomainError(
+            _("This change already has an open reschedule request."), rule="R-MNT-5"
+        ) from None
+    notify(
+        partner=None,
+        category=MAINTENANCE,
+        subject=_("Reschedule request: %(title)s") % {"title": change.title},
+        body=f"{change.partner.name}\n\n{change.title}\n\n{reason}",
+        related=request,
+        dedupe_key=f"reschedule:{request.pk}:requested",
+        extra_emails=[_change_management_email()],
+    )
+    return request
+
+
+@transaction.atomic
+def reschedule_offer_alternatives(
+    *,
+    actor: Any,
+    request: RescheduleRequest,
+    alternatives: Sequence[tuple[datetime, datetime]],
+    note: str = "",
+    now: datetime | None = None,
+) -> RescheduleRequest:
+    """Staff answer with alternative windows, weekday and weekend, for the partner to pick
+    (R-MNT-5). Each must lie inside one window of the change's regions and in the future."""
+    _require_staff(actor)
+    now = now or timezone.now()
+    request = (
+        RescheduleRequest.objects.select_for_update().select_related("change").get(pk=request.pk)
+    )
+    if request.status not in (RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED):
+        raise DomainError(_("This request is already answered."), field="status", rule="R-MNT-5")
+    if not alternatives:
+        raise DomainError(_("Offer at least one alternative window."), field="alternatives")
+    change = request.change
+    regions = _regions(list(change.customers.all()), change.sme_publisher_region)
+    rows = []
+    for start, end in alternatives:
+        _fail(rules.interval_violation(start, end))
+        if start <= now:
+            raise DomainError(
+                _("Alternatives must lie in the future."), field="alternatives", rule="R-MNT-5"
+            )
+        windows = [window_containing(region, start, end) for region in regions]
+        if any(w is None for w in windows):
+            raise DomainError(
+                _("Each alternative must lie inside one maintenance window (R-MNT-1)."),
+                field="alternatives",
+                rule="R-MNT-1",
+            )
+        rows.append(
+            RescheduleAlternative(
+                request=request, start=start, end=end, window_kind=windows[0].kind
+            )
+        )
+    request.alternatives.all().delete()
+    RescheduleAlternative.objects.bulk_create(rows)
+    request.status = RescheduleStatus.ALTERNATIVES_OFFERED
+    request.staff_note = note
+    request.answered_at = now
+    request.save()
+    _send(
+        change,
+        kind=NoticeKind.NOTICE,
+        event_key=f"reschedule:{request.pk}:alternatives:{now.isoformat()}",
+        headline=_("Alternative windows offered"),
+        extra="\n".join(f"- {row}" for row in rows) + (f"\n\n{note}" if note else ""),
+        now=now,
+    )
+    return request
+
+
+@transaction.atomic
+def reschedule_choose(
+    *, actor: Any, request: RescheduleRequest, alternative_id: int, now: datetime | None = None
+) -> RescheduleRequest:
+    """The partner picks one of the offered windows; the change moves there (R-MNT-5)."""
+    _require_partner_of(actor, request.change.partner_id)
+    now = now or timezone.now()
+    request = RescheduleRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != RescheduleStatus.ALTERNATIVES_OFFERED:
+        raise DomainError(_("There is no offer to choose from."), field="status", rule="R-MNT-5")
+    alternative = request.alternatives.filter(pk=alternative_id).first()
+    if alternative is None:
+        raise DomainError(_("Choose one of the offered windows."), field="alternative")
+    if alternative.start <= now:
+        raise DomainError(_("This window has already begun."), field="alternative")
+    change_plan(
+        actor=None,
+        change=request.change,
+        start=alternative.start,
+        end=alternative.end,
+        now=now,
+        allow_weekend=True,
+        check_notice=False,
+    )
+    request.status = RescheduleStatus.ACCEPTED
+    request.chosen = alternative
+    request.save()
+    return request
+
+
+@transaction.atomic
+def reschedule_close(
+    *, actor: Any, request: RescheduleRequest, decline: bool, note: str = "", now=None
+) -> RescheduleRequest:
+    """Staff decline a request, or the partner withdraws its own."""
+    if decline:
+        _require_staff(actor)
+    else:
+        _require_partner_of(actor, request.change.partner_id)
+    request = RescheduleRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status not in (RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED):
+        raise DomainError(_("This request is already closed."), field="status")
+    request.status = RescheduleStatus.DECLINED if decline else RescheduleStatus.WITHDRAWN
+    if note:
+        request.staff_note = note
+    request.answered_at = now or timezone.now()
+    request.save()
+    return request
+
+
+# --- periodic duties ---------------------------------------------------------------------------
+
+
+def _claim(qs: QuerySet, limit: int = BATCH_SIZE) -> list[int]:
+    """Ids of due rows this run owns until commit (call inside transaction.atomic)."""
+    if settings.IS_POSTGRES:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return list(qs.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def changes_send_due_reminders(*, now: datetime | None = None) -> int:
+    """Reminders before start (default 72 h and 24 h, R-MNT-4). Exactly once per reminder
+    and contact: the row is claimed, its reminder level moved, and the notice written in one
+    transaction; concurrent runs skip claimed rows."""
+    now = now or timezone.now()
+    sent = 0
+    for hours in reminder_hours():  # smallest first: a late run sends only the nearest one
+        while True:
+            with transaction.atomic():
+                due = Change.objects.filter(
+                    status=ChangeStatus.NOTIFIED,
+                    start__gt=now,
+                    start__lte=now + timedelta(hours=hours),
+                ).exclude(reminder_level__lte=hours)
+                ids = _claim(due)
+                if not ids:
+                    break
+                Change.objects.filter(pk__in=ids).update(reminder_level=hours)
+                for change in Change.objects.filter(pk__in=ids).select_related("partner"):
+                    _send(
+                        change,
+                        kind=NoticeKind.REMINDER,
+                        event_key=f"change:{change.pk}:reminder:{hours}:{change.start.isoformat()}",
+                        headline=_("Maintenance reminder: starts in %(hours)s hours")
+                        % {"hours": hours},
+                        now=now,
+                    )
+                    sent += 1
+    return sent
+
+
+def changes_start_due(*, now: datetime | None = None) -> int:
+    """Notified changes (and scheduled ones whose kind needs no notice) whose start has come
+    are in progress. Service-impacting changes never notified are left for staff (R-MNT-4)."""
+    now = now or timezone.now()
+    started = 0
+    while True:
+        with transaction.atomic():
+            due = Change.objects.filter(
+                status__in=[ChangeStatus.SCHEDULED, ChangeStatus.NOTIFIED], start__lte=now
+            ).exclude(status=ChangeStatus.SCHEDULED, kind__in=rules.NOTICE_RULE_KINDS)
+            ids = _claim(due)
+            if not ids:
+                return started
+            started += Change.objects.filter(pk__in=ids).update(
+                status=ChangeStatus.IN_PROGRESS, started_at=now, reschedule_open=False
+            )
+
+
+def changes_complete_due(*, now: datetime | None = None) -> int:
+    """Changes in progress whose end has passed are completed (with notice and signal)."""
+    now = now or timezone.now()
+    done = 0
+    while True:
+        with transaction.atomic():
+            ids = _claim(Change.objects.filter(status=ChangeStatus.IN_PROGRESS, end__lte=now))
+            if not ids:
+                return done
+            for change in Change.objects.filter(pk__in=ids):
+                change_complete(actor=None, change=change, now=now)
+                done += 1
+
+
+def changes_close_reschedule_periods(*, now: datetime | None = None) -> int:
+    """R-MNT-5: the reschedule period ends 3 calendar days after the notice. One update."""
+    now = now or timezone.now()
+    return Change.objects.filter(reschedule_open=True, reschedule_deadline__lt=now).update(
+        reschedule_open=False
+    )
+
+
+def maintenance_tick(*, now: datetime | None = None) -> dict[str, int]:
+    """Every periodic change duty once, in order."""
+    now = now or timezone.now()
+    return {
+        "reschedule_closed": changes_close_reschedule_periods(now=now),
+        "reminders": changes_send_due_reminders(now=now),
+        "started": changes_start_due(now=now),
+        "completed": changes_complete_due(now=now),
+    }
+
+
+# --- certificates (R-MNT-6) --------------------------------------------------------------------
+
+CERTIFICATE_LOOKAHEAD = timedelta(days=14)
+
+
+def certificates_scan(*, now: datetime | None = None) -> dict[str, int]:
+    """The daily scan: for each certificate nearing expiry without a renewal for its current
+    expiry, create the renewal change in the first weekday window 3–7 days before expiry.
+    Idempotent: ``renewal_for_expiry`` is claimed with the change in one transaction."""
+    now = now or timezone.now()
+    created = unplaceable = 0
+    while True:
+        with transaction.atomic():
+            due = Certificate.objects.filter(
+                expires_at__gt=now, expires_at__lte=now + CERTIFICATE_LOOKAHEAD
+            ).exclude(renewal_for_expiry=F("expires_at"))
+            ids = _claim(due)
+            if not ids:
+                return {"created": created, "unplaceable": unplaceable}
+            for cert in Certificate.objects.filter(pk__in=ids).select_related(
+                "customer", "customer__partner"
+            ):
+                cert.renewal_for_expiry = cert.expires_at
+                change = _schedule_renewal(cert, now)
+                cert.renewal_change = change
+                cert.save(update_fields=["renewal_for_expiry", "renewal_change"])
+                if change is None:
+                    unplaceable += 1
+                else:
+                    created += 1
+
+
+def _schedule_renewal(cert: Certificate, now: datetime) -> Change | None:
+    customer = cert.customer
+    window = rules.renewal_window(customer.region, cert.expires_at, now)
+    candidates = [window] if window else []
+    # A busy window (another change on the customer) moves the renewal to the next one.
+    while candidates:
+        window = candidates.pop()
+        start, end = window.start, window.start + timedelta(hours=2)
+        try:
+            with transaction.atomic():
+                return change_schedule(
+                    actor=None,
+                    partner=customer.partner,
+                    kind=ChangeKind.CERTIFICATE_RENEWAL,
+                    title=_("Certificate renewal: %(name)s (%(app)s)")
+                    % {"name": cert.common_name, "app": cert.application},
+                    description=_("The certificate expires on %(date)s.")
+                    % {"date": f"{cert.expires_at:%Y-%m-%d %H:%M %Z}"},
+                    customers=[customer],
+                    start=start,
+                    end=end,
+                    urgent=True,
+                    now=now,
+                )
+        except DomainError:
+            later = rules.renewal_window(customer.region, cert.expires_at, window.end)
+            if later is not None:
+                candidates.append(later)
+    return None
+
+
+def _create_sso_checklists(change: Change, now: datetime) -> int:
+    """After a renewal, SSO customers' partners disable SSO, re-import the IdP metadata,
+    re-enable SSO and validate (R-MNT-6). Exactly once per change and customer."""
+    made = 0
+    for customer in change.customers.filter(sso_enabled=True):
+        checklist, created = SsoChecklist.objects.get_or_create(change=change, customer=customer)
+        if not created:
+            continue
+        SsoChecklistStep.objects.bulk_create(
+            [
+                SsoChecklistStep(checklist=checklist, item=item, position=i)
+                for i, item in enumerate(SsoChecklistItem.values)
+            ]
+        )
+        notify(
+            partner=change.partner,
+            category=MAINTENANCE,
+            customer=customer,
+            subject=_("Action needed after certificate renewal: %(customer)s")
+            % {"customer": customer.name},
+            body=_(
+                "The UC application certificates of %(customer)s were renewed. Because SSO is "
+                "enabled, please: disable SSO, re-import the IdP metadata file, re-enable SSO, "
+                "and validate SSO (R-MNT-6).\n\n%(link)s"
+            )
+            % {
+                "customer": customer.name,
+                "link": settings.SITE_URL + reverse("maintenance:sso", args=[checklist.pk]),
+            },
+            related=checklist,
+            dedupe_key=f"sso-checklist:{checklist.pk}",
+        )
+        made += 1
+    return made
+
+
+@transaction.atomic
+def sso_step_set(*, actor: Any, step: SsoChecklistStep, done: bool, now=None) -> SsoChecklist:
+    """The partner ticks (or unticks) one step; the checklist completes with the last."""
+    checklist = step.checklist
+    _require_partner_of(actor, checklist.customer.partner_id)
+    now = now or timezone.now()
+    SsoChecklistStep.objects.filter(pk=step.pk).update(
+        done_at=now if done else None, done_by=actor if done else None
+    )
+    open_steps = checklist.steps.filter(done_at__isnull=True).exists()
+    checklist.completed_at = None if open_steps else now
+    checklist.save(update_fields=["completed_at"])
+    return checklist
+
+
+# --- patch (COP) files (R-MNT-11) --------------------------------------------------------------
+
+
+@transaction.atomic
+def patch_request_create(
+    *, actor: Any, customer: Customer, kind: str, file_name: str, note: str = ""
+) -> PatchRequest:
+    _require_partner_of(actor, customer.partner_id)
+    if not (file_name or "").strip():
+        raise DomainError(_("Name the file you need."), field="file_name", rule="R-MNT-11")
+    patch = PatchRequest.objects.create(
+        partner_id=customer.partner_id,
+        customer=customer,
+        kind=kind,
+        file_name=file_name.strip(),
+        note=note,
+        requested_by=actor if getattr(actor, "pk", None) else None,
+    )
+    notify(
+        partner=None,
+        category=MAINTENANCE,
+        subject=_("Patch file request: %(file)s") % {"file": patch.file_name},
+        body=f"{customer.partner.name} / {customer.name}\n\n{patch.file_name}\n\n{note}",
+        related=patch,
+        dedupe_key=f"patch:{patch.pk}:requested",
+        extra_emails=[_change_management_email()],
+    )
+    return patch
+
+
+@transaction.atomic
+def patch_mark_uploaded(*, actor: Any, patch: PatchRequest, now=None) -> PatchRequest:
+    """The operator only uploads the file to the instance's SFTP server (R-MNT-11)."""
+    _require_staff(actor)
+    now = now or timezone.now()
+    updated = PatchRequest.objects.filter(pk=patch.pk, status=PatchStatus.REQUESTED).update(
+        status=PatchStatus.UPLOADED, uploaded_at=now
+    )
+    if not updated:
+        raise DomainError(
+            _("Only a requested file can be uploaded."), field="status", rule="R-MNT-11"
+        )
+    patch.refresh_from_db()
+    notify(
+        partner=patch.partner,
+        category=MAINTENANCE,
+        customer=patch.customer_id,
+        subject=_("Patch file uploaded: %(file)s") % {"file": patch.file_name},
+        body=_(
+            "%(file)s is on the SFTP server of %(customer)s. Install it at your convenience, "
+            "then mark it installed in the portal (R-MNT-11)."
+        )
+        % {"file": patch.file_name, "customer": patch.customer.name},
+        related=patch,
+        dedupe_key=f"patch:{patch.pk}:uploaded",
+    )
+    return patch
+
+
+@transaction.atomic
+def patch_mark_installed(*, actor: Any, patch: PatchRequest, now=None) -> PatchRequest:
+    """The partner installs the file itself and says so (R-MNT-11)."""
+    _require_partner_of(actor, patch.partner_id)
+    updated = PatchRequest.objects.filter(pk=patch.pk, status=PatchStatus.UPLOADED).update(
+        status=PatchStatus.INSTALLED, installed_at=now or timezone.now()
+    )
+    if not updated:
+        raise DomainError(
+            _("Only an uploaded file can be marked installed."), field="status", rule="R-MNT-11"
+        )
+    patch.refresh_from_db()
+    return patch
+
+
+def vulnerability_scan_request(*, actor: Any, **details: Any) -> None:
+    """Always refused, with the explanation (R-MNT-10)."""
+    raise DomainError(rules.VULNERABILITY_SCAN_REFUSAL, rule="R-MNT-10")
+
+
+# --- outages (R-MNT-12) ------------------------------------------------------------------------
+
+
+def outage_notify(*, outage: Outage, event: str) -> int:
+    """Tell the subscribers of every affected customer (R-MNT-12); once per event and contact."""
+    if event == "declared":
+        subject = _("Outage: %(title)s") % {"title": outage.title}
+        body = outage.description or outage.title
+    else:
+        subject = _("Resolved: %(title)s") % {"title": outage.title}
+        body = outage.resolution or outage.title
+    link = settings.SITE_URL + reverse("maintenance:outage", args=[outage.pk])
+    sent = 0
+    for customer in outage.customers.select_related("partner"):
+        sent += notify(
+            partner=customer.partner,
+            category=MAINTENANCE,
+            customer=customer,
+            subject=subject,
+            body=f"{body}\n\n{link}",
+            related=outage,
+            dedupe_key=f"outage:{outage.pk}:{event}",
+        )
+    return sent
+
+
+@transaction.atomic
+def outage_declare(
+    *,
+    actor: Any,
+    title: str,
+    customers: Iterable[Customer | int],
+    description: str = "",
+    now: datetime | None = None,
+) -> Outage:
+    """Declare an outage; subscribers of every affected customer are told (R-MNT-12)."""
+    _require_staff(actor)
+    ids = [c.pk if isinstance(c, Customer) else int(c) for c in customers]
+    if not ids:
+        raise DomainError(_("Name at least one affected customer."), field="customers")
+    outage = Outage.objects.create(
+        title=title, description=description, declared_at=now or timezone.now()
+    )
+    outage.customers.set(ids)
+    outage_notify(outage=outage, event="declared")
+    return outage
+
+
+@transaction.atomic
+def outage_resolve(
+    *, actor: Any, outage: Outage, resolution: str = "", now: datetime | None = None
+) -> Outage:
+    _require_staff(actor)
+    updated = Outage.objects.filter(pk=outage.pk, status=OutageStatus.DECLARED).update(
+        status=OutageStatus.RESOLVED, resolved_at=now or timezone.now(), resolution=resolution
+    )
+    if not updated:
+        raise DomainError(_("This outage is already resolved."), field="status", rule="R-MNT-12")
+    outage.refresh_from_db()
+    outage_notify(outage=outage, event="resolved")
+    return outage
+
+
+# --- certificates inventory, calendar feed -----------------------------------------------------
+
+
+def calendar_feed_get_or_create(*, partner: Partner) -> CalendarFeed:
+    feed, _created = CalendarFeed.objects.get_or_create(partner=partner)
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_rotate(*, actor: Any, partner: Partner, include_windows: bool | None = None):
+    """A new secret token: the old feed URL stops working at once."""
+    _require_partner_of(actor, partner.pk)
+    from .models import _new_token
+
+    feed = calendar_feed_get_or_create(partner=partner)
+    feed.token = _new_token()
+    feed.rotated_at = timezone.now()
+    if include_windows is not None:
+        feed.include_windows = include_windows
+    feed.save()
+    return feed

@@ -1,0 +1,298 @@
+"""Partner portal pages of the maintenance app. Thin: reads from selectors, writes through
+services, a DomainError shows on the form."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView
+
+from portal.errors import DomainError
+from portal.models import Customer
+from portal.views import PartnerRequiredMixin, get_for_user_or_404
+
+from . import selectors, services
+from .forms import (
+    ChangeRequestForm,
+    ChooseAlternativeForm,
+    PatchRequestForm,
+    RescheduleForm,
+    VulnerabilityScanForm,
+)
+from .ical import build_feed
+from .models import CalendarFeed, SsoChecklistStep
+from .rules import VULNERABILITY_SCAN_REFUSAL
+
+
+def _form_error(form: Any, exc: DomainError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+
+
+class CalendarView(PartnerRequiredMixin, View):
+    """The month calendar of one customer's windows and changes (the partner's picture)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        customers = list(Customer.objects.for_user(request.user).order_by("name"))
+        customer = None
+        if request.GET.get("customer"):
+            try:
+                customer = get_for_user_or_404(
+                    Customer, request.user, pk=int(request.GET["customer"])
+                )
+            except ValueError:
+                raise Http404 from None
+        elif customers:
+            customer = customers[0]
+        today = timezone.localdate()
+        try:
+            year = int(request.GET.get("year", today.year))
+            month = int(request.GET.get("month", today.month))
+            first = date(year, month, 1)
+        except ValueError:
+            raise Http404 from None
+        prev_month = date(year - 1, 12, 1) if month == 1 else date(year, month - 1, 1)
+        next_month = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        weeks = selectors.calendar_month(request.user, customer, year, month) if customer else []
+        return render(
+            request,
+            "maintenance/calendar.html",
+            {
+                "customers": customers,
+                "customer": customer,
+                "month": first,
+                "weeks": weeks,
+                "prev_month": prev_month,
+                "next_month": next_month,
+                "upcoming": selectors.upcoming_changes(request.user, limit=20),
+            },
+        )
+
+
+class ChangeDetailView(PartnerRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        change = get_for_user_or_404(selectors.change_detail_for(request.user), request.user, pk=pk)
+        return render(
+            request,
+            "maintenance/change_detail.html",
+            {
+                "change": change,
+                "open_request": selectors.open_reschedule_request(change),
+                "now": timezone.now(),
+            },
+        )
+
+
+class RescheduleView(PartnerRequiredMixin, View):
+    """The reschedule form (R-MNT-5)."""
+
+    def _change(self, request: HttpRequest, pk: int) -> Any:
+        return get_for_user_or_404(selectors.changes_for(request.user), request.user, pk=pk)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        change = self._change(request, pk)
+        return render(
+            request,
+            "maintenance/reschedule_form.html",
+            {"change": change, "form": RescheduleForm()},
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        change = self._change(request, pk)
+        form = RescheduleForm(request.POST)
+        if form.is_valid():
+            try:
+                services.reschedule_request_create(
+                    actor=request.user, change=change, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("Reschedule request sent."))
+                return redirect("maintenance:change", pk=change.pk)
+        return render(
+            request,
+            "maintenance/reschedule_form.html",
+            {"change": change, "form": form},
+            status=400,
+        )
+
+
+class ChooseAlternativeView(PartnerRequiredMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        reschedule = get_for_user_or_404(
+            selectors.reschedule_requests_for(request.user), request.user, pk=pk
+        )
+        form = ChooseAlternativeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose one of the offered windows."))
+        else:
+            try:
+                services.reschedule_choose(
+                    actor=request.user,
+                    request=reschedule,
+                    alternative_id=form.cleaned_data["alternative"],
+                )
+            except DomainError as exc:
+                messages.error(request, str(exc.message))
+            else:
+                messages.success(request, _("The change moved to the window you chose."))
+        return redirect("maintenance:change", pk=reschedule.change_id)
+
+
+class SsoChecklistView(PartnerRequiredMixin, View):
+    """The SSO follow-up after a certificate renewal (R-MNT-6): tick each step."""
+
+    def _checklist(self, request: HttpRequest, pk: int) -> Any:
+        return get_for_user_or_404(selectors.sso_checklists_for(request.user), request.user, pk=pk)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return render(
+            request, "maintenance/sso_checklist.html", {"checklist": self._checklist(request, pk)}
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        checklist = self._checklist(request, pk)
+        step = get_object_or_404(
+            SsoChecklistStep.objects.for_user(request.user),
+            checklist=checklist,
+            pk=request.POST.get("step") or 0,
+        )
+        services.sso_step_set(actor=request.user, step=step, done=request.POST.get("done") == "1")
+        return redirect("maintenance:sso", pk=checklist.pk)
+
+
+class PatchListView(PartnerRequiredMixin, View):
+    """Patch (COP) file requests (R-MNT-11) and the form to ask for one."""
+
+    def _render(self, request: HttpRequest, form: PatchRequestForm, status: int = 200):
+        patches = selectors.patch_requests_for(request.user)[:100]
+        return render(
+            request,
+            "maintenance/patch_list.html",
+            {"patches": patches, "form": form},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, PatchRequestForm(user=request.user))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = PatchRequestForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                services.patch_request_create(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("Patch file requested."))
+                return redirect("maintenance:patches")
+        return self._render(request, form, status=400)
+
+
+class PatchInstalledView(PartnerRequiredMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        patch = get_for_user_or_404(selectors.patch_requests_for(request.user), request.user, pk=pk)
+        try:
+            services.patch_mark_installed(actor=request.user, patch=patch)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Marked as installed."))
+        return redirect("maintenance:patches")
+
+
+class OutageListView(PartnerRequiredMixin, ListView):
+    template_name = "maintenance/outage_list.html"
+    context_object_name = "outages"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.outages_for(self.request.user)
+
+
+class OutageDetailView(PartnerRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        outage = get_for_user_or_404(selectors.outages_for(request.user), request.user, pk=pk)
+        return render(request, "maintenance/outage_detail.html", {"outage": outage})
+
+
+class ChangeRequestView(PartnerRequiredMixin, View):
+    """A partner-requested change, for joint review (R-MNT-9)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "maintenance/change_request.html",
+            {"form": ChangeRequestForm(user=request.user)},
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ChangeRequestForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                change = services.change_request_by_partner(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("Change request submitted for joint review."))
+                return redirect("maintenance:change", pk=change.pk)
+        return render(request, "maintenance/change_request.html", {"form": form}, status=400)
+
+
+class VulnerabilityScanView(PartnerRequiredMixin, View):
+    """Vulnerability scans by partners are not supported: the form explains why (R-MNT-10)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = VulnerabilityScanForm(user=request.user)
+        return render(request, "maintenance/vulnerability_scan.html", {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = VulnerabilityScanForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                services.vulnerability_scan_request(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                _form_error(form, exc)
+        return render(
+            request,
+            "maintenance/vulnerability_scan.html",
+            {"form": form, "refusal": VULNERABILITY_SCAN_REFUSAL},
+            status=400,
+        )
+
+
+class FeedSettingsView(PartnerRequiredMixin, View):
+    """Shows the partner's secret calendar URL; POST issues a new token."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        feed = services.calendar_feed_get_or_create(partner=self.partner)
+        url = request.build_absolute_uri(reverse("maintenance:feed", args=[feed.token]))
+        return render(request, "maintenance/feed.html", {"feed": feed, "feed_url": url})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        services.calendar_feed_rotate(
+            actor=request.user,
+            partner=self.partner,
+            include_windows=request.POST.get("include_windows") == "1",
+        )
+        messages.success(
+            request, _("A new calendar address was issued; the old one stopped working.")
+        )
+        return redirect("maintenance:feed-settings")
+
+
+def feed_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The iCalendar feed: no login, the unguessable token is the credential."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("partner"), token=token)
+    response = HttpResponse(build_feed(feed), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="maintenance.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
