@@ -143,7 +143,7 @@ def _case_summary(case: Case) -> str:
         "customer": case.customer.name,
         "region": case.customer.region,
         "severity": case.severity,
-        "status": case.get_status_display(),
+        "status": Status(case.status).label,  # (cheaper than get_status_display in a batch)
         "due": case.response_due_at.isoformat(),
         "url": case_url(case),
     }

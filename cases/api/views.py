@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -16,6 +15,7 @@ from .. import selectors, services
 from ..choices import Channel
 from ..filtersets import CaseFilter
 from ..models import Case
+from .pagination import CasePagination
 from .serializers import (
     ActionPlanSerializer,
     CaseEventSerializer,
@@ -40,6 +40,7 @@ class CaseViewSet(
     queryset = Case.objects.select_related("customer", "partner")
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
+    pagination_class = CasePagination
     ordering_fields = ["opened_at", "response_due_at", "severity", "id"]
 
     def _respond(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
@@ -118,6 +119,3 @@ class CaseViewSet(
     def slo_report(self, request: Request) -> Response:
         rows = selectors.slo_report(user=request.user)
         return Response(SloRowSerializer(rows, many=True).data)
-
-    def get_queryset(self) -> QuerySet:
-        return super().get_queryset()

@@ -241,3 +241,26 @@ def test_case_fields_contract(api, alice, customer_a):
     assert body["partner"] == customer_a.partner_id and body["region"] == "EMEA"
     assert body["waiting_on_partner_seconds"] == 0
     assert Case.objects.get(pk=case.pk).response_due_at.isoformat() == body["response_due_at"]
+
+
+def test_list_count_is_exact_for_partners(api, alice, customer_a):
+    CaseFactory.create_batch(3, customer=customer_a)
+    body = api(alice).get(URL).json()
+    assert body["count"] == 3 and body["count_is_estimate"] is False
+
+
+@pytest.mark.postgres
+def test_unfiltered_staff_list_of_a_huge_table_uses_the_planner_estimate(
+    api, staff, customer_a, monkeypatch
+):
+    from django.db import connection
+
+    from cases.api import pagination
+
+    CaseFactory.create_batch(3, customer=customer_a)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_case")
+    monkeypatch.setattr(pagination, "ESTIMATE_ABOVE", -1)
+    assert api(staff).get(URL).json()["count_is_estimate"] is True
+    filtered = api(staff).get(URL + "?severity=S3").json()
+    assert filtered["count"] == 3 and filtered["count_is_estimate"] is False
