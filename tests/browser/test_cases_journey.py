@@ -1,0 +1,53 @@
+"""A partner opens a case in real Chromium and sees its live response countdown (issue 3)."""
+
+import re
+
+import pytest
+
+from portal.choices import Region, Role
+from tests.factories import CustomerFactory, PartnerFactory, partner_user
+
+from .conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+COUNTDOWN = re.compile(r"^−?(\d+d )?(\d+h )?\d+m$")
+
+
+@pytest.fixture
+def acme(transactional_db):
+    partner = PartnerFactory(name="Acme Telecom", slug="acme")
+    customer = CustomerFactory(
+        partner=partner, name="Alpha Bank", region=Region.EMEA, contract_number="CN-ALPHA-1"
+    )
+    user = partner_user(partner, "alice", Role.ADMIN)
+    user.set_password("demo-portal-2026")
+    user.save()
+    return customer
+
+
+def test_partner_opens_an_s1_case_and_sees_its_countdown(acme, page, shot):
+    login(page, "alice")
+    page.goto(page.base + "/cases/new/")
+    page.select_option("#id_customer", str(acme.pk))
+    page.fill("#id_contract_number", "CN-ALPHA-1")
+    page.fill("#id_title", "No calls at all in head office")
+    page.fill("#id_description", "Every phone shows 'Registering' since 09:10.")
+    page.select_option("#id_category", "availability")
+    page.select_option("#id_urgency", "critical")
+    page.select_option("#id_impact", "widespread")
+    page.fill("#id_contact_phone", "+33 1 23 45 67 89")
+    page.fill("#id_contact_email", "alice@acme.example")
+    page.click("#case-open-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    assert "S1" in page.inner_text(".pagehead")
+    countdown = page.locator(".pagehead .countdown")
+    page.wait_for_function(
+        "el => /^−?(\\d+d )?(\\d+h )?\\d+m$/.test(el.textContent.trim())",
+        arg=countdown.element_handle(),
+    )
+    text = countdown.inner_text().strip()
+    assert COUNTDOWN.match(text) and text in ("14m", "15m")  # S1: 15 minutes, 24x7
+    assert "Opened" in page.inner_text("#timeline")
+    shot(page, "case-detail-countdown")
+    page.goto(page.base + "/cases/")
+    assert page.locator("#case-list .countdown").count() == 1
