@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from portal.models import Customer
@@ -57,8 +58,16 @@ def build_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
                 event.add("dtstamp", stamp)
                 event.add("dtstart", window.start.astimezone(UTC))
                 event.add("dtend", window.end.astimezone(UTC))
-                label = "weekend, infrastructure only" if window.infrastructure_only else "weekday"
-                event.add("summary", f"{region} maintenance window ({label})")
+                label = (
+                    _("weekend, infrastructure only")
+                    if window.infrastructure_only
+                    else _("weekday")
+                )
+                event.add(
+                    "summary",
+                    _("%(region)s maintenance window (%(kind)s)")
+                    % {"region": region, "kind": label},
+                )
                 event.add("transp", "TRANSPARENT")
                 cal.add_component(event)
     return cal.to_ical()

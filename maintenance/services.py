@@ -10,7 +10,7 @@ serialises writers) and change them in the same transaction as the notices they 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -155,6 +155,11 @@ def validate_schedule(
     )
     if clash is not None:
         _fail(rules.overlap_violation(clash.customer.name, clash.change.title))
+
+
+def _stamp(moment: datetime) -> str:
+    """An instant in event keys: always UTC, so the same instant always gives the same key."""
+    return moment.astimezone(UTC).isoformat()
 
 
 def _transition(change: Change, target: str) -> None:
@@ -364,7 +369,7 @@ def change_plan(
         _send(
             change,
             kind=NoticeKind.RESCHEDULED,
-            event_key=f"change:{change.pk}:rescheduled:{start.isoformat()}:{end.isoformat()}",
+            event_key=f"change:{change.pk}:rescheduled:{_stamp(start)}:{_stamp(end)}",
             headline=_("Maintenance rescheduled"),
             now=now,
         )
@@ -724,7 +729,7 @@ def reschedule_offer_alternatives(
     _send(
         change,
         kind=NoticeKind.NOTICE,
-        event_key=f"reschedule:{request.pk}:alternatives:{now.isoformat()}",
+        event_key=f"reschedule:{request.pk}:alternatives:{_stamp(now)}",
         headline=_("Alternative windows offered"),
         extra="\n".join(f"- {row}" for row in rows) + (f"\n\n{note}" if note else ""),
         now=now,
@@ -814,7 +819,7 @@ def changes_send_due_reminders(*, now: datetime | None = None) -> int:
                     _send(
                         change,
                         kind=NoticeKind.REMINDER,
-                        event_key=f"change:{change.pk}:reminder:{hours}:{change.start.isoformat()}",
+                        event_key=f"change:{change.pk}:reminder:{hours}:{_stamp(change.start)}",
                         headline=_("Maintenance reminder: starts in %(hours)s hours")
                         % {"hours": hours},
                         now=now,
