@@ -5,3 +5,19 @@ from django.utils.translation import gettext_lazy as _
 class ReleasesConfig(AppConfig):
     name = "releases"
     verbose_name = _("Releases")
+
+    def ready(self) -> None:
+        from portal import dashboard
+
+        from . import receivers  # noqa: F401 - connects the upgrade completion receiver
+        from .selectors import dashboard_counts
+
+        dashboard.register_card(
+            key="releases",
+            template="releases/_card.html",
+            context=lambda request, partner: dashboard_counts(request.user),
+            order=50,
+        )
+        dashboard.register_nav(
+            key="releases", label=_("Releases"), url_name="releases:index", order=50
+        )

@@ -1,6 +1,12 @@
 """Partner portal pages of the releases app."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "releases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ReleaseIndexView.as_view(), name="index"),
+    path("customers/<int:pk>/", views.CustomerComplianceView.as_view(), name="customer"),
+    path("upgrades/<int:pk>/", views.UpgradeDetailView.as_view(), name="upgrade"),
+]

@@ -97,6 +97,6 @@ class CapacityRequestSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class TransitionSerializer(serializers.Serializer):
+class CapacityTransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=RequestStatus.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")

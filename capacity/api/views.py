@@ -20,8 +20,8 @@ from ..models import CapacityRequest
 from .serializers import (
     CapacityRequestSerializer,
     CapacitySummarySerializer,
+    CapacityTransitionSerializer,
     ProvisionedReportSerializer,
-    TransitionSerializer,
 )
 
 
@@ -80,17 +80,17 @@ class CapacityRequestViewSet(
             actor=self.request.user, **serializer.validated_data
         )
 
-    @extend_schema(request=TransitionSerializer, responses={200: CapacityRequestSerializer})
+    @extend_schema(request=CapacityTransitionSerializer, responses={200: CapacityRequestSerializer})
     @action(
         detail=True,
         methods=["post"],
         permission_classes=[IsStaff],
-        serializer_class=TransitionSerializer,
+        serializer_class=CapacityTransitionSerializer,
     )
     def transition(self, request: Request, pk: int) -> Response:
         """Staff: move the request one step (R-CAP-3); the partner is notified."""
         capacity_request = self.get_object()
-        payload = TransitionSerializer(data=request.data)
+        payload = CapacityTransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         updated = services.capacity_request_transition(
             request=capacity_request, actor=request.user, **payload.validated_data

@@ -1,0 +1,17 @@
+"""Filters shared by the releases API and portal lists."""
+
+from django_filters import rest_framework as filters
+
+from .choices import Application, ComplianceState
+from .models import InstalledVersion
+
+
+class InstalledVersionFilter(filters.FilterSet):
+    application = filters.MultipleChoiceFilter(choices=Application.choices)
+    state = filters.MultipleChoiceFilter(
+        field_name="compliance_state", choices=ComplianceState.choices
+    )
+
+    class Meta:
+        model = InstalledVersion
+        fields = ["customer", "release", "application", "state"]

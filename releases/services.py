@@ -1,0 +1,446 @@
+"""Every write of the releases app (R-REL-1 … R-REL-4, R-MNT-7).
+
+Upgrades are maintenance changes: they are created and moved through
+``maintenance.services`` and completed by maintenance, whose ``change_completed`` signal
+lands in :func:`upgrade_record_completion`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from maintenance import services as maintenance_services
+from maintenance.choices import ChangeKind
+from portal.choices import Category
+from portal.errors import DomainError
+from portal.models import Customer, Partner
+from portal.notifications import notify
+from portal.tenancy import is_operator, partner_for
+
+from . import rules, selectors
+from .choices import Application
+from .models import InstalledVersion, Release, Upgrade
+from .source_table import source_rows
+
+logger = logging.getLogger(__name__)
+
+
+def _raise(violation: rules.Violation | None) -> None:
+    if violation is not None:
+        raise DomainError(violation.message, field=violation.field, rule=violation.rule)
+
+
+def _require_operator(actor: Any) -> None:
+    """Operator-only steps; ``actor=None`` is the system itself (beat, commands)."""
+    if actor is not None and not is_operator(actor):
+        raise DomainError(_("Only operator staff can do this."), rule="Actors")
+
+
+def end_of_sale_grace() -> timedelta:
+    """R-REL-2: "shortly after" a new release, n-2 enters end of sale (days, a setting)."""
+    return timedelta(days=int(getattr(settings, "RELEASES_END_OF_SALE_AFTER_DAYS", 30)))
+
+
+# --- the release table ---------------------------------------------------------------
+
+
+@transaction.atomic
+def release_save(*, actor: Any, release: Release) -> Release:
+    """Create or edit a release row (staff). Positions stay derived; policy cells left
+    empty follow them (R-REL-3). Compliance is refreshed at once."""
+    _require_operator(actor)
+    if not release.version.strip():
+        raise DomainError(_("Give the version."), field="version", rule="R-REL-2")
+    if release.upgrade_target_id and release.upgrade_target_id == release.pk:
+        raise DomainError(
+            _("A release cannot be its own upgrade target."), field="upgrade_target", rule="R-REL-3"
+        )
+    clash = Release.objects.filter(
+        version=release.version, service_update=release.service_update
+    ).exclude(pk=release.pk)
+    if clash.exists():
+        raise DomainError(_("This release already exists."), field="version", rule="R-REL-2")
+    release.save()
+    compliance_refresh()
+    return release
+
+
+@transaction.atomic
+def release_announce(*, actor: Any, release: Release, available_on: date | None = None) -> Release:
+    """Make a release available (R-REL-2, R-REL-4).
+
+    Every other version shifts down one position: the new one is n, n becomes n-1, n-1
+    becomes n-2 and starts its end of sale (dated ``end_of_sale_grace`` after availability
+    unless already dated). Partners of the customers whose installed release changed
+    position are notified, once per customer, in the same transaction.
+    """
+    _require_operator(actor)
+    available_on = available_on or timezone.localdate()
+    release = Release.objects.select_for_update().get(pk=release.pk)
+    if release.available_on is not None and release.available_on <= available_on:
+        raise DomainError(_("This release is already available."), rule="R-REL-2")
+    release.available_on = available_on
+    release.save(update_fields=["available_on"])
+    after = selectors.catalogue(today=available_on)
+    n_2 = [r for r in after.releases if after.position(r) == "n-2" and r.end_of_sale is None]
+    Release.objects.filter(pk__in=[r.pk for r in n_2]).update(
+        end_of_sale=available_on + end_of_sale_grace()
+    )
+    compliance_refresh(today=available_on)
+    compliance_notify(
+        event=f"announce:{release.pk}",
+        headline=_("Release %(release)s is available; release positions have shifted (R-REL-2).")
+        % {"release": release.key.short_label},
+    )
+    return release
+
+
+@transaction.atomic
+def release_table_load(*, actor: Any = None, available_on: date | None = None) -> list[Release]:
+    """Load the source's R-REL-3 table as data (idempotent).
+
+    Only the cells that differ from the position defaults are stored, so the loaded rows
+    reproduce the table exactly now and keep following R-REL-2 when positions shift.
+    """
+    _require_operator(actor)
+    available_on = available_on or timezone.localdate()
+    loaded: list[Release] = []
+    for row in source_rows():
+        release, _created = Release.objects.update_or_create(
+            version=row.key.version,
+            service_update=row.key.service_update,
+            defaults={
+                "new_deployments": row.overrides.new_deployments,
+                "upgrades_supported": row.overrides.upgrades_supported,
+                "may_stay": row.overrides.may_stay,
+            },
+        )
+        if release.available_on is None or release.available_on > available_on:
+            release.available_on = available_on
+            release.save(update_fields=["available_on"])
+        loaded.append(release)
+    by_key = {r.key: r for r in loaded}
+    for release, row in zip(loaded, source_rows(), strict=True):
+        target = by_key.get(row.upgrade_target) if row.upgrade_target else None
+        if release.upgrade_target_id != (target.pk if target else None):
+            release.upgrade_target = target
+            release.save(update_fields=["upgrade_target"])
+    compliance_refresh()
+    return loaded
+
+
+# --- installed versions and compliance -------------------------------------------------
+
+
+@transaction.atomic
+def installed_version_set(
+    *,
+    actor: Any,
+    customer: Customer,
+    application: str,
+    release: Release,
+    installed_at: datetime | None = None,
+) -> InstalledVersion:
+    """Record the release an application of a customer runs (R-REL-1; staff).
+
+    The compliance state is computed at once and counts as told: only later changes of
+    state (a shift, a policy edit, an end-of-sale date passing) are notified.
+    """
+    _require_operator(actor)
+    if application not in Application.values:
+        raise DomainError(_("Unknown application."), field="application", rule="R-REL-1")
+    compliance = selectors.catalogue().compliance(release)
+    target = selectors.catalogue().release_for(compliance.target)
+    installed, _created = InstalledVersion.objects.update_or_create(
+        customer=customer,
+        application=application,
+        defaults={
+            "release": release,
+            "installed_at": installed_at or timezone.now(),
+            "compliance_state": compliance.state,
+            "compliance_target": target,
+            "notified_state": compliance.state,
+        },
+    )
+    return installed
+
+
+def compliance_refresh(*, today: date | None = None) -> int:
+    """Recompute the compliance of every installed version, set-based (R-REL-2, R-REL-3).
+
+    Compliance depends only on the release row, so it is computed once per release and
+    written with one conditional UPDATE per release: the cost follows the size of the
+    release table, not the number of customers. Returns rows changed.
+    """
+    cat = selectors.catalogue(today=today)
+    changed = 0
+    for release in cat.releases:
+        compliance = cat.compliance(release)
+        target = cat.release_for(compliance.target)
+        target_id = target.pk if target else None
+        stale = ~Q(compliance_state=compliance.state)
+        if target_id is None:
+            stale |= Q(compliance_target__isnull=False)
+        else:
+            stale |= Q(compliance_target__isnull=True) | ~Q(compliance_target_id=target_id)
+        changed += (
+            InstalledVersion.objects.filter(release=release)
+            .filter(stale)
+            .update(compliance_state=compliance.state, compliance_target_id=target_id)
+        )
+    return changed
+
+
+def compliance_notify(*, event: str | None = None, headline: str | None = None) -> int:
+    """Tell partners of each change of compliance state, once (R-REL-2, R-REL-4).
+
+    One indexed query (a partial index on state ≠ notified state) finds what changed. Each
+    row is claimed with a conditional update on the state it was read with, so concurrent
+    runs never notify a change twice; a customer's claimed rows become one notification.
+    Returns notifications written.
+    """
+    due = (
+        InstalledVersion.objects.filter(~Q(compliance_state=F("notified_state")))
+        .select_related("customer", "customer__partner", "release", "compliance_target")
+        .order_by("customer_id", "application")
+    )
+    by_customer: dict[int, list[InstalledVersion]] = defaultdict(list)
+    for row in due:
+        by_customer[row.customer_id].append(row)
+    written = 0
+    for rows in by_customer.values():
+        try:
+            written += _notify_customer(rows, event=event, headline=headline)
+        except Exception:  # one bad customer must not stop the others
+            logger.exception("compliance notification failed for customer %s", rows[0].customer_id)
+    return written
+
+
+@transaction.atomic
+def _notify_customer(
+    rows: Sequence[InstalledVersion], *, event: str | None, headline: str | None
+) -> int:
+    claimed = [
+        row
+        for row in rows
+        if InstalledVersion.objects.filter(
+            pk=row.pk, compliance_state=row.compliance_state, notified_state=row.notified_state
+        ).update(notified_state=row.compliance_state)
+        == 1
+    ]
+    if not claimed:
+        return 0
+    customer = claimed[0].customer
+    lines = [
+        _("%(application)s on %(release)s: %(state)s")
+        % {
+            "application": row.get_application_display(),
+            "release": row.release.key.short_label,
+            "state": selectors.compliance_message(row),
+        }
+        for row in claimed
+    ]
+    signature = ",".join(f"{row.pk}={row.compliance_state}" for row in claimed)
+    key = event or hashlib.sha1(signature.encode()).hexdigest()[:16]  # noqa: S324 - not security
+    return notify(
+        partner=customer.partner,
+        customer=customer,
+        category=Category.RELEASES,
+        subject=_("Release compliance changed for %(customer)s") % {"customer": customer.name},
+        body="\n".join(
+            [headline or _("The release compliance of these applications changed:"), ""] + lines
+        ),
+        related=customer,
+        dedupe_key=f"releases:compliance:{customer.pk}:{key}",
+    )
+
+
+def compliance_check(*, today: date | None = None) -> dict[str, int]:
+    """The daily duty: refresh states, then notify the changes (R-REL-2)."""
+    return {
+        "changed": compliance_refresh(today=today),
+        "notified": compliance_notify(),
+    }
+
+
+# --- upgrades (R-REL-4, R-MNT-7) -----------------------------------------------------------
+
+
+@transaction.atomic
+def upgrade_schedule(
+    *,
+    actor: Any,
+    partner: Partner,
+    customers: Iterable[Customer | int],
+    target: Release,
+    reason: str,
+    start: datetime,
+    end: datetime,
+    applications: Sequence[str] = (),
+    title: str = "",
+    description: str = "",
+    case: Any = None,
+    now: datetime | None = None,
+) -> Upgrade:
+    """Plan an upgrade: a maintenance change of kind ``upgrade`` with a target release and
+    an R-MNT-7 reason, scheduled in the customers' windows by maintenance (R-MNT-2).
+    The partner is told which customers will be upgraded and to which version (R-REL-4)."""
+    _require_operator(actor)
+    unknown = set(applications) - set(Application.values)
+    if unknown:
+        raise DomainError(_("Unknown application."), field="applications", rule="R-REL-1")
+    if selectors.catalogue().position(target) is None:
+        raise DomainError(
+            _("The target release is not available yet (R-REL-2)."), field="target", rule="R-REL-2"
+        )
+    apps = sorted(applications)
+    title = title or _("Upgrade to %(release)s") % {"release": target.key.short_label}
+    description = description or _("Upgrade of %(apps)s to %(release)s (R-REL-4).") % {
+        "apps": ", ".join(apps) if apps else _("all applications"),
+        "release": target.key.short_label,
+    }
+    change = maintenance_services.change_schedule(
+        actor=actor,
+        partner=partner,
+        kind=ChangeKind.UPGRADE,
+        title=title,
+        customers=customers,
+        start=start,
+        end=end,
+        description=description,
+        reason=reason,
+        case=case,
+        now=now,
+    )
+    upgrade = Upgrade.objects.create(change=change, target=target, applications=apps)
+    names = ", ".join(change.customers.order_by("name").values_list("name", flat=True))
+    notify(
+        partner=partner,
+        category=Category.RELEASES,
+        subject=_("Upgrade planned to %(release)s") % {"release": target.key.short_label},
+        body=_(
+            "Customers %(customers)s will be upgraded to %(release)s on %(start)s (UTC).\n"
+            "You may reschedule this upgrade once, up to one week before it (R-REL-4)."
+        )
+        % {
+            "customers": names,
+            "release": target.key.short_label,
+            "start": f"{start.astimezone(UTC):%Y-%m-%d %H:%M}",
+        },
+        related=upgrade,
+        dedupe_key=f"upgrade:{upgrade.pk}:planned",
+    )
+    return upgrade
+
+
+@transaction.atomic
+def upgrade_reschedule(
+    *,
+    actor: Any,
+    upgrade: Upgrade,
+    start: datetime,
+    end: datetime,
+    reason: str,
+    now: datetime | None = None,
+) -> Upgrade:
+    """The partner moves its upgrade, once, up to one week before it starts (R-REL-4).
+
+    The new times must fit the customers' maintenance windows (R-MNT-2, checked by
+    maintenance). The one reschedule is claimed with a conditional update, so two
+    concurrent attempts cannot both succeed.
+    """
+    now = now or timezone.now()
+    change = upgrade.change
+    if not is_operator(actor):
+        partner = partner_for(actor)
+        if partner is None or partner.pk != change.partner_id:
+            raise DomainError(_("This upgrade does not exist."), rule="Actors")
+    if not reason or not reason.strip():
+        raise DomainError(_("Give the reason for rescheduling."), field="reason", rule="R-REL-4")
+    if change.start is None or upgrade.completed_at is not None:
+        raise DomainError(_("This upgrade cannot be rescheduled."), rule="R-REL-4")
+    _raise(
+        rules.upgrade_reschedule_violation(
+            start=change.start, now=now, reschedules_used=upgrade.reschedules_used
+        )
+    )
+    if start <= now:
+        raise DomainError(_("Choose a start in the future."), field="start", rule="R-REL-4")
+    claimed = Upgrade.objects.filter(
+        pk=upgrade.pk, reschedules_used__lt=rules.UPGRADE_RESCHEDULE_LIMIT
+    ).update(
+        reschedules_used=F("reschedules_used") + 1,
+        rescheduled_at=now,
+        reschedule_reason=reason.strip(),
+    )
+    if claimed != 1:
+        _raise(rules.upgrade_reschedule_violation(start=change.start, now=now, reschedules_used=1))
+    # The partner's authority was checked above; maintenance moves the change as the system,
+    # validating the new times against the customers' windows and sending the notice.
+    maintenance_services.change_plan(actor=None, change=change, start=start, end=end, now=now)
+    upgrade.refresh_from_db()
+    return upgrade
+
+
+@transaction.atomic
+def upgrade_record_completion(*, upgrade: Upgrade, completed_at: datetime) -> int:
+    """An upgrade change completed: installed versions move to the target and the partner
+    is notified (R-REL-4). Runs inside maintenance's completing transaction."""
+    claimed = Upgrade.objects.filter(pk=upgrade.pk, completed_at__isnull=True).update(
+        completed_at=completed_at
+    )
+    if claimed != 1:
+        return 0
+    cat = selectors.catalogue()
+    compliance = cat.compliance(upgrade.target)
+    target = cat.release_for(compliance.target)
+    customers = list(upgrade.change.customers.select_related("partner").order_by("name"))
+    updated = 0
+    for customer in customers:
+        installed = InstalledVersion.objects.filter(customer=customer)
+        if upgrade.applications:
+            installed = installed.filter(application__in=upgrade.applications)
+        updated += installed.update(
+            release=upgrade.target,
+            installed_at=completed_at,
+            compliance_state=compliance.state,
+            compliance_target=target,
+            notified_state=compliance.state,
+        )
+        known = set(
+            InstalledVersion.objects.filter(customer=customer).values_list("application", flat=True)
+        )
+        for application in set(upgrade.applications) - known:
+            InstalledVersion.objects.create(
+                customer=customer,
+                application=application,
+                release=upgrade.target,
+                installed_at=completed_at,
+                compliance_state=compliance.state,
+                compliance_target=target,
+                notified_state=compliance.state,
+            )
+            updated += 1
+        notify(
+            partner=customer.partner,
+            customer=customer,
+            category=Category.RELEASES,
+            subject=_("Upgrade completed: %(customer)s now runs %(release)s")
+            % {"customer": customer.name, "release": upgrade.target.key.short_label},
+            body=_("The upgrade of %(customer)s to %(release)s completed successfully (R-REL-4).")
+            % {"customer": customer.name, "release": upgrade.target.key.short_label},
+            related=upgrade,
+            dedupe_key=f"upgrade:{upgrade.pk}:completed:{customer.pk}",
+        )
+    return updated

@@ -1,0 +1,51 @@
+"""Test helpers of the releases app."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from releases import services
+from releases.models import Release
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def weeknight(days_ahead: int, hour: int = 22, minutes: int = 90) -> tuple[datetime, datetime]:
+    """A start/end inside an EMEA weekday window (R-MNT-1) at least ``days_ahead`` away."""
+    day = timezone.localdate() + timedelta(days=days_ahead)
+    while day.weekday() >= 4:  # Mon–Thu nights end on a weekday morning
+        day += timedelta(days=1)
+    start = datetime.combine(day, time(hour), tzinfo=PARIS)
+    return start, start + timedelta(minutes=minutes)
+
+
+def load_table(staff=None) -> dict[str, Release]:
+    """The source's R-REL-3 table, by "version SU" label."""
+    services.release_table_load(actor=staff)
+    return {f"{r.version} {r.service_update}": r for r in Release.objects.all()}
+
+
+def install(customer, staff, release: Release, *applications: str):
+    return [
+        services.installed_version_set(
+            actor=staff, customer=customer, application=app, release=release
+        )
+        for app in applications or ("CUCM",)
+    ]
+
+
+def plan_upgrade(customer, staff, target: Release, days_ahead: int = 21, **kwargs):
+    start, end = weeknight(days_ahead)
+    return services.upgrade_schedule(
+        actor=staff,
+        partner=customer.partner,
+        customers=[customer],
+        target=target,
+        reason="version_below_n_minus_1",
+        start=start,
+        end=end,
+        **kwargs,
+    )
