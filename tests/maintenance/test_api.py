@@ -519,3 +519,38 @@ def test_changes_cannot_be_deleted_through_the_api(api, staff, partner_a, custom
 
     assert api(staff).delete(f"{CHANGES}{change.pk}/").status_code == 405
     assert Change.objects.filter(pk=change.pk).exists()
+
+
+def _grow(kind: str, partner, customer, staff, alice, n: int) -> None:
+    for _ in range(n):
+        if kind == "certificates":
+            CertificateFactory(customer=customer)
+        elif kind == "patch-requests":
+            services.patch_request_create(
+                actor=alice, customer=customer, kind="other", file_name="f.cop"
+            )
+        elif kind == "outages":
+            services.outage_declare(actor=staff, title="Down", customers=[customer])
+        elif kind == "reschedule-requests":
+            change = ChangeFactory(partner=partner, customers=[CustomerFactory(partner=partner)])
+            services.change_send_notice(actor=staff, change=change)
+            services.reschedule_request_create(actor=alice, change=change, reason="Busy")
+
+
+@pytest.mark.parametrize(
+    "kind", ["certificates", "patch-requests", "outages", "reschedule-requests"]
+)
+def test_list_queries_do_not_grow_with_rows(
+    api, staff, alice, charlie, partner_a, customer_a, kind, django_assert_max_num_queries
+) -> None:
+    client = api(alice)
+    _grow(kind, partner_a, customer_a, staff, alice, 1)
+    with django_assert_max_num_queries(10) as one:
+        first = client.get(f"/api/v1/{kind}/")
+    _grow(kind, partner_a, customer_a, staff, alice, 15)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(f"/api/v1/{kind}/")
+
+    assert first.json()["count"] == 1
+    assert response.json()["count"] == 16
+    assert api(charlie).get(f"/api/v1/{kind}/").json()["results"] == []
