@@ -355,3 +355,9 @@ def test_case_link_check_refuses_other_partners_case(charlie, staff, customer_a,
         services.case_link_check(user=staff, case_id=case.pk, partner=partner_b)
     with pytest.raises(DomainError):
         services.case_link_check(user=staff, case_id="abc")
+
+
+def test_warning_fraction_is_a_setting(alice, customer_a, settings):
+    settings.CASES_WARNING_FRACTION = 0.5
+    case = open_case(alice, customer_a, urgency="critical", impact="widespread")
+    assert case.warning_due_at - case.opened_at == timedelta(minutes=7, seconds=30)
