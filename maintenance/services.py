@@ -9,6 +9,7 @@ serialises writers) and change them in the same transaction as the notices they 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,6 +55,7 @@ from .signals import change_cancelled, change_completed, change_rescheduled
 from .windows import window_containing
 
 BATCH_SIZE = 200
+logger = logging.getLogger(__name__)
 MAINTENANCE = Category.MAINTENANCE_AND_OUTAGES
 
 
@@ -268,6 +270,7 @@ def change_schedule(
     urgent: bool = False,
     sme_publisher_region: str = "",
     case: Any = None,
+    certificate: Certificate | None = None,
     now: datetime | None = None,
 ) -> Change:
     """Create a change and schedule it, refusing any rule it breaks (R-MNT-1/2/4/7/8).
@@ -289,6 +292,8 @@ def change_schedule(
         )
     _fail(rules.reason_violation(kind=kind, reason=reason, has_linked_case=case is not None))
     members = _customers_of(partner, customers)
+    if certificate is not None:
+        _fail(rules.certificate_renewal_violation(expires_at=certificate.expires_at, start=start))
     validate_schedule(
         kind=kind,
         customers=members,
@@ -312,6 +317,8 @@ def change_schedule(
         case=case,
     )
     change.customers.set(members)
+    if certificate is not None:
+        Certificate.objects.filter(pk=certificate.pk).update(renewal_change=change)
     return change
 
 
@@ -350,6 +357,8 @@ def change_plan(
             _("A change can be scheduled only before it starts."), field="status", rule="R-MNT-3"
         )
     members = list(change.customers.all())
+    for certificate in change.certificates.all():  # R-MNT-6: a renewal stays in its band
+        _fail(rules.certificate_renewal_violation(expires_at=certificate.expires_at, start=start))
     validate_schedule(
         kind=change.kind,
         customers=members,
@@ -800,31 +809,45 @@ def _claim(qs: QuerySet, limit: int = BATCH_SIZE) -> list[int]:
 def changes_send_due_reminders(*, now: datetime | None = None) -> int:
     """Reminders before start (default 72 h and 24 h, R-MNT-4). Exactly once per reminder
     and contact: the row is claimed, its reminder level moved, and the notice written in one
-    transaction; concurrent runs skip claimed rows."""
+    transaction; concurrent runs skip claimed rows. A row that fails is rolled back alone
+    (savepoint), logged and left for the next run, so it cannot stop the others."""
     now = now or timezone.now()
     sent = 0
+    failed: set[int] = set()
     for hours in reminder_hours():  # smallest first: a late run sends only the nearest one
         while True:
             with transaction.atomic():
-                due = Change.objects.filter(
-                    status=ChangeStatus.NOTIFIED,
-                    start__gt=now,
-                    start__lte=now + timedelta(hours=hours),
-                ).exclude(reminder_level__lte=hours)
+                due = (
+                    Change.objects.filter(
+                        status=ChangeStatus.NOTIFIED,
+                        start__gt=now,
+                        start__lte=now + timedelta(hours=hours),
+                    )
+                    .exclude(reminder_level__lte=hours)
+                    .exclude(pk__in=failed)
+                )
                 ids = _claim(due)
                 if not ids:
                     break
-                Change.objects.filter(pk__in=ids).update(reminder_level=hours)
                 for change in Change.objects.filter(pk__in=ids).select_related("partner"):
-                    _send(
-                        change,
-                        kind=NoticeKind.REMINDER,
-                        event_key=f"change:{change.pk}:reminder:{hours}:{_stamp(change.start)}",
-                        headline=_("Maintenance reminder: starts in %(hours)s hours")
-                        % {"hours": hours},
-                        now=now,
-                    )
-                    sent += 1
+                    try:
+                        with transaction.atomic():
+                            Change.objects.filter(pk=change.pk).update(reminder_level=hours)
+                            _send(
+                                change,
+                                kind=NoticeKind.REMINDER,
+                                event_key=(
+                                    f"change:{change.pk}:reminder:{hours}:{_stamp(change.start)}"
+                                ),
+                                headline=_("Maintenance reminder: starts in %(hours)s hours")
+                                % {"hours": hours},
+                                now=now,
+                            )
+                    except Exception:
+                        logger.exception("reminder for change %s failed", change.pk)
+                        failed.add(change.pk)
+                    else:
+                        sent += 1
     return sent
 
 
@@ -847,17 +870,28 @@ def changes_start_due(*, now: datetime | None = None) -> int:
 
 
 def changes_complete_due(*, now: datetime | None = None) -> int:
-    """Changes in progress whose end has passed are completed (with notice and signal)."""
+    """Changes in progress whose end has passed are completed (with notice and signal).
+    A completion that fails (e.g. a signal receiver) is rolled back alone and logged."""
     now = now or timezone.now()
     done = 0
+    failed: set[int] = set()
     while True:
         with transaction.atomic():
-            ids = _claim(Change.objects.filter(status=ChangeStatus.IN_PROGRESS, end__lte=now))
+            ids = _claim(
+                Change.objects.filter(status=ChangeStatus.IN_PROGRESS, end__lte=now).exclude(
+                    pk__in=failed
+                )
+            )
             if not ids:
                 return done
             for change in Change.objects.filter(pk__in=ids):
-                change_complete(actor=None, change=change, now=now)
-                done += 1
+                try:
+                    change_complete(actor=None, change=change, now=now)
+                except Exception:
+                    logger.exception("completing change %s failed", change.pk)
+                    failed.add(change.pk)
+                else:
+                    done += 1
 
 
 def changes_close_reschedule_periods(*, now: datetime | None = None) -> int:
@@ -933,6 +967,7 @@ def _schedule_renewal(cert: Certificate, now: datetime) -> Change | None:
                     start=start,
                     end=end,
                     urgent=True,
+                    certificate=cert,
                     now=now,
                 )
         except DomainError:

@@ -131,6 +131,12 @@ class ChangeWriteSerializer(serializers.Serializer):
         choices=Region.choices, required=False, allow_blank=True, default=""
     )
     case = serializers.IntegerField(required=False, allow_null=True)
+    certificate = serializers.PrimaryKeyRelatedField(
+        queryset=Certificate.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("For a certificate renewal: the certificate (R-MNT-6 band check)."),
+    )
 
 
 class NoticeSerializer(serializers.ModelSerializer):

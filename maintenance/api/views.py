@@ -112,6 +112,7 @@ class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
                 urgent=data["urgent"],
                 sme_publisher_region=data["sme_publisher_region"],
                 case=case,
+                certificate=data.get("certificate"),
             )
         return self._answer(change, status.HTTP_201_CREATED)
 

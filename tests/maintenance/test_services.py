@@ -623,3 +623,64 @@ def test_notices_are_recorded_once_per_event(staff, partner_a, customer_a, noc_a
     services.change_send_notice(actor=staff, change=change, now=NOW)
 
     assert ChangeNotice.objects.filter(change=change).count() == 1
+
+
+def test_a_renewal_outside_the_3_to_7_day_band_is_refused_r_mnt_6(
+    staff, partner_a, customer_a
+) -> None:
+    cert = CertificateFactory(customer=customer_a, expires_at=WED.start + timedelta(days=20))
+
+    with pytest.raises(DomainError) as excinfo:
+        schedule(
+            staff, partner_a, [customer_a], kind=ChangeKind.CERTIFICATE_RENEWAL, certificate=cert
+        )
+
+    assert rule_of(excinfo) == "R-MNT-6"
+
+
+def test_moving_a_renewal_out_of_its_band_is_refused_r_mnt_6(staff, partner_a, customer_a) -> None:
+    cert = CertificateFactory(customer=customer_a, expires_at=WED.start + timedelta(days=5))
+    change = schedule(
+        staff, partner_a, [customer_a], kind=ChangeKind.CERTIFICATE_RENEWAL, certificate=cert
+    )
+    later = window_for_night("EMEA", datetime(2027, 3, 29).date())
+
+    with pytest.raises(DomainError) as excinfo:
+        services.change_plan(
+            actor=staff,
+            change=change,
+            start=later.start,
+            end=later.start + timedelta(hours=1),
+            now=NOW,
+        )
+
+    assert rule_of(excinfo) == "R-MNT-6"
+
+
+def test_a_failing_completion_receiver_does_not_stop_the_others(partner_a, customer_a) -> None:
+    first = ChangeFactory(
+        partner=partner_a, customers=[customer_a], status=ChangeStatus.IN_PROGRESS
+    )
+    later = first.end + timedelta(minutes=10)
+    second = ChangeFactory(
+        partner=partner_a,
+        customers=[customer_a],
+        status=ChangeStatus.IN_PROGRESS,
+        start=later,
+        end=later + timedelta(minutes=30),
+    )
+
+    def explode(sender, change, **kwargs):
+        if change.pk == first.pk:
+            raise RuntimeError("receiver broke")
+
+    change_completed.connect(explode)
+    try:
+        assert services.changes_complete_due(now=second.end) == 1
+    finally:
+        change_completed.disconnect(explode)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (ChangeStatus.IN_PROGRESS, ChangeStatus.COMPLETED)
+    assert not first.notices.exists()
