@@ -112,8 +112,9 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class OutOfScopeSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=OutOfScopeReason.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    # Named like the case's own field, so the schema has one enum for one choice set.
+    out_of_scope_reason = serializers.ChoiceField(choices=OutOfScopeReason.choices)
+    out_of_scope_note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ActionPlanSerializer(serializers.Serializer):

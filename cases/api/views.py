@@ -98,7 +98,12 @@ class CaseViewSet(
     @action(detail=True, methods=["post"], url_path="out-of-scope", permission_classes=[IsStaff])
     def out_of_scope(self, request: Request, pk=None) -> Response:
         data = self._payload(OutOfScopeSerializer)
-        case = services.case_mark_out_of_scope(user=request.user, case=self.get_object(), **data)
+        case = services.case_mark_out_of_scope(
+            user=request.user,
+            case=self.get_object(),
+            reason=data["out_of_scope_reason"],
+            note=data["out_of_scope_note"],
+        )
         return self._respond(case)
 
     @extend_schema(responses=CaseEventSerializer(many=True))

@@ -264,3 +264,15 @@ def test_unfiltered_staff_list_of_a_huge_table_uses_the_planner_estimate(
     assert api(staff).get(URL).json()["count_is_estimate"] is True
     filtered = api(staff).get(URL + "?severity=S3").json()
     assert filtered["count"] == 3 and filtered["count_is_estimate"] is False
+
+
+def test_staff_mark_a_case_out_of_scope(api, staff, alice, customer_a):
+    case = CaseFactory(customer=customer_a)
+    url = f"{URL}{case.pk}/out-of-scope/"
+    payload = {"out_of_scope_reason": "partner_network", "out_of_scope_note": "Customer LAN"}
+    assert api(alice).post(url, payload).status_code == 403
+    response = api(staff).post(url, payload)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["out_of_scope"] and body["out_of_scope_reason"] == "partner_network"
+    assert body["status"] == "resolved"
