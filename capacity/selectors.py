@@ -168,7 +168,13 @@ def trend(customer: Customer, *, days: int = 365) -> dict[str, Any]:
         .order_by("effective_at", "id")
         .values_list("effective_at", "knowledge_workers", "workspace_devices")
     )
-    return {"samples": samples, "baselines": baselines, "since": timezone.localdate(since)}
+    # The chart spans the data it has (at least two weeks), not an empty year.
+    today = timezone.localdate()
+    first = [d for points in samples.values() for d, _count in points[:1]]
+    first += [timezone.localdate(at) for at, _kw, _wd in baselines]
+    start = max(timezone.localdate(since), min(first, default=today))
+    start = min(start, today - timedelta(days=14))
+    return {"samples": samples, "baselines": baselines, "since": start}
 
 
 def dashboard_counts(user: Any) -> dict[str, Any]:

@@ -59,6 +59,10 @@ class ProvisionedReportSerializer(serializers.ModelSerializer):
 
 
 class CapacityRequestEventSerializer(serializers.ModelSerializer):
+    # Plain strings: the status enum is documented once, on the request's ``status``.
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
+
     class Meta:
         model = CapacityRequestEvent
         fields = ["from_status", "to_status", "note", "at"]

@@ -182,8 +182,9 @@ class UpgradeCreateSerializer(serializers.Serializer):
     reason = serializers.CharField()
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
+    # Application codes (R-REL-1), checked by the service; the enum is documented once.
     applications = serializers.ListField(
-        child=serializers.ChoiceField(choices=Application.choices), required=False, default=list
+        child=serializers.CharField(), required=False, default=list
     )
     title = serializers.CharField(required=False, allow_blank=True, default="")
 
