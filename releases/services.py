@@ -90,14 +90,19 @@ def release_announce(*, actor: Any, release: Release, available_on: date | None 
     release = Release.objects.select_for_update().get(pk=release.pk)
     if release.available_on is not None and release.available_on <= available_on:
         raise DomainError(_("This release is already available."), rule="R-REL-2")
+    before = selectors.catalogue(today=available_on)
     release.available_on = available_on
     release.save(update_fields=["available_on"])
     after = selectors.catalogue(today=available_on)
+    shifted = [r.pk for r in after.releases if after.position(r) != before.position(r)]
     n_2 = [r for r in after.releases if after.position(r) == "n-2" and r.end_of_sale is None]
     Release.objects.filter(pk__in=[r.pk for r in n_2]).update(
         end_of_sale=available_on + end_of_sale_grace()
     )
     compliance_refresh(today=available_on)
+    # Every customer on a shifted release hears of it, even when its state stays the same
+    # (n-1 that must upgrade becomes n-2 that must upgrade, now to the new release).
+    InstalledVersion.objects.filter(release_id__in=shifted).update(notified_state="")
     compliance_notify(
         event=f"announce:{release.pk}",
         headline=_("Release %(release)s is available; release positions have shifted (R-REL-2).")

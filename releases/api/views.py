@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -49,7 +50,7 @@ class ReleaseViewSet(viewsets.ModelViewSet):
         from portal.errors import DomainError
 
         if instance.installations.exists() or instance.upgrades.exists():
-            raise DomainError("This release is in use.", rule="R-REL-1")
+            raise DomainError(_("This release is in use."), rule="R-REL-1")
         instance.delete()
 
     @extend_schema(request=AnnounceSerializer, responses={200: ReleaseSerializer})

@@ -83,6 +83,21 @@ def test_r_rel_2_announcing_notifies_partners_of_affected_customers_once(
     assert services.compliance_check()["notified"] == 0
 
 
+def test_r_rel_2_announcing_notifies_customers_on_the_new_n_2_of_their_new_target(
+    staff, customer_a, contact_a
+):
+    rows = load_table(staff)
+    install(customer_a, staff, rows["14.0 SU4"], "CUCM")
+    assert InstalledVersion.objects.get().compliance_state == "must_upgrade"
+    new = Release.objects.create(version="16.0", service_update="SU1")
+    services.release_announce(actor=staff, release=new)
+    [note] = Notification.objects.filter(category="releases")
+    assert "v16 SU1" in note.body
+    row = InstalledVersion.objects.get()
+    assert row.compliance_target == new
+    assert row.notified_state == row.compliance_state == "must_upgrade"
+
+
 def test_r_rel_2_an_available_release_cannot_be_announced_again(staff):
     rows = load_table(staff)
     with pytest.raises(DomainError):
