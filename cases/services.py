@@ -7,7 +7,6 @@ and writes the timeline and the notifications (outbox) in the same transaction.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,9 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,8 +22,8 @@ from django.utils.translation import gettext as _
 from portal.calendars import calendar_spec_for_region
 from portal.choices import Category as NotificationCategory
 from portal.errors import DomainError
-from portal.models import Contact, Customer, Notification
-from portal.notifications import enqueue_delivery, notify
+from portal.models import Customer
+from portal.notifications import Message, notify, notify_many
 from portal.tenancy import is_operator, partner_for
 
 from . import rules
@@ -687,31 +684,10 @@ def _record_sweep(cases: list[Case], *, kind: str, now: datetime) -> int:
     batch, not per case)."""
     breach = kind == EventKind.BREACH
     event_name = "breach" if breach else "warning"
-    oncall = settings.OPERATOR_ONCALL_EMAIL.lower()
-    recipients: dict[int, list[tuple[int | None, str]]] = defaultdict(list)
-    if breach:
-        # R-CASE-10: the partner's "cases" contacts (partner-wide and the customer's own).
-        contacts = Contact.objects.filter(
-            Q(customer__isnull=True) | Q(customer_id__in={c.customer_id for c in cases}),
-            partner_id__in={c.partner_id for c in cases},
-            subscriptions__category=NotificationCategory.CASES,
-        ).values_list("id", "partner_id", "customer_id", "email")
-        by_partner: dict[int, list[tuple[int, int | None, str]]] = defaultdict(list)
-        for contact_id, partner_id, customer_id, email in contacts.distinct():
-            by_partner[partner_id].append((contact_id, customer_id, email.lower()))
-        for case in cases:
-            for contact_id, customer_id, email in by_partner[case.partner_id]:
-                if customer_id is None or customer_id == case.customer_id:
-                    recipients[case.pk].append((contact_id, email))
-    content_type = ContentType.objects.get_for_model(Case)
-    rows: list[Notification] = []
+    oncall = (settings.OPERATOR_ONCALL_EMAIL,) if settings.OPERATOR_ONCALL_EMAIL else ()
+    messages: list[Message] = []
     events: list[CaseEvent] = []
     for case in cases:
-        wanted: dict[str, int | None] = {}
-        for contact_id, email in recipients[case.pk]:
-            wanted.setdefault(email, contact_id)
-        if oncall:
-            wanted.setdefault(oncall, None)
         if breach:
             subject = _("[%(severity)s] BREACHED: case #%(id)s not acknowledged in time") % {
                 "severity": case.severity,
@@ -722,21 +698,20 @@ def _record_sweep(cases: list[Case], *, kind: str, now: datetime) -> int:
                 "severity": case.severity,
                 "id": case.pk,
             }
-        body = _case_summary(case)
-        for email, contact_id in wanted.items():
-            rows.append(
-                Notification(
-                    partner_id=case.partner_id if contact_id is not None else None,
-                    contact_id=contact_id,
-                    recipient=email,
-                    category=NotificationCategory.CASES,
-                    subject=subject[:250],
-                    body=body,
-                    dedupe_key=f"case:{case.pk}:{event_name}",
-                    content_type=content_type,
-                    object_id=str(case.pk),
-                )
+        messages.append(
+            Message(
+                # R-CASE-10: a breach goes to the partner's "cases" contacts and on-call; the
+                # warning before it only to on-call.
+                partner_id=case.partner_id if breach else None,
+                customer_id=case.customer_id,
+                category=NotificationCategory.CASES,
+                subject=subject,
+                body=_case_summary(case),
+                dedupe_key=f"case:{case.pk}:{event_name}",
+                related=case,
+                extra_emails=oncall,
             )
+        )
         events.append(
             CaseEvent(
                 case=case,
@@ -746,22 +721,21 @@ def _record_sweep(cases: list[Case], *, kind: str, now: datetime) -> int:
                 data={"due": case.response_due_at.isoformat()},
             )
         )
-        if wanted:
-            events.append(
-                CaseEvent(
-                    case=case,
-                    kind=EventKind.NOTIFICATION_SENT,
-                    at=now,
-                    actor_name="system",
-                    data={"about": event_name, "recipients": len(wanted)},
-                )
-            )
-    CaseEvent.objects.bulk_create(events)
     # Exactly once per (event, recipient): the outbox's unique key skips what already exists.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    if rows:
-        transaction.on_commit(enqueue_delivery)
-    return len(rows)
+    written = notify_many(messages)
+    if written:
+        events.extend(
+            CaseEvent(
+                case=case,
+                kind=EventKind.NOTIFICATION_SENT,
+                at=now,
+                actor_name="system",
+                data={"about": event_name},
+            )
+            for case in cases
+        )
+    CaseEvent.objects.bulk_create(events)
+    return written
 
 
 # --- links from other apps ---------------------------------------------------------------------

@@ -8,7 +8,9 @@ event's job runs or however many workers run it at the same time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,11 +21,25 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .choices import NotificationStatus
-from .models import Contact, Customer, Notification, Partner
+from .models import Contact, Customer, Notification, Partner, Subscription
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Message:
+    """One event to tell a partner's subscribed contacts (and extra addresses) about."""
+
+    partner_id: int | None
+    category: str
+    subject: str
+    body: str
+    dedupe_key: str
+    related: models.Model | None = None
+    customer_id: int | None = None
+    extra_emails: tuple[str, ...] = field(default=())
 
 
 def recipients_for(
@@ -56,40 +72,84 @@ def notify(
     Call it inside the transaction of the change that causes it. Rows that already exist for
     the same event and recipient are skipped, so calling it twice sends nothing twice.
     """
-    rows: dict[str, Notification] = {}
-    content_type = ContentType.objects.get_for_model(related) if related is not None else None
-    object_id = str(related.pk) if related is not None else ""
-    if partner is not None:
-        for contact in recipients_for(partner=partner, category=category, customer=customer).only(
-            "id", "email"
-        ):
-            rows.setdefault(
-                contact.email.lower(),
-                Notification(contact_id=contact.pk, recipient=contact.email.lower()),
+    customer_id = customer.pk if isinstance(customer, Customer) else customer
+    return notify_many(
+        [
+            Message(
+                partner_id=partner.pk if partner is not None else None,
+                category=category,
+                subject=subject,
+                body=body,
+                dedupe_key=dedupe_key,
+                related=related,
+                customer_id=customer_id,
+                extra_emails=tuple(extra_emails),
             )
-    for email in extra_emails:
-        if email:
-            rows.setdefault(email.lower(), Notification(recipient=email.lower()))
+        ]
+    )
+
+
+def notify_many(messages: Sequence[Message]) -> int:
+    """Queue many events at once, set-based: one query finds every recipient, one finds the
+    rows that already exist, one inserts the rest. Periodic jobs use it for whole batches."""
+    if not messages:
+        return 0
+    partner_ids = {m.partner_id for m in messages if m.partner_id is not None}
+    categories = {m.category for m in messages}
+    subscribed: dict[tuple[int, str], list[tuple[int, int | None, str]]] = defaultdict(list)
+    if partner_ids:
+        found = Subscription.objects.filter(
+            contact__partner_id__in=partner_ids, category__in=categories
+        ).values_list(
+            "contact__partner_id",
+            "category",
+            "contact_id",
+            "contact__customer_id",
+            "contact__email",
+        )
+        for partner_id, category, contact_id, customer_id, email in found:
+            subscribed[(partner_id, category)].append((contact_id, customer_id, email.lower()))
+    rows: dict[tuple[str, str], Notification] = {}
+    for message in messages:
+        content_type = (
+            ContentType.objects.get_for_model(message.related)
+            if message.related is not None
+            else None
+        )
+        object_id = str(message.related.pk) if message.related is not None else ""
+        wanted: dict[str, int | None] = {}
+        for contact_id, customer_id, email in sorted(
+            subscribed.get((message.partner_id, message.category), [])
+        ):
+            if customer_id is None or customer_id == message.customer_id:
+                wanted.setdefault(email, contact_id)
+        for email in message.extra_emails:
+            if email:
+                wanted.setdefault(email.lower(), None)
+        key = message.dedupe_key[:200]
+        for email, contact_id in wanted.items():
+            rows.setdefault(
+                (key, email),
+                Notification(
+                    partner_id=message.partner_id,
+                    contact_id=contact_id,
+                    recipient=email,
+                    category=message.category,
+                    subject=str(message.subject)[:250],
+                    body=str(message.body),
+                    dedupe_key=key,
+                    content_type=content_type,
+                    object_id=object_id,
+                ),
+            )
     if not rows:
         return 0
-    keys = list(rows)
     existing = set(
-        Notification.objects.filter(dedupe_key=dedupe_key, recipient__in=keys).values_list(
-            "recipient", flat=True
+        Notification.objects.filter(dedupe_key__in={k for k, _ in rows}).values_list(
+            "dedupe_key", "recipient"
         )
     )
-    new = []
-    for email, row in rows.items():
-        if email in existing:
-            continue
-        row.partner = partner
-        row.category = category
-        row.subject = str(subject)[:250]
-        row.body = str(body)
-        row.dedupe_key = dedupe_key[:200]
-        row.content_type = content_type
-        row.object_id = object_id
-        new.append(row)
+    new = [row for pair, row in rows.items() if pair not in existing]
     # ignore_conflicts: a concurrent writer of the same event wins the race, we skip quietly.
     Notification.objects.bulk_create(new, ignore_conflicts=True)
     if new:

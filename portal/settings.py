@@ -208,6 +208,12 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")
 OPERATOR_ONCALL_EMAIL = env_str("OPERATOR_ONCALL_EMAIL", "tac-oncall@localhost")
 # Maximum delivery attempts of one outbox row before it is marked failed for staff to see.
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
+# R-CASE-10: the warning before a breach, as a fraction of the response objective.
+CASES_WARNING_FRACTION = float(env_str("CASES_WARNING_FRACTION", "0.8"))
+if not 0 < CASES_WARNING_FRACTION < 1:
+    raise ImproperlyConfigured("CASES_WARNING_FRACTION must be between 0 and 1")
+# R-CASE-12: how long after resolution a partner may reopen a case.
+CASES_REOPEN_DAYS = env_int("CASES_REOPEN_DAYS", 14)
 # R-NOT-3: how often each partner is asked to confirm its contacts.
 CONTACT_REVIEW_DAYS = env_int("CONTACT_REVIEW_DAYS", 90)
 
@@ -269,6 +275,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 else:
@@ -306,6 +313,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=20, hour=5),
     },
     # --- releases ---
+    "releases-compliance": {
+        "task": "releases.tasks.check_release_compliance",
+        "schedule": crontab(minute=30, hour=5),
+    },
 }
 
 LOGGING = {

@@ -34,6 +34,7 @@ def pytest_collection_modifyitems(config, items) -> None:
 def _portal_test_settings(settings) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # throttling counters
     settings.STORAGES = {
         **settings.STORAGES,
