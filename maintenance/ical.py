@@ -27,7 +27,7 @@ def build_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{partner.name} – maintenance")
+    cal.add("x-wr-calname", _("%(partner)s – maintenance") % {"partner": partner.name})
     stamp = now.astimezone(UTC)
     for change in feed_changes(partner, now=now):
         event = Event()
