@@ -9,6 +9,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from portal import dashboard
 
+        from . import selectors
         from .views import dashboard_card_context
 
         dashboard.register_card(
@@ -18,3 +19,25 @@ class CasesConfig(AppConfig):
             order=10,
         )
         dashboard.register_nav(key="cases", label=_("Cases"), url_name="cases:list", order=10)
+        dashboard.register_staff_column(
+            key="cases-open",
+            label=_("Open cases"),
+            values=selectors.staff_open_by_partner,
+            admin_url="admin:cases_case_changelist",
+            filter_param="partner__id__exact",
+            order=10,
+        )
+        dashboard.register_staff_column(
+            key="cases-breached",
+            label=_("Breached, still open"),
+            values=selectors.staff_breached_open_by_partner,
+            admin_url="admin:cases_case_changelist",
+            filter_param="partner__id__exact",
+            order=11,
+        )
+        dashboard.register_staff_column(
+            key="cases-slo",
+            label=_("S3/S4 met this month (target 95 %)"),
+            values=selectors.staff_s3s4_attainment_by_partner,
+            order=12,
+        )

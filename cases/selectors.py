@@ -118,3 +118,39 @@ def dashboard_summary(partner: Any, *, now: datetime | None = None) -> dict:
 
 
 OPEN_STATUS_VALUES = [s.value for s in Status if s in rules.OPEN_STATUSES]
+
+
+def staff_open_by_partner(partner_ids: list[int]) -> dict[int, int]:
+    """Staff overview: open cases per partner (one grouped query)."""
+    rows = Case.objects.filter(partner_id__in=partner_ids).open().values("partner_id")
+    return dict(rows.annotate(n=Count("id")).values_list("partner_id", "n"))
+
+
+def staff_breached_open_by_partner(partner_ids: list[int]) -> dict[int, int]:
+    """Staff overview: open cases whose response objective was breached, per partner."""
+    rows = Case.objects.filter(partner_id__in=partner_ids, breached_at__isnull=False).open()
+    return dict(rows.values("partner_id").annotate(n=Count("id")).values_list("partner_id", "n"))
+
+
+def staff_s3s4_attainment_by_partner(
+    partner_ids: list[int], *, now: datetime | None = None
+) -> dict[int, str]:
+    """Staff overview: this month's S3/S4 attainment per partner against the 95 % target."""
+    now = now or timezone.now()
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rows = (
+        Case.objects.filter(
+            partner_id__in=partner_ids, opened_at__gte=month_start, severity__in=["S3", "S4"]
+        )
+        .values("partner_id")
+        .annotate(
+            met=Count("id", filter=Q(acknowledged_at__isnull=False, breached_at__isnull=True)),
+            breached=Count("id", filter=Q(breached_at__isnull=False)),
+        )
+    )
+    out: dict[int, str] = {}
+    for row in rows:
+        percent = rules.attainment_percent(met=row["met"], breached=row["breached"])
+        if percent is not None:
+            out[row["partner_id"]] = f"{percent} %"
+    return out

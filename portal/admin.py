@@ -17,10 +17,6 @@ from .models import (
     Subscription,
 )
 
-admin.site.site_header = _("Partner operations — operator console")
-admin.site.site_title = _("Partner operations")
-admin.site.index_title = _("Operations")
-
 
 class CustomerInline(admin.TabularInline):
     model = Customer

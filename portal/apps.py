@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,7 +8,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Partners and customers")
 
     def ready(self) -> None:
-        from . import dashboard, signals  # noqa: F401
+        from . import dashboard, selectors, signals  # noqa: F401
 
         dashboard.register_nav(
             key="customers", label=_("Customers"), url_name="portal:customers", order=80
@@ -15,3 +16,9 @@ class PortalConfig(AppConfig):
         dashboard.register_nav(
             key="contacts", label=_("Contacts"), url_name="portal:contacts", order=90
         )
+
+
+class PortalAdminConfig(AdminConfig):
+    """The admin, with the operator console's index (a cross-partner overview)."""
+
+    default_site = "portal.admin_site.PortalAdminSite"

@@ -47,3 +47,46 @@ def cards() -> list[Card]:
 
 def nav_entries() -> list[NavEntry]:
     return sorted(_nav.values(), key=lambda n: (n.order, n.key))
+
+
+@dataclass(frozen=True)
+class StaffColumn:
+    """One column of the staff overview on the admin index: a figure per partner.
+
+    ``values`` receives the partners' ids and returns {partner_id: figure}, computed with a
+    grouped query (never a query per partner). ``admin_url`` is the admin changelist the
+    figure links to; ``?partner=<id>``-style filters are appended by ``filter_param``.
+    """
+
+    key: str
+    label: str
+    values: Callable[[list[int]], dict[int, Any]]
+    admin_url: str = ""
+    filter_param: str = ""
+    order: int = 100
+
+
+_staff_columns: dict[str, StaffColumn] = {}
+
+
+def register_staff_column(
+    *,
+    key: str,
+    label: str,
+    values: Callable[[list[int]], dict[int, Any]],
+    admin_url: str = "",
+    filter_param: str = "",
+    order: int = 100,
+) -> None:
+    _staff_columns[key] = StaffColumn(
+        key=key,
+        label=label,
+        values=values,
+        admin_url=admin_url,
+        filter_param=filter_param,
+        order=order,
+    )
+
+
+def staff_columns() -> list[StaffColumn]:
+    return sorted(_staff_columns.values(), key=lambda c: (c.order, c.key))

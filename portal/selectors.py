@@ -25,3 +25,9 @@ def contacts_for(user: Any) -> QuerySet[Contact]:
 
 def partners_for(user: Any) -> QuerySet[Partner]:
     return Partner.objects.for_user(user).annotate(customer_count=Count("customers"))
+
+
+def staff_customers_by_partner(partner_ids: list[int]) -> dict[int, int]:
+    """Staff overview: customers per partner (one grouped query)."""
+    rows = Customer.objects.filter(partner_id__in=partner_ids).values("partner_id")
+    return dict(rows.annotate(n=Count("id")).values_list("partner_id", "n"))

@@ -60,7 +60,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -252,6 +252,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set across apps, so the schema has no "Kind739Enum".
+    "ENUM_NAME_OVERRIDES": {
+        "RegionEnum": "portal.choices.Region",
+        "RoleEnum": "portal.choices.Role",
+        "CaseStatusEnum": "cases.choices.Status",
+        "CaseEventKindEnum": "cases.choices.EventKind",
+        "CaseCategoryEnum": "cases.choices.Category",
+        "SeverityEnum": "cases.choices.Severity",
+        "ChangeKindEnum": "maintenance.choices.ChangeKind",
+        "PatchKindEnum": "maintenance.choices.PatchKind",
+        "WindowKindEnum": "maintenance.choices.WindowKind",
+        "CapacityRequestStatusEnum": "capacity.choices.RequestStatus",
+    },
 }
 
 # --- Cache (throttling, locks) --------------------------------------------------------------
