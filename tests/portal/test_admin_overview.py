@@ -20,7 +20,7 @@ def test_overview_query_count_does_not_grow_with_partners(
     client_for, staff, django_assert_max_num_queries
 ):
     client = client_for(staff)
-    for n in range(3):
+    for _n in range(3):
         CustomerFactory(partner=PartnerFactory())
     client.get("/admin/")
     from django.db import connection
@@ -28,7 +28,7 @@ def test_overview_query_count_does_not_grow_with_partners(
 
     with CaptureQueriesContext(connection) as few:
         client.get("/admin/")
-    for n in range(20):
+    for _n in range(20):
         CustomerFactory(partner=PartnerFactory())
     with CaptureQueriesContext(connection) as many:
         client.get("/admin/")
