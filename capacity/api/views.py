@@ -25,7 +25,17 @@ from .serializers import (
 )
 
 
-class CapacityViewSet(TenantScopedMixin, viewsets.GenericViewSet):
+class ListFiltersOnlyMixin:
+    """Filters narrow lists; on a detail route a stray query parameter must not turn the
+    tenant's 404 into a 400 (the object is looked up in the scoped queryset only)."""
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if getattr(self, "detail", False):
+            return queryset
+        return super().filter_queryset(queryset)  # type: ignore[misc]
+
+
+class CapacityViewSet(ListFiltersOnlyMixin, TenantScopedMixin, viewsets.GenericViewSet):
     """Per customer: approved, provisioned, utilisation and forecast date (R-CAP-4)."""
 
     queryset = Customer.objects.select_related("partner").order_by("name")
@@ -60,6 +70,7 @@ class CapacityViewSet(TenantScopedMixin, viewsets.GenericViewSet):
 
 
 class CapacityRequestViewSet(
+    ListFiltersOnlyMixin,
     TenantScopedMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,

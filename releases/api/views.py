@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -26,7 +27,17 @@ from .serializers import (
 )
 
 
-class ReleaseViewSet(viewsets.ModelViewSet):
+class ListFiltersOnlyMixin:
+    """Filters narrow lists; on a detail route a stray query parameter must not turn the
+    tenant's 404 into a 400 (the object is looked up in the scoped queryset only)."""
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if getattr(self, "detail", False):
+            return queryset
+        return super().filter_queryset(queryset)  # type: ignore[misc]
+
+
+class ReleaseViewSet(ListFiltersOnlyMixin, viewsets.ModelViewSet):
     """Releases (reference data every partner reads) with derived positions (R-REL-2) and
     policy (R-REL-3). Staff write; ``announce`` makes one available and shifts the rest."""
 
@@ -78,7 +89,7 @@ class ComplianceViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.Gener
         return {**super().get_serializer_context(), "catalogue": selectors.catalogue()}
 
 
-class InstalledVersionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+class InstalledVersionViewSet(ListFiltersOnlyMixin, TenantScopedMixin, viewsets.ModelViewSet):
     """The release each application of each customer runs (R-REL-1). Staff write."""
 
     queryset = InstalledVersion.objects.select_related(
@@ -104,6 +115,7 @@ class InstalledVersionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
 
 class UpgradeViewSet(
+    ListFiltersOnlyMixin,
     TenantScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
