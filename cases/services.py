@@ -7,7 +7,8 @@ and writes the timeline and the notifications (outbox) in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -34,6 +35,9 @@ SWEEP_BATCH_SIZE = 500
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+logger = logging.getLogger(__name__)
 
 
 def warning_fraction() -> float:
@@ -604,10 +608,11 @@ def case_mark_out_of_scope(
 class SweepResult:
     breached: list[int] = field(default_factory=list)
     warned: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
     notifications: int = 0
 
     def summary(self) -> str:
-        return _(
+        text = _(
             "Escalation sweep: %(breached)s case(s) breached, %(warned)s warned, "
             "%(notifications)s notification(s) queued."
         ) % {
@@ -615,6 +620,12 @@ class SweepResult:
             "warned": len(self.warned),
             "notifications": self.notifications,
         }
+        if self.failed:
+            text += " " + _("%(count)s case(s) failed and will be retried: %(ids)s.") % {
+                "count": len(self.failed),
+                "ids": ", ".join(map(str, self.failed)),
+            }
+        return text
 
 
 def escalation_sweep(
@@ -628,22 +639,50 @@ def escalation_sweep(
     finds a batch; rows are claimed with ``select_for_update(skip_locked=True)`` on PostgreSQL
     and a conditional ``update()`` everywhere, so two sweeps at once never handle a case twice.
     The timeline events and the outbox rows are written in the claim's transaction.
+
+    A case that makes its batch fail is set aside: the batch is redone one case at a time,
+    the rest go through, and the failing case is tried again by the next sweep.
     """
     now = now or timezone.now()
     result = SweepResult()
-    while True:
-        batch = _sweep_batch(kind=EventKind.BREACH, now=now, batch_size=batch_size)
-        result.breached += batch[0]
-        result.notifications += batch[1]
-        if len(batch[0]) < batch_size and not batch[2]:
-            break
-    while True:
-        batch = _sweep_batch(kind=EventKind.WARNING, now=now, batch_size=batch_size)
-        result.warned += batch[0]
-        result.notifications += batch[1]
-        if len(batch[0]) < batch_size and not batch[2]:
-            break
+    for kind, handled in ((EventKind.BREACH, result.breached), (EventKind.WARNING, result.warned)):
+        failed: set[int] = set()
+        while True:
+            try:
+                ids, notifications, lost = _sweep_batch(
+                    kind=kind, now=now, batch_size=batch_size, exclude=failed
+                )
+            except Exception:
+                logger.exception("escalation sweep: a batch failed, retrying it case by case")
+                ids, notifications, lost = _sweep_one_by_one(
+                    kind=kind, now=now, batch_size=batch_size, failed=failed
+                )
+            handled += ids
+            result.notifications += notifications
+            if len(ids) < batch_size and not lost:
+                break
+        result.failed += sorted(failed)
     return result
+
+
+def _sweep_one_by_one(
+    *, kind: str, now: datetime, batch_size: int, failed: set[int]
+) -> tuple[list[int], int, bool]:
+    """Handle the next batch's cases separately, adding the ones that fail to ``failed``."""
+    ids: list[int] = []
+    notifications = 0
+    order = "response_due_at" if kind == EventKind.BREACH else "warning_due_at"
+    due = _due_queryset(kind, now).exclude(id__in=failed).order_by(order)
+    for case_id in list(due.values_list("id", flat=True)[:batch_size]):
+        try:
+            one, count, _lost = _sweep_batch(kind=kind, now=now, batch_size=1, only=case_id)
+        except Exception:
+            logger.exception("escalation sweep: case %s failed; the next sweep retries it", case_id)
+            failed.add(case_id)
+        else:
+            ids += one
+            notifications += count
+    return ids, notifications, True
 
 
 def _due_queryset(kind: str, now: datetime):
@@ -654,12 +693,23 @@ def _due_queryset(kind: str, now: datetime):
 
 
 @transaction.atomic
-def _sweep_batch(*, kind: str, now: datetime, batch_size: int) -> tuple[list[int], int, bool]:
+def _sweep_batch(
+    *,
+    kind: str,
+    now: datetime,
+    batch_size: int,
+    exclude: Collection[int] = (),
+    only: int | None = None,
+) -> tuple[list[int], int, bool]:
     """Claim and handle one batch. Returns (claimed ids, notifications, lost races)."""
     order = "response_due_at" if kind == EventKind.BREACH else "warning_due_at"
+    due = _due_queryset(kind, now)
+    if only is not None:
+        due = due.filter(id=only)
+    elif exclude:
+        due = due.exclude(id__in=exclude)
     candidates = list(
-        _due_queryset(kind, now)
-        .select_for_update(skip_locked=True, of=("self",))
+        due.select_for_update(skip_locked=True, of=("self",))
         .order_by(order)
         .values_list("id", flat=True)[:batch_size]
     )

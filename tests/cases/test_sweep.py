@@ -182,3 +182,28 @@ def test_concurrent_sweeps_breach_and_notify_each_case_exactly_once(partner_a, o
     assert CaseEvent.objects.filter(kind=EventKind.BREACH).count() == 3000
     assert Notification.objects.filter(recipient="noc@acme.example").count() == 3000
     assert Notification.objects.filter(recipient=oncall).count() == 3000
+
+
+def test_a_case_that_makes_the_sweep_raise_is_skipped_and_retried(customer_a, monkeypatch):
+    """One bad row must not stop the escalation of the others (R-CASE-10)."""
+    poisoned = s1(customer_a, minutes_ago=40)  # the most overdue: first in every batch
+    others = [s1(customer_a, minutes_ago=20) for _ in range(4)]
+    real_summary = services._case_summary
+
+    def summary(case):
+        if case.pk == poisoned.pk:
+            raise ValueError("corrupt case data")
+        return real_summary(case)
+
+    monkeypatch.setattr(services, "_case_summary", summary)
+    result = services.escalation_sweep(batch_size=2)
+    assert sorted(result.breached) == sorted(c.pk for c in others)
+    assert result.failed == [poisoned.pk]
+    assert "failed and will be retried" in result.summary()
+    poisoned.refresh_from_db()
+    assert not poisoned.breached and not poisoned.events.filter(kind=EventKind.BREACH).exists()
+
+    monkeypatch.setattr(services, "_case_summary", real_summary)
+    retry = services.escalation_sweep()
+    assert retry.breached == [poisoned.pk] and retry.failed == []
+    assert Case.objects.filter(breached_at__isnull=False).count() == 5
