@@ -124,7 +124,7 @@ class ProvisionedReportAdmin(admin.ModelAdmin):
             actor=request.user,
             source=ReportSource.STAFF,
         )
-        obj.pk = report.pk
+        obj.pk, obj.reported_at, obj.source = report.pk, report.reported_at, report.source
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, **kwargs)
@@ -283,9 +283,6 @@ class CapacityRequestAdmin(admin.ModelAdmin):
             services.capacity_request_transition(
                 request=obj, status=data["move_to"], actor=request.user, note=data.get("note", "")
             )
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        return  # the inline is read-only; the services wrote everything
 
     def _move(self, request: HttpRequest, queryset: Any, status: str) -> None:
         moved = 0

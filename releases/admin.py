@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -134,8 +135,8 @@ class UpgradeForm(forms.ModelForm):
         label=_("Customers"), queryset=Customer.objects.select_related("partner")
     )
     reason = forms.ChoiceField(label=_("Reason (R-MNT-7)"), choices=UpgradeReason.choices)
-    start = forms.DateTimeField(label=_("Start"))
-    end = forms.DateTimeField(label=_("End"))
+    start = forms.SplitDateTimeField(label=_("Start"), widget=AdminSplitDateTime)
+    end = forms.SplitDateTimeField(label=_("End"), widget=AdminSplitDateTime)
     application_list = forms.MultipleChoiceField(
         label=_("Applications"),
         choices=Application.choices,
@@ -211,9 +212,6 @@ class UpgradeAdmin(admin.ModelAdmin):
         )
         obj.pk = upgrade.pk
         obj.change = upgrade.change
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        return
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
         try:

@@ -86,7 +86,14 @@ def release_announce(*, actor: Any, release: Release, available_on: date | None 
     position are notified, once per customer, in the same transaction.
     """
     _require_operator(actor)
-    available_on = available_on or timezone.localdate()
+    today = timezone.localdate()
+    available_on = available_on or today
+    if available_on > today:
+        raise DomainError(
+            _("Announce a release when it is available, not before."),
+            field="available_on",
+            rule="R-REL-2",
+        )
     release = Release.objects.select_for_update().get(pk=release.pk)
     if release.available_on is not None and release.available_on <= available_on:
         raise DomainError(_("This release is already available."), rule="R-REL-2")

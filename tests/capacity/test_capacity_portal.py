@@ -150,3 +150,65 @@ def test_admin_request_queue_and_actions(client_for, staff, alice, customer_a):
     )
     assert response.status_code == 302
     assert customer_a.capacity_baselines.count() == 2
+
+
+def test_admin_rejecting_from_the_change_form_needs_a_note(client_for, staff, alice, customer_a):
+    set_baseline(customer_a, staff)
+    from capacity import services
+
+    request = services.capacity_request_submit(
+        customer=customer_a,
+        knowledge_workers=1200,
+        workspace_devices=1500,
+        reason="Growth",
+        case=open_case(customer_a, alice),
+        actor=alice,
+    )
+    client = client_for(staff)
+    url = f"/admin/capacity/capacityrequest/{request.pk}/change/"
+    inline = {
+        "events-TOTAL_FORMS": "1",
+        "events-INITIAL_FORMS": "1",
+        "events-MIN_NUM_FORMS": "0",
+        "events-MAX_NUM_FORMS": "1000",
+        "events-0-id": str(request.events.get().pk),
+        "events-0-request": str(request.pk),
+    }
+    refused = client.post(url, {"move_to": "rejected", "note": "", **inline})
+    assert refused.status_code == 200
+    assert "Give the reason for rejecting" in refused.content.decode()
+    done = client.post(url, {"move_to": "rejected", "note": "Not sized for it", **inline})
+    assert done.status_code == 302
+    request.refresh_from_db()
+    assert request.status == "rejected"
+
+
+def test_threshold_command_and_task(customer_a, staff, alice, contact_a):
+    from django.core.management import call_command
+
+    from capacity.models import CustomerCapacity
+    from capacity.tasks import notify_capacity_thresholds
+
+    set_baseline(customer_a, staff)
+    report(customer_a, alice, 700, 10)
+    CustomerCapacity.objects.update(approved_knowledge_workers=750, current_level=90)
+    call_command("capacity_check_thresholds")
+    assert notify_capacity_thresholds() == 0
+    assert CustomerCapacity.objects.get().notified_level == 90
+
+
+def test_admin_report_above_capacity_shows_the_gate_on_the_field(client_for, staff, customer_a):
+    set_baseline(customer_a, staff)
+    client = client_for(staff)
+    page = client.post(
+        "/admin/capacity/provisionedreport/add/",
+        {"customer": customer_a.pk, "knowledge_workers": 1001, "workspace_devices": 1},
+    )
+    assert page.status_code == 200
+    assert "R-CAP-2" in page.content.decode()
+    ok = client.post(
+        "/admin/capacity/provisionedreport/add/",
+        {"customer": customer_a.pk, "knowledge_workers": 999, "workspace_devices": 1},
+    )
+    assert ok.status_code == 302
+    assert customer_a.provisioned_reports.get().source == "staff"

@@ -1,6 +1,7 @@
 """Releases portal pages: release table, compliance per customer, upgrade reschedule."""
 
 import pytest
+from django.utils import timezone
 
 from tests.factories import CustomerFactory
 
@@ -115,3 +116,27 @@ def test_admin_pages(client_for, staff, customer_a):
         "/admin/releases/upgrade/add/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_admin_plans_an_upgrade(client_for, staff, customer_a):
+    from releases.models import Upgrade
+
+    rows = load_table(staff)
+    start, end = weeknight(21)
+    response = client_for(staff).post(
+        "/admin/releases/upgrade/add/",
+        {
+            "partner": customer_a.partner.pk,
+            "customers": [customer_a.pk],
+            "target": rows["15.0 SU2"].pk,
+            "reason": "security_vulnerability",
+            "start_0": start.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d"),
+            "start_1": start.astimezone(timezone.get_current_timezone()).strftime("%H:%M:%S"),
+            "end_0": end.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d"),
+            "end_1": end.astimezone(timezone.get_current_timezone()).strftime("%H:%M:%S"),
+            "application_list": ["CUCM"],
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    upgrade = Upgrade.objects.get()
+    assert upgrade.change.kind == "upgrade" and upgrade.applications == ["CUCM"]

@@ -344,3 +344,24 @@ def test_two_concurrent_reschedules_only_one_succeeds(staff, alice, customer_a):
     assert sorted(outcomes) == ["ok", "refused"]
     upgrade.refresh_from_db()
     assert upgrade.reschedules_used == 1
+
+
+def test_r_rel_2_a_release_cannot_be_announced_for_a_future_date(staff):
+    load_table(staff)
+    new = Release.objects.create(version="16.0", service_update="SU1")
+    with pytest.raises(DomainError) as exc:
+        services.release_announce(
+            actor=staff, release=new, available_on=timezone.localdate() + timedelta(days=1)
+        )
+    assert exc.value.field == "available_on"
+    new.refresh_from_db()
+    assert new.available_on is None
+
+
+def test_compliance_command_and_task(staff, customer_a, capsys):
+    from releases.tasks import check_release_compliance
+
+    load_table(staff)
+    call_command("releases_check_compliance")
+    assert "0 states changed" in capsys.readouterr().out
+    assert check_release_compliance() == {"changed": 0, "notified": 0}
