@@ -66,6 +66,11 @@ def slo_report(
         qs = qs.filter(opened_at__gte=since)
     if until is not None:
         qs = qs.filter(opened_at__lt=until)
+    return slo_rows(qs)
+
+
+def slo_rows(qs: QuerySet[Case]) -> list[SloRow]:
+    """Attainment rows (month × severity) of the cases in ``qs``, in one grouped query."""
     grouped = (
         qs.annotate(month=TruncMonth("opened_at", tzinfo=UTC))
         .values("month", "severity")
@@ -108,7 +113,10 @@ def dashboard_summary(partner: Any, *, now: datetime | None = None) -> dict:
         .order_by("response_due_at")[:5]
     )
     breached_open = open_cases.filter(breached_at__isnull=False).count()
+    month_start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    this_month = Case.objects.for_partner(partner).filter(opened_at__gte=month_start)
     return {
+        "slo_month": [row for row in slo_rows(this_month) if row.month == month_start],
         "by_severity": by_severity,
         "open_total": sum(counts.values()),
         "nearest": nearest,
