@@ -24,7 +24,12 @@ Not a test: pytest does not collect it. It
      and page 1 of one partner;
 
 4. prints per scenario: requests, throughput, p50/p95/p99 latency, non-2xx/3xx responses and
-   socket errors (goal: none, p95 under 100 ms);
+   socket errors (goal: none, p95 under 100 ms), the cores in use on average during the run by
+   gunicorn, by PostgreSQL (this database's backends), by wrk and by everything else on the
+   machine, and the CPU milliseconds gunicorn and PostgreSQL spent per request. wrk keeps
+   every connection busy (a closed loop): once the server is saturated the latency is about
+   connections / throughput, so ``--connections 2`` (one request per worker) shows the
+   service time and 16 the queueing on top of it;
 5. stops gunicorn at the end, also on Ctrl-C or an error.
 
 Needs wrk (Debian: ``apt-get install -y wrk``) and PostgreSQL::
@@ -530,7 +535,8 @@ def run_wrk(*, scenario: str, port: int, data: Path, args, duration: int, cpu) -
 
 HEADER = (
     f"{'scenario':17} {'requests':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-    f"{'non-2xx/3xx':>11} {'socket err':>10}  {'cores: gunicorn/pg/wrk/other':28}  statuses"
+    f"{'non-2xx/3xx':>11} {'socket err':>10}  {'cores: gunicorn/pg/wrk/other':28} "
+    f"{'CPU ms/req':>10}  statuses"
 )
 
 
@@ -538,10 +544,11 @@ def format_row(r: dict) -> str:
     statuses = " ".join(f"{k}:{v}" for k, v in sorted(r["statuses"].items()))
     c = r["cores"]
     cores = f"{c['gunicorn']:.2f} / {c['postgres']:.2f} / {c['wrk']:.2f} / {c['other']:.2f}"
+    per_request = 1000 * (c["gunicorn"] + c["postgres"]) / r["rps"] if r["rps"] else 0.0
     return (
         f"{r['scenario']:17} {r['requests']:>8,} {r['rps']:>6.1f} {r['p50'] / 1000:>7.1f} "
         f"{r['p95'] / 1000:>7.1f} {r['p99'] / 1000:>7.1f} {r['bad_status']:>11,} "
-        f"{r['socket_errors']:>10,}  {cores:28}  {statuses}"
+        f"{r['socket_errors']:>10,}  {cores:28} {per_request:>10.1f}  {statuses}"
     )
 
 
