@@ -25,17 +25,7 @@ from .serializers import (
 )
 
 
-class ListFiltersOnlyMixin:
-    """Filters narrow lists; on a detail route a stray query parameter must not turn the
-    tenant's 404 into a 400 (the object is looked up in the scoped queryset only)."""
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        if getattr(self, "detail", False):
-            return queryset
-        return super().filter_queryset(queryset)  # type: ignore[misc]
-
-
-class CapacityViewSet(ListFiltersOnlyMixin, TenantScopedMixin, viewsets.GenericViewSet):
+class CapacityViewSet(TenantScopedMixin, viewsets.GenericViewSet):
     """Per customer: approved, provisioned, utilisation and forecast date (R-CAP-4)."""
 
     queryset = Customer.objects.select_related("partner").order_by("name")
@@ -70,7 +60,6 @@ class CapacityViewSet(ListFiltersOnlyMixin, TenantScopedMixin, viewsets.GenericV
 
 
 class CapacityRequestViewSet(
-    ListFiltersOnlyMixin,
     TenantScopedMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -10,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portal.api.mixins import TenantScopedMixin
+from portal.api.mixins import ListFiltersOnlyMixin, TenantScopedMixin
 from portal.api.permissions import IsStaff, ReadOnlyUnlessStaff
 
 from .. import selectors, services
@@ -25,16 +24,6 @@ from .serializers import (
     UpgradeRescheduleSerializer,
     UpgradeSerializer,
 )
-
-
-class ListFiltersOnlyMixin:
-    """Filters narrow lists; on a detail route a stray query parameter must not turn the
-    tenant's 404 into a 400 (the object is looked up in the scoped queryset only)."""
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        if getattr(self, "detail", False):
-            return queryset
-        return super().filter_queryset(queryset)  # type: ignore[misc]
 
 
 class ReleaseViewSet(ListFiltersOnlyMixin, viewsets.ModelViewSet):
@@ -89,7 +78,7 @@ class ComplianceViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.Gener
         return {**super().get_serializer_context(), "catalogue": selectors.catalogue()}
 
 
-class InstalledVersionViewSet(ListFiltersOnlyMixin, TenantScopedMixin, viewsets.ModelViewSet):
+class InstalledVersionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     """The release each application of each customer runs (R-REL-1). Staff write."""
 
     queryset = InstalledVersion.objects.select_related(
@@ -115,7 +104,6 @@ class InstalledVersionViewSet(ListFiltersOnlyMixin, TenantScopedMixin, viewsets.
 
 
 class UpgradeViewSet(
-    ListFiltersOnlyMixin,
     TenantScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
