@@ -219,6 +219,16 @@ def reschedule_violation(
     reason: str,
 ) -> Violation | None:
     """Whether a partner may ask to reschedule a change now (R-MNT-5)."""
+    if kind == ChangeKind.UPGRADE:
+        # R-REL-4: an upgrade is rescheduled through its own rule (once, up to a week before).
+        return Violation(
+            _(
+                "Upgrades are rescheduled from the upgrade itself: once, up to one week before "
+                "it starts (R-REL-4)."
+            ),
+            "non_field_errors",
+            "R-REL-4",
+        )
     if not change_is_reschedulable(kind, urgent):
         return Violation(
             _("Urgent and emergency changes cannot be rescheduled (R-MNT-5)."),

@@ -551,3 +551,12 @@ def test_first_violation_returns_the_first_broken_rule() -> None:
 
     assert rules.first_violation([None, a, b]) is a
     assert rules.first_violation([None, None]) is None
+
+
+def test_an_upgrade_is_not_rescheduled_through_the_maintenance_request_r_rel_4() -> None:
+    """The once-only upgrade rule (R-REL-4) cannot be bypassed with an R-MNT-5 request."""
+    violation = reschedule(kind=ChangeKind.UPGRADE)
+
+    assert violation is not None
+    assert violation.rule == "R-REL-4"
+    assert "once" in str(violation.message)
