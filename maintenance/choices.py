@@ -112,17 +112,6 @@ class RescheduleStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class UcApplication(models.TextChoices):
-    """UC applications of a dedicated instance (R-REL-1), used by the certificate inventory."""
-
-    CUCM = "CUCM", _("Call manager (CUCM)")
-    CUCXN = "CUCxN", _("Unity connection (CUCxN)")
-    IMP = "IMP", _("IM and presence (IMP)")
-    CER = "CER", _("Emergency responder (CER)")
-    EXPRESSWAY = "EXPRESSWAY", _("Expressway")
-    SME = "SME", _("Session management edition (SME)")
-
-
 class SsoChecklistItem(models.TextChoices):
     """The partner's follow-up after a certificate renewal on an SSO customer (R-MNT-6)."""
 

@@ -13,10 +13,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from portal.choices import Application
 from portal.models import Customer
 
 from . import services
-from .choices import ChangeKind, PatchKind, UcApplication
+from .choices import ChangeKind, PatchKind
 from .models import Certificate, Change, Outage, PatchRequest
 from .windows import next_windows
 
@@ -72,13 +73,13 @@ def load() -> None:
         if not Certificate.objects.filter(customer=alpha).exists():
             Certificate.objects.create(
                 customer=alpha,
-                application=UcApplication.CUCM,
+                application=Application.CUCM,
                 common_name="cucm.alpha-bank.example",
                 expires_at=now + timedelta(days=5),
             )
             Certificate.objects.create(
                 customer=alpha,
-                application=UcApplication.EXPRESSWAY,
+                application=Application.EXPRESSWAY,
                 common_name="exp.alpha-bank.example",
                 expires_at=now + timedelta(days=60),
             )

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.choices import Region
+from portal.choices import Application, Region
 from portal.tenancy import TenantManager
 
 from .choices import (
@@ -30,7 +30,6 @@ from .choices import (
     PatchStatus,
     RescheduleStatus,
     SsoChecklistItem,
-    UcApplication,
     UpgradeReason,
     WindowKind,
 )
@@ -274,7 +273,7 @@ class Certificate(models.Model):
     customer = models.ForeignKey(
         "portal.Customer", on_delete=models.CASCADE, related_name="certificates"
     )
-    application = models.CharField(_("application"), max_length=12, choices=UcApplication.choices)
+    application = models.CharField(_("application"), max_length=12, choices=Application.choices)
     common_name = models.CharField(_("common name"), max_length=200)
     expires_at = models.DateTimeField(_("expires"))
     renewal_for_expiry = models.DateTimeField(null=True, blank=True, editable=False)

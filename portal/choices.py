@@ -42,3 +42,15 @@ class NotificationStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+
+
+class Application(models.TextChoices):
+    """UC applications of a dedicated instance; each customer runs one version of each, SME
+    is optional (R-REL-1). Certificates (maintenance) and releases share this list."""
+
+    CUCM = "CUCM", _("Call manager (CUCM)")
+    CUCXN = "CUCxN", _("Unity connection (CUCxN)")
+    IMP = "IMP", _("IM and presence (IMP)")
+    CER = "CER", _("Emergency responder (CER)")
+    EXPRESSWAY = "EXPRESSWAY", _("Expressway")
+    SME = "SME", _("Session management edition (SME)")

@@ -12,11 +12,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from maintenance.choices import UpgradeReason
+from portal.choices import Application
 from portal.errors import DomainError
 from portal.models import Customer, Partner
 
 from . import selectors, services
-from .choices import Application
 from .models import InstalledVersion, Release, Upgrade
 
 

@@ -4,17 +4,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Application(models.TextChoices):
-    """UC applications on a dedicated instance; SME is optional (R-REL-1)."""
-
-    CUCM = "CUCM", _("Call manager (CUCM)")
-    CUCXN = "CUCxN", _("Unity connection (CUCxN)")
-    IMP = "IMP", _("IM and presence (IMP)")
-    CER = "CER", _("Emergency responder (CER)")
-    EXPRESSWAY = "EXPRESSWAY", _("Expressway")
-    SME = "SME", _("Session management edition (SME)")
-
-
 class Position(models.TextChoices):
     """Where a release stands among the available ones; derived, never typed (R-REL-2)."""
 

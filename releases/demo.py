@@ -13,11 +13,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from portal.choices import Application
 from portal.errors import DomainError
 from portal.models import Customer
 
 from . import services
-from .choices import Application
 from .models import InstalledVersion, Release, Upgrade
 
 # customer: default release, {application: release} exceptions

@@ -2,7 +2,9 @@
 
 from django_filters import rest_framework as filters
 
-from .choices import Application, ComplianceState
+from portal.choices import Application
+
+from .choices import ComplianceState
 from .models import InstalledVersion
 
 

@@ -7,10 +7,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.choices import Application
 from portal.models import Customer
 from portal.tenancy import TenantManager
 
-from .choices import Application, ComplianceState
+from .choices import ComplianceState
 from .rules import PolicyOverrides, ReleaseKey
 
 

@@ -22,14 +22,13 @@ from django.utils.translation import gettext as _
 
 from maintenance import services as maintenance_services
 from maintenance.choices import ChangeKind
-from portal.choices import Category
+from portal.choices import Application, Category
 from portal.errors import DomainError
 from portal.models import Customer, Partner
 from portal.notifications import notify
 from portal.tenancy import is_operator, partner_for
 
 from . import rules, selectors
-from .choices import Application
 from .models import InstalledVersion, Release, Upgrade
 from .source_table import source_rows
 

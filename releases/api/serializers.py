@@ -3,10 +3,10 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from portal.api.fields import TenantPrimaryKeyRelatedField
+from portal.choices import Application
 from portal.models import Customer, Partner
 
 from .. import selectors
-from ..choices import Application
 from ..models import InstalledVersion, Release, Upgrade
 
 

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 import factory
 from django.utils import timezone
 
-from maintenance.choices import ChangeKind, ChangeStatus, UcApplication
+from maintenance.choices import ChangeKind, ChangeStatus
 from maintenance.models import Certificate, Change
 from maintenance.windows import Window, next_windows
+from portal.choices import Application
 from tests.factories import CustomerFactory, PartnerFactory
 
 
@@ -55,6 +56,6 @@ class CertificateFactory(factory.django.DjangoModelFactory):
         model = Certificate
 
     customer = factory.SubFactory(CustomerFactory)
-    application = UcApplication.CUCM
+    application = Application.CUCM
     common_name = factory.Sequence(lambda n: f"cucm{n}.example.net")
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=10))
