@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from portal.errors import DomainError
 
@@ -26,7 +27,7 @@ from .models import (
 
 
 @admin.register(CustomerCapacity)
-class CustomerCapacityAdmin(admin.ModelAdmin):
+class CustomerCapacityAdmin(SimpleHistoryAdmin):
     list_display = [
         "customer",
         "partner",
@@ -220,7 +221,7 @@ class CapacityRequestForm(forms.ModelForm):
 
 
 @admin.register(CapacityRequest)
-class CapacityRequestAdmin(admin.ModelAdmin):
+class CapacityRequestAdmin(SimpleHistoryAdmin):
     """The requests queue (R-CAP-3): open requests first, actions move them on."""
 
     form = CapacityRequestForm

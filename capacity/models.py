@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from portal.models import Customer
 from portal.tenancy import TenantManager
@@ -64,6 +65,9 @@ class CustomerCapacity(models.Model):
 
     tenant_field = "customer__partner"
     objects = TenantManager()
+
+    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["customer__name"]
@@ -225,6 +229,9 @@ class CapacityRequest(models.Model):
 
     tenant_field = "customer__partner"
     objects = TenantManager()
+
+    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-id"]

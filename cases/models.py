@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from portal.models import Customer, Partner
 from portal.tenancy import TenantQuerySet
@@ -111,6 +112,9 @@ class Case(models.Model):
 
     tenant_field = "partner"
     objects = CaseQuerySet.as_manager()
+
+    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-opened_at", "-id"]

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from portal.errors import DomainError
 
@@ -127,7 +128,7 @@ class RescheduleInline(admin.TabularInline):
 
 
 @admin.register(Change)
-class ChangeAdmin(admin.ModelAdmin):
+class ChangeAdmin(SimpleHistoryAdmin):
     form = ChangeAdminForm
     list_display = ["title", "partner", "kind", "status", "start", "end", "notice_sent_at"]
     list_filter = [
@@ -280,7 +281,7 @@ class RescheduleRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(SimpleHistoryAdmin):
     list_display = ["common_name", "customer", "application", "expiry", "renewal_change"]
     list_filter = ["application", "customer__region"]
     search_fields = ["common_name", "customer__name"]
@@ -334,7 +335,7 @@ class SsoChecklistAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatchRequest)
-class PatchRequestAdmin(admin.ModelAdmin):
+class PatchRequestAdmin(SimpleHistoryAdmin):
     list_display = ["file_name", "customer", "kind", "status", "requested_at", "uploaded_at"]
     list_filter = ["status", "kind"]
     search_fields = ["file_name", "customer__name"]
@@ -359,7 +360,7 @@ class PatchRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Outage)
-class OutageAdmin(admin.ModelAdmin):
+class OutageAdmin(SimpleHistoryAdmin):
     list_display = ["title", "status", "declared_at", "resolved_at"]
     list_filter = ["status"]
     search_fields = ["title", "customers__name"]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from portal.choices import Application, Region
 from portal.tenancy import TenantManager
@@ -122,6 +123,9 @@ class Change(models.Model):
 
     tenant_field = "partner"
     objects = TenantManager()
+
+    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["start", "pk"]
@@ -290,6 +294,9 @@ class Certificate(models.Model):
     tenant_field = "customer__partner"
     objects = TenantManager()
 
+    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["expires_at"]
         verbose_name = _("certificate")
@@ -377,6 +384,9 @@ class PatchRequest(models.Model):
     tenant_field = "partner"
     objects = TenantManager()
 
+    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-requested_at", "-pk"]
         verbose_name = _("patch request")
@@ -408,6 +418,9 @@ class Outage(models.Model):
 
     tenant_field = "customers__partner"
     objects = TenantManager()  # the core scopes a to-many path without repeating rows
+
+    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-declared_at", "-pk"]

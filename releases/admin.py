@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from maintenance.choices import UpgradeReason
 from portal.choices import Application
@@ -21,7 +22,7 @@ from .models import InstalledVersion, Release, Upgrade
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(SimpleHistoryAdmin):
     """The release table. Position is derived (R-REL-2); empty policy cells follow it."""
 
     list_display = [
@@ -92,7 +93,7 @@ class ReleaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(InstalledVersion)
-class InstalledVersionAdmin(admin.ModelAdmin):
+class InstalledVersionAdmin(SimpleHistoryAdmin):
     """The compliance report: every customer's applications and where they stand."""
 
     list_display = [
@@ -151,7 +152,7 @@ class UpgradeForm(forms.ModelForm):
 
 
 @admin.register(Upgrade)
-class UpgradeAdmin(admin.ModelAdmin):
+class UpgradeAdmin(SimpleHistoryAdmin):
     list_display = [
         "change",
         "partner",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from portal.choices import Application
 from portal.models import Customer
@@ -61,6 +62,9 @@ class Release(models.Model):
         help_text=_("Empty: the latest service update of n (R-REL-3)."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-available_on", "-version", "-service_update"]
@@ -131,6 +135,9 @@ class InstalledVersion(models.Model):
     tenant_field = "customer__partner"
     objects = TenantManager()
 
+    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["customer__name", "application"]
         verbose_name = _("installed version")
@@ -181,6 +188,9 @@ class Upgrade(models.Model):
 
     tenant_field = "change__partner"
     objects = TenantManager()
+
+    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["change__start", "pk"]
