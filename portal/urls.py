@@ -29,6 +29,8 @@ api_patterns = [
     path("", include("releases.api.urls")),
 ]
 
+handler404 = "portal.views.page_not_found"
+
 urlpatterns = [
     path("", include(portal_patterns)),
     path("cases/", include("cases.urls")),

@@ -7,11 +7,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views import View
+from django.views import View, defaults
 from django.views.generic import ListView
 
 from . import selectors, services
@@ -19,6 +19,14 @@ from .dashboard import cards
 from .errors import DomainError
 from .forms import ContactForm
 from .tenancy import is_partner_admin, partner_for
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 handler: JSON under ``/api/`` (an URL no route matches, like ``cases/0.5/``),
+    so API clients can parse every error; the HTML page everywhere else."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def get_for_user_or_404(model_or_qs: type[Model] | QuerySet, user: Any, **lookup: Any) -> Any:
