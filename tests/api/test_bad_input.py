@@ -12,6 +12,8 @@ import json
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from tests.cases.factories import CaseFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -40,3 +42,20 @@ def test_a_portal_page_no_route_matches_is_still_the_html_404(client_for, alice)
     response = client_for(alice).get("/cases/0.5/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_deleting_a_customer_that_has_cases_is_a_409_and_deletes_nothing(
+    api, staff, customer_a
+) -> None:
+    case = CaseFactory(customer=customer_a)
+    response = api(staff).delete(f"/api/v1/customers/{customer_a.pk}/")
+    assert response.status_code == 409
+    assert "cases" in response.json()["detail"]
+    customer_a.refresh_from_db()
+    case.refresh_from_db()
+
+
+def test_deleting_a_partner_that_has_customers_is_a_409(api, staff, partner_a, customer_a) -> None:
+    response = api(staff).delete(f"/api/v1/partners/{partner_a.pk}/")
+    assert response.status_code == 409
+    assert "customers" in response.json()["detail"]
