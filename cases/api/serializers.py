@@ -27,13 +27,17 @@ class CaseSerializer(serializers.ModelSerializer):
     breached = serializers.BooleanField(read_only=True)
     waiting_on_partner_seconds = serializers.SerializerMethodField()
     opened_at = OffsetDateTimeField(read_only=True)
-    acknowledged_at = OffsetDateTimeField(read_only=True)
+    acknowledged_at = OffsetDateTimeField(read_only=True, allow_null=True)
     response_due_at = OffsetDateTimeField(read_only=True)
-    breached_at = OffsetDateTimeField(read_only=True)
-    warned_at = OffsetDateTimeField(read_only=True)
-    resolved_at = OffsetDateTimeField(read_only=True)
-    closed_at = OffsetDateTimeField(read_only=True)
-    action_plan_at = OffsetDateTimeField(read_only=True)
+    breached_at = OffsetDateTimeField(read_only=True, allow_null=True)
+    warned_at = OffsetDateTimeField(read_only=True, allow_null=True)
+    resolved_at = OffsetDateTimeField(read_only=True, allow_null=True)
+    closed_at = OffsetDateTimeField(read_only=True, allow_null=True)
+    action_plan_at = OffsetDateTimeField(read_only=True, allow_null=True)
+    # Blank until the case is ruled out of scope: the schema must allow "" too.
+    out_of_scope_reason = serializers.ChoiceField(
+        choices=OutOfScopeReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Case

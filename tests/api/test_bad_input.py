@@ -59,3 +59,14 @@ def test_deleting_a_partner_that_has_customers_is_a_409(api, staff, partner_a, c
     response = api(staff).delete(f"/api/v1/partners/{partner_a.pk}/")
     assert response.status_code == 409
     assert "customers" in response.json()["detail"]
+
+
+def test_case_schema_allows_the_nulls_and_blanks_an_open_case_has(api, alice, customer_a) -> None:
+    case = CaseFactory(customer=customer_a)
+    data = api(alice).get(f"/api/v1/cases/{case.pk}/").json()
+    props = component("Case")
+    for name in ("acknowledged_at", "breached_at", "warned_at", "resolved_at", "closed_at"):
+        assert data[name] is None
+        assert props[name].get("nullable") is True, name
+    assert data["out_of_scope_reason"] == ""
+    assert {"$ref": "#/components/schemas/BlankEnum"} in props["out_of_scope_reason"]["oneOf"]
