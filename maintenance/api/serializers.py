@@ -83,6 +83,13 @@ class WindowSerializer(serializers.Serializer):
 
 class ChangeSerializer(serializers.ModelSerializer):
     customers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # Blank unless set: declared so the schema allows "" (read_only_fields drops allow_blank).
+    sme_publisher_region = serializers.ChoiceField(
+        choices=Region.choices, allow_blank=True, read_only=True
+    )
+    partner_request_kind = serializers.ChoiceField(
+        choices=PartnerRequestKind.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Change
@@ -290,5 +297,5 @@ class OutageResolveSerializer(serializers.Serializer):
 
 class CalendarFeedSerializer(serializers.Serializer):
     url = serializers.CharField(read_only=True)
-    include_windows = serializers.BooleanField()
+    include_windows = serializers.BooleanField(required=False)
     rotated_at = serializers.DateTimeField(read_only=True)

@@ -163,7 +163,8 @@ class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         )
 
     @extend_schema(request=None, responses=s.NoticeSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # A plain list (a change has a handful of notices): not paginated, and the schema says so.
+    @action(detail=True, methods=["get"], pagination_class=None)
     def notices(self, request: Request, pk: str | None = None) -> Response:
         change = self.get_object()
         return Response(
@@ -178,7 +179,9 @@ class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     @extend_schema(
         methods=["GET"], request=None, responses=s.RescheduleRequestSerializer(many=True)
     )
-    @action(detail=True, methods=["get", "post"], url_path="reschedule-requests")
+    @action(
+        detail=True, methods=["get", "post"], url_path="reschedule-requests", pagination_class=None
+    )
     def reschedule_requests(self, request: Request, pk: str | None = None) -> Response:
         """A partner asks to reschedule (R-MNT-5): reason required, within 3 days of notice."""
         change = self.get_object()
@@ -374,10 +377,10 @@ class CalendarFeedView(APIView):
 
     @extend_schema(request=s.CalendarFeedSerializer, responses=s.CalendarFeedSerializer)
     def post(self, request: Request) -> Response:
-        include = request.data.get("include_windows")
+        data = _data(s.CalendarFeedSerializer, request)
         feed = services.calendar_feed_rotate(
             actor=request.user,
             partner=partner_for(request.user),
-            include_windows=None if include is None else str(include).lower() in ("1", "true"),
+            include_windows=data.get("include_windows"),  # absent: keep the current choice
         )
         return self._answer(request, feed)

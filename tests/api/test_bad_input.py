@@ -13,6 +13,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from tests.cases.factories import CaseFactory
+from tests.maintenance.factories import ChangeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,25 @@ def test_a_portal_page_no_route_matches_is_still_the_html_404(client_for, alice)
     assert response["Content-Type"].startswith("text/html")
 
 
+def test_calendar_feed_rotation_refuses_a_body_that_is_not_an_object(api, alice) -> None:
+    response = api(alice).post("/api/v1/calendar-feed/", [None, None], format="json")
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
+
+
+def test_calendar_feed_rotation_names_a_bad_include_windows(api, alice) -> None:
+    response = api(alice).post("/api/v1/calendar-feed/", {"include_windows": "maybe"})
+    assert response.status_code == 400
+    assert "include_windows" in response.json()
+
+
+def test_calendar_feed_rotation_without_include_windows_keeps_the_choice(api, alice) -> None:
+    api(alice).post("/api/v1/calendar-feed/", {"include_windows": True}, format="json")
+    rotated = api(alice).post("/api/v1/calendar-feed/", {}, format="json")
+    assert rotated.status_code == 200
+    assert rotated.json()["include_windows"] is True
+
+
 def test_deleting_a_customer_that_has_cases_is_a_409_and_deletes_nothing(
     api, staff, customer_a
 ) -> None:
@@ -70,3 +90,24 @@ def test_case_schema_allows_the_nulls_and_blanks_an_open_case_has(api, alice, cu
         assert props[name].get("nullable") is True, name
     assert data["out_of_scope_reason"] == ""
     assert {"$ref": "#/components/schemas/BlankEnum"} in props["out_of_scope_reason"]["oneOf"]
+
+
+def test_change_schema_allows_blank_region_and_request_kind(api, alice, partner_a) -> None:
+    change = ChangeFactory(partner=partner_a)
+    data = api(alice).get(f"/api/v1/changes/{change.pk}/").json()
+    props = component("Change")
+    for name in ("sme_publisher_region", "partner_request_kind"):
+        assert data[name] == ""
+        assert {"$ref": "#/components/schemas/BlankEnum"} in props[name]["oneOf"], name
+
+
+@pytest.mark.parametrize("action", ["notices", "reschedule-requests"])
+def test_change_sub_lists_are_plain_lists_and_the_schema_says_so(
+    api, alice, partner_a, action
+) -> None:
+    change = ChangeFactory(partner=partner_a)
+    response = api(alice).get(f"/api/v1/changes/{change.pk}/{action}/")
+    assert response.status_code == 200
+    assert response.json() == []
+    declared = openapi()["paths"][f"/api/v1/changes/{{id}}/{action}/"]["get"]["responses"]
+    assert declared["200"]["content"]["application/json"]["schema"]["type"] == "array"
