@@ -71,7 +71,7 @@ SERVER_ENV = {
     "API_THROTTLE_USER": "1000000/min",
     "DB_CONN_MAX_AGE": "600",
     # Deliveries stay in the outbox: the load test measures the web tier, not e-mail.
-    "CELERY_BROKER_URL": "memory://",
+    "CELERY_BROKER_URL": "memory://localhost/",
     "LOG_LEVEL": "WARNING",
 }
 USER_PREFIX = "load-"
