@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from portal.choices import Region
+from portal.filtersets import AwareIsoDateTimeFilter
 from portal.models import Customer, Partner
 
 from .choices import Category, Severity, Status
@@ -36,10 +37,10 @@ class CaseFilter(django_filters.FilterSet):
     )
     breached = django_filters.BooleanFilter(method="filter_breached", label=_("Breached"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("Open"))
-    opened_after = django_filters.IsoDateTimeFilter(
+    opened_after = AwareIsoDateTimeFilter(
         field_name="opened_at", lookup_expr="gte", label=_("Opened after")
     )
-    opened_before = django_filters.IsoDateTimeFilter(
+    opened_before = AwareIsoDateTimeFilter(
         field_name="opened_at", lookup_expr="lt", label=_("Opened before")
     )
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))

@@ -2,6 +2,8 @@
 
 from django_filters import rest_framework as filters
 
+from portal.filtersets import AwareIsoDateTimeFilter
+
 from .choices import ChangeKind, ChangeStatus, OutageStatus, PatchStatus
 from .models import Change, Outage, PatchRequest
 
@@ -10,8 +12,8 @@ class ChangeFilterSet(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=ChangeStatus.choices)
     kind = filters.MultipleChoiceFilter(choices=ChangeKind.choices)
     customer = filters.NumberFilter(field_name="customers", distinct=True)
-    start_after = filters.IsoDateTimeFilter(field_name="start", lookup_expr="gte")
-    start_before = filters.IsoDateTimeFilter(field_name="start", lookup_expr="lt")
+    start_after = AwareIsoDateTimeFilter(field_name="start", lookup_expr="gte")
+    start_before = AwareIsoDateTimeFilter(field_name="start", lookup_expr="lt")
 
     class Meta:
         model = Change

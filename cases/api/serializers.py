@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from portal.api.fields import TenantPrimaryKeyRelatedField
+from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
 from portal.models import Customer
 
 from ..choices import Category, Impact, OutOfScopeReason, Severity, Status, Urgency
@@ -97,7 +97,7 @@ class CaseOpenSerializer(serializers.Serializer):
     contact_name = serializers.CharField(max_length=200)
     contact_phone = serializers.CharField(max_length=40)
     contact_email = serializers.EmailField()
-    opened_at = serializers.DateTimeField(
+    opened_at = AwareDateTimeField(
         required=False, help_text="Staff only: the real opening time (not in the future)."
     )
     channel = serializers.ChoiceField(

@@ -8,7 +8,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from portal.api.fields import TenantPrimaryKeyRelatedField
+from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
 from portal.choices import Region
 from portal.models import Customer, Partner
 
@@ -130,8 +130,8 @@ class ChangeWriteSerializer(serializers.Serializer):
     customers = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Customer.objects.all(), required=False
     )
-    start = serializers.DateTimeField(required=False, allow_null=True)
-    end = serializers.DateTimeField(required=False)
+    start = AwareDateTimeField(required=False, allow_null=True)
+    end = AwareDateTimeField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     urgent = serializers.BooleanField(required=False, default=False)
     sme_publisher_region = serializers.ChoiceField(
@@ -182,8 +182,8 @@ class RescheduleCreateSerializer(serializers.Serializer):
 
 
 class AlternativeInputSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
 
 
 class AlternativesInputSerializer(serializers.Serializer):
@@ -214,6 +214,7 @@ class PartnerChangeRequestSerializer(serializers.Serializer):
 
 class CertificateSerializer(serializers.ModelSerializer):
     customer = TenantPrimaryKeyRelatedField(queryset=Customer.objects.all())
+    expires_at = AwareDateTimeField()
 
     class Meta:
         model = Certificate

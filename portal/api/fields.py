@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import datetime
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
@@ -13,3 +18,27 @@ class TenantPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if request is None:
             return qs.none()
         return qs.for_user(request.user)
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time with its UTC offset (``2027-03-26T22:00:00+01:00``), as DOMAIN.md
+    writes every time. A naive time is refused with a 400 naming the field: which zone it
+    meant cannot be known, so it is never read in the server's zone."""
+
+    default_error_messages = {
+        "naive": _("Give the time with its UTC offset, e.g. 2027-03-26T22:00:00+01:00."),
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, datetime.datetime):
+            parsed = value
+        elif isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None  # the parent answers "invalid"
+        else:
+            parsed = None
+        if parsed is not None and timezone.is_naive(parsed):
+            self.fail("naive")
+        return super().to_internal_value(value)

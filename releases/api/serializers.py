@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from portal.api.fields import TenantPrimaryKeyRelatedField
+from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
 from portal.choices import Application
 from portal.models import Customer, Partner
 
@@ -124,6 +124,7 @@ class InstalledVersionSerializer(serializers.ModelSerializer):
     customer = TenantPrimaryKeyRelatedField(queryset=Customer.objects.all())
     application = serializers.ChoiceField(choices=Application.choices)
     release = serializers.PrimaryKeyRelatedField(queryset=Release.objects.all())
+    installed_at = AwareDateTimeField(required=False, allow_null=True)
 
     class Meta:
         model = InstalledVersion
@@ -180,8 +181,8 @@ class UpgradeCreateSerializer(serializers.Serializer):
     customers = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), many=True)
     target = serializers.PrimaryKeyRelatedField(queryset=Release.objects.all())
     reason = serializers.CharField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
     # Application codes (R-REL-1), checked by the service; the enum is documented once.
     applications = serializers.ListField(
         child=serializers.CharField(), required=False, default=list
@@ -190,6 +191,6 @@ class UpgradeCreateSerializer(serializers.Serializer):
 
 
 class UpgradeRescheduleSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
     reason = serializers.CharField()

@@ -12,6 +12,7 @@ import json
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from maintenance.models import RescheduleRequest
 from tests.cases.factories import CaseFactory
 from tests.maintenance.factories import ChangeFactory
 
@@ -111,3 +112,116 @@ def test_change_sub_lists_are_plain_lists_and_the_schema_says_so(
     assert response.json() == []
     declared = openapi()["paths"][f"/api/v1/changes/{{id}}/{action}/"]["get"]["responses"]
     assert declared["200"]["content"]["application/json"]["schema"]["type"] == "array"
+
+
+# --- Naive datetimes: DOMAIN.md writes every time with its offset; a naive one is a 400 ------
+
+NAIVE = "2027-03-26T22:00:00"
+AWARE = "2027-03-26T22:00:00+01:00"
+
+
+def _names_offset(response, field: str) -> bool:
+    return response.status_code == 400 and "offset" in " ".join(response.json()[field])
+
+
+def test_a_naive_opening_time_is_refused_naming_the_field(api, staff, customer_a) -> None:
+    payload = {
+        "customer": customer_a.pk,
+        "title": "Phones cannot register",
+        "description": "Since 09:00.",
+        "category": "common",
+        "urgency": "medium",
+        "contract_number": customer_a.contract_number,
+        "contact_name": "Nina Ops",
+        "contact_phone": "+33 1 23 45 67 89",
+        "contact_email": "nina@partner.example",
+        "opened_at": NAIVE,
+    }
+    response = api(staff).post("/api/v1/cases/", payload, format="json")
+    assert _names_offset(response, "opened_at"), response.content
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/changes/", "start"),
+        ("/api/v1/changes/", "end"),
+        ("/api/v1/certificates/", "expires_at"),
+        ("/api/v1/installed-versions/", "installed_at"),
+        ("/api/v1/upgrades/", "start"),
+    ],
+)
+def test_a_naive_time_in_a_payload_is_a_400_naming_the_field(api, staff, url, field) -> None:
+    response = api(staff).post(url, {field: NAIVE}, format="json")
+    assert _names_offset(response, field), response.content
+
+
+def test_naive_reschedule_alternatives_are_refused(api, staff, partner_a) -> None:
+    change = ChangeFactory(partner=partner_a)
+    request = RescheduleRequest.objects.create(change=change, reason="Quarter close")
+    response = api(staff).post(
+        f"/api/v1/reschedule-requests/{request.pk}/alternatives/",
+        {"alternatives": [{"start": NAIVE, "end": AWARE}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "offset" in json.dumps(response.json()["alternatives"])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/cases/?opened_after={}",
+        "/api/v1/cases/?opened_before={}",
+        "/api/v1/changes/?start_after={}",
+        "/api/v1/changes/?start_before={}",
+        "/api/v1/maintenance-windows/?region=EMEA&start={}&end=2027-04-01T00:00:00%2B01:00",
+    ],
+)
+def test_a_naive_time_in_a_filter_is_a_400_naming_it(api, alice, url) -> None:
+    field = url.split("{}")[0].rsplit("&", 1)[-1].rsplit("?", 1)[-1].rstrip("=")
+    response = api(alice).get(url.format(NAIVE))
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert api(alice).get(url.format(AWARE.replace("+", "%2B"))).status_code == 200
+
+
+# --- Malformed dates -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["2027-02-30T10:00:00+01:00", "next tuesday", "2027-13-01", ""])
+def test_a_malformed_time_in_a_filter_is_a_400_naming_it(api, alice, value) -> None:
+    response = api(alice).get("/api/v1/cases/", {"opened_after": value})
+    if value == "":
+        assert response.status_code == 200  # an empty filter is no filter
+        return
+    assert response.status_code == 400
+    assert "opened_after" in response.json()
+
+
+@pytest.mark.parametrize("value", ["2027-02-30T10:00:00+01:00", "soon", 20270301, None])
+def test_a_malformed_time_in_a_payload_is_a_400_naming_it(api, staff, value) -> None:
+    response = api(staff).post(
+        "/api/v1/upgrades/",
+        {"start": value, "end": AWARE},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "start" in response.json()
+
+
+@pytest.mark.parametrize("value", ["2027-02-30", "yesterday", "2027-1-1T00:00"])
+def test_a_malformed_date_is_a_400_naming_it(api, staff, value) -> None:
+    response = api(staff).post(
+        "/api/v1/releases/", {"version": "15.9", "end_of_sale": value}, format="json"
+    )
+    assert response.status_code == 400
+    assert "end_of_sale" in response.json()
+
+
+def test_a_malformed_window_date_is_a_400_naming_it(api, alice) -> None:
+    response = api(alice).get(
+        "/api/v1/maintenance-windows/", {"region": "EMEA", "start": "2027-02-30", "end": "x"}
+    )
+    assert response.status_code == 400
+    assert {"start", "end"} <= set(response.json())

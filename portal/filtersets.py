@@ -1,0 +1,35 @@
+"""Filter pieces shared by every app's filtersets."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from django_filters import IsoDateTimeFilter
+from django_filters.fields import IsoDateTimeField
+
+
+class AwareIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time with its UTC offset; a naive time is refused (see
+    ``portal.api.fields.AwareDateTimeField``), never read in the server's zone."""
+
+    default_error_messages = {
+        "naive": _("Give the time with its UTC offset, e.g. 2027-03-26T22:00:00+01:00."),
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None  # the parent answers "invalid"
+            if parsed is not None and timezone.is_naive(parsed):
+                raise ValidationError(self.error_messages["naive"], code="naive")
+        return super().to_python(value)
+
+
+class AwareIsoDateTimeFilter(IsoDateTimeFilter):
+    """``IsoDateTimeFilter`` that refuses naive times with a 400 naming the filter."""
+
+    field_class = AwareIsoDateTimeField
