@@ -40,7 +40,7 @@ def trend_svg(
     values = [c for points in series.values() for _d, c in points]
     values += [c for points in limits.values() for _d, c in points]
     top = max(values or [1]) or 1
-    top = int(top * 1.1) + 1
+    top = int(top * 1.25) + 1  # headroom: the highest line stays clear of the legend
 
     def x(day: date) -> float:
         offset = min(max((day - start).days, 0), span)
