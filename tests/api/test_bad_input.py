@@ -12,7 +12,9 @@ import json
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from cases.models import Case
 from maintenance.models import RescheduleRequest
+from portal.models import Customer
 from tests.cases.factories import CaseFactory
 from tests.maintenance.factories import ChangeFactory
 
@@ -225,3 +227,170 @@ def test_a_malformed_window_date_is_a_400_naming_it(api, alice) -> None:
     )
     assert response.status_code == 400
     assert {"start", "end"} <= set(response.json())
+
+
+# --- Unknown enum values ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "field"),
+    [
+        ("/api/v1/cases/", {"severity": "S9"}, "severity"),
+        ("/api/v1/cases/", {"status": "lost"}, "status"),
+        ("/api/v1/cases/", {"region": "MARS"}, "region"),
+        ("/api/v1/customers/", {"region": "MARS"}, "region"),
+        ("/api/v1/changes/", {"kind": "magic"}, "kind"),
+        ("/api/v1/maintenance-windows/", {"region": "MARS"}, "region"),
+    ],
+)
+def test_an_unknown_enum_value_in_a_filter_is_a_400_naming_it(
+    api, alice, url, params, field
+) -> None:
+    response = api(alice).get(url, params)
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+def test_an_unknown_enum_value_in_a_payload_is_a_400_naming_it(api, alice, customer_a) -> None:
+    response = api(alice).post(
+        "/api/v1/cases/",
+        {"customer": customer_a.pk, "urgency": "apocalyptic", "category": "gossip"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {"urgency", "category"} <= set(response.json())
+
+
+def test_an_unknown_severity_in_an_escalation_request_is_a_400(api, alice, customer_a) -> None:
+    case = CaseFactory(customer=customer_a)
+    response = api(alice).post(
+        f"/api/v1/cases/{case.pk}/request-escalation/",
+        {"severity": "S0", "reason": "Everything is down"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "severity" in response.json()
+
+
+# --- Pages -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def many_customers(partner_a) -> None:
+    Customer.objects.bulk_create(
+        Customer(partner=partner_a, name=f"Customer {n:03}", region="EMEA", contract_number=f"C{n}")
+        for n in range(205)
+    )
+
+
+@pytest.mark.parametrize("size", ["100000", "201"])
+def test_an_oversized_page_is_capped_at_200(api, alice, many_customers, size) -> None:
+    response = api(alice).get("/api/v1/customers/", {"page_size": size})
+    assert response.status_code == 200
+    assert response.json()["count"] == 205
+    assert len(response.json()["results"]) == 200
+
+
+@pytest.mark.parametrize("size", ["0", "-5", "lots", "1e9"])
+def test_a_nonsense_page_size_falls_back_to_the_default(api, alice, many_customers, size) -> None:
+    response = api(alice).get("/api/v1/customers/", {"page_size": size})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 50
+
+
+def test_an_oversized_case_page_is_capped(api, alice, customer_a) -> None:
+    CaseFactory.create_batch(3, customer=customer_a)
+    response = api(alice).get("/api/v1/cases/", {"page_size": 100000})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 3
+
+
+@pytest.mark.parametrize("page", ["9999", "0", "-1", "last-but-one"])
+def test_a_page_out_of_range_is_a_json_404(api, alice, customer_a, page) -> None:
+    response = api(alice).get("/api/v1/customers/", {"page": page})
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+
+
+def test_an_out_of_range_case_page_is_a_json_404(api, alice, customer_a) -> None:
+    CaseFactory(customer=customer_a)
+    response = api(alice).get("/api/v1/cases/", {"page": 9999})
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+# --- Other partners' ids ---------------------------------------------------------------------
+
+
+def test_another_partners_customer_in_a_case_payload_is_refused(api, alice, customer_b) -> None:
+    response = api(alice).post("/api/v1/cases/", {"customer": customer_b.pk}, format="json")
+    assert response.status_code == 400
+    assert "customer" in response.json()
+    assert not Case.objects.filter(customer=customer_b).exists()
+
+
+def test_another_partners_customer_in_a_contact_payload_is_refused(api, alice, customer_b) -> None:
+    response = api(alice).post(
+        "/api/v1/contacts/",
+        {"name": "Spy", "email": "spy@acme.example", "customer": customer_b.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "customer" in response.json()
+
+
+def test_another_partner_in_a_contact_payload_is_refused(api, alice, partner_b) -> None:
+    response = api(alice).post(
+        "/api/v1/contacts/",
+        {"name": "Spy", "email": "spy@acme.example", "partner": partner_b.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "partner" in response.json()
+
+
+def test_another_partners_customer_in_a_capacity_request_is_refused(api, alice, customer_b) -> None:
+    response = api(alice).post(
+        "/api/v1/capacity-requests/", {"customer": customer_b.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert "customer" in response.json()
+
+
+def test_another_partners_customer_in_a_case_filter_shows_nothing(
+    api, alice, customer_a, customer_b
+) -> None:
+    CaseFactory(customer=customer_b)
+    response = api(alice).get("/api/v1/cases/", {"customer": customer_b.pk})
+    # The filter's choices are the caller's customers: B's id is "not one of the choices".
+    assert response.status_code == 400
+    assert "customer" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/api/v1/customers/", "partner"),
+        ("/api/v1/changes/", "partner"),
+        ("/api/v1/changes/", "customer"),
+        ("/api/v1/contacts/", "customer"),
+    ],
+)
+def test_another_partners_id_in_a_list_filter_leaks_nothing(
+    api, alice, customer_a, customer_b, url, param
+) -> None:
+    ChangeFactory(partner=customer_b.partner, customers=[customer_b])
+    other = customer_b.partner.pk if param == "partner" else customer_b.pk
+    response = api(alice).get(url, {param: other})
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert response.json()["results"] == []
+    else:
+        assert param in response.json()
+
+
+def test_another_partners_customer_in_a_capacity_url_is_a_404(api, alice, customer_b) -> None:
+    response = api(alice).get(f"/api/v1/capacity/{customer_b.pk}/")
+    assert response.status_code == 404
+    assert "detail" in response.json()
