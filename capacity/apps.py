@@ -9,7 +9,7 @@ class CapacityConfig(AppConfig):
     def ready(self) -> None:
         from portal import dashboard
 
-        from .selectors import dashboard_counts
+        from .selectors import dashboard_counts, staff_near_capacity_by_partner
 
         dashboard.register_card(
             key="capacity",
@@ -19,4 +19,11 @@ class CapacityConfig(AppConfig):
         )
         dashboard.register_nav(
             key="capacity", label=_("Capacity"), url_name="capacity:index", order=40
+        )
+        dashboard.register_staff_column(
+            key="capacity-near",
+            label=_("At ≥ 80 % capacity"),
+            values=staff_near_capacity_by_partner,
+            admin_url="admin:capacity_customercapacity_changelist",
+            order=40,
         )

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from portal.models import Customer
@@ -209,3 +209,11 @@ def request_steps(request: CapacityRequest) -> list[dict[str, Any]]:
         }
         for i, status in enumerate(path)
     ]
+
+
+def staff_near_capacity_by_partner(partner_ids: list[int]) -> dict[int, int]:
+    """Staff overview: customers at 80 % or more of approved capacity, per partner."""
+    rows = CustomerCapacity.objects.filter(
+        customer__partner_id__in=partner_ids, current_level__gte=80
+    ).values("customer__partner_id")
+    return dict(rows.annotate(n=Count("id")).values_list("customer__partner_id", "n"))

@@ -29,7 +29,7 @@ class CasesConfig(AppConfig):
         )
         dashboard.register_staff_column(
             key="cases-breached",
-            label=_("Breached, still open"),
+            label=_("Breached"),
             values=selectors.staff_breached_open_by_partner,
             admin_url="admin:cases_case_changelist",
             filter_param="partner__id__exact",
@@ -37,7 +37,7 @@ class CasesConfig(AppConfig):
         )
         dashboard.register_staff_column(
             key="cases-slo",
-            label=_("S3/S4 met this month (target 95 %)"),
+            label=_("S3/S4 met, month (95 % target)"),
             values=selectors.staff_s3s4_attainment_by_partner,
             order=12,
         )

@@ -7,8 +7,9 @@ class MaintenanceConfig(AppConfig):
     verbose_name = _("Maintenance and changes")
 
     def ready(self) -> None:
-        from portal.dashboard import register_card, register_nav
+        from portal.dashboard import register_card, register_nav, register_staff_column
 
+        from . import selectors
         from .dashboard import card_context
 
         register_card(
@@ -19,4 +20,19 @@ class MaintenanceConfig(AppConfig):
         )
         register_nav(
             key="maintenance", label=_("Maintenance"), url_name="maintenance:calendar", order=20
+        )
+        register_staff_column(
+            key="maintenance-upcoming",
+            label=_("Planned changes"),
+            values=selectors.staff_upcoming_by_partner,
+            admin_url="admin:maintenance_change_changelist",
+            filter_param="partner__id__exact",
+            order=20,
+        )
+        register_staff_column(
+            key="maintenance-reschedules",
+            label=_("Reschedules"),
+            values=selectors.staff_open_reschedules_by_partner,
+            admin_url="admin:maintenance_reschedulerequest_changelist",
+            order=21,
         )

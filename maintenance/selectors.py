@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from portal.models import Customer, Partner
@@ -172,3 +172,25 @@ def open_reschedule_request(change: Change) -> RescheduleRequest | None:
         if request.status in (RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED):
             return request
     return None
+
+
+def staff_upcoming_by_partner(
+    partner_ids: list[int], *, now: datetime | None = None
+) -> dict[int, int]:
+    """Staff overview: planned changes not yet started, per partner (one grouped query)."""
+    now = now or timezone.now()
+    rows = Change.objects.filter(
+        partner_id__in=partner_ids,
+        start__gte=now,
+        status__in=[ChangeStatus.SCHEDULED, ChangeStatus.NOTIFIED],
+    ).values("partner_id")
+    return dict(rows.annotate(n=Count("id")).values_list("partner_id", "n"))
+
+
+def staff_open_reschedules_by_partner(partner_ids: list[int]) -> dict[int, int]:
+    """Staff overview: reschedule requests waiting for the operator or the partner."""
+    rows = RescheduleRequest.objects.filter(
+        change__partner_id__in=partner_ids,
+        status__in=[RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED],
+    ).values("change__partner_id")
+    return dict(rows.annotate(n=Count("id")).values_list("change__partner_id", "n"))

@@ -10,7 +10,7 @@ class ReleasesConfig(AppConfig):
         from portal import dashboard
 
         from . import receivers  # noqa: F401 - connects the upgrade completion receiver
-        from .selectors import dashboard_counts
+        from .selectors import dashboard_counts, staff_must_upgrade_by_partner
 
         dashboard.register_card(
             key="releases",
@@ -20,4 +20,11 @@ class ReleasesConfig(AppConfig):
         )
         dashboard.register_nav(
             key="releases", label=_("Releases"), url_name="releases:index", order=50
+        )
+        dashboard.register_staff_column(
+            key="releases-upgrade",
+            label=_("To upgrade"),
+            values=staff_must_upgrade_by_partner,
+            admin_url="admin:releases_installedversion_changelist",
+            order=50,
         )

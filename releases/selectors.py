@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from . import rules
@@ -117,3 +117,12 @@ def compliance_message(row: InstalledVersion) -> str:
     """The translated one-line compliance of an installed version."""
     target = row.compliance_target.key if row.compliance_target else None
     return rules.Compliance(ComplianceState(row.compliance_state), target=target).message
+
+
+def staff_must_upgrade_by_partner(partner_ids: list[int]) -> dict[int, int]:
+    """Staff overview: applications that must upgrade or run an end-of-sale release."""
+    rows = InstalledVersion.objects.filter(
+        customer__partner_id__in=partner_ids,
+        compliance_state__in=[ComplianceState.MUST_UPGRADE, ComplianceState.END_OF_SALE],
+    ).values("customer__partner_id")
+    return dict(rows.annotate(n=Count("id")).values_list("customer__partner_id", "n"))
