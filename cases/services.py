@@ -41,11 +41,11 @@ logger = logging.getLogger(__name__)
 
 
 def warning_fraction() -> float:
-    return float(getattr(settings, "CASES_WARNING_FRACTION", rules.DEFAULT_WARNING_FRACTION))
+    return settings.CASES_WARNING_FRACTION
 
 
 def reopen_period() -> timedelta:
-    days = getattr(settings, "CASES_REOPEN_DAYS", rules.DEFAULT_REOPEN_PERIOD.days)
+    days = settings.CASES_REOPEN_DAYS
     return timedelta(days=int(days))
 
 

@@ -61,11 +61,11 @@ MAINTENANCE = Category.MAINTENANCE_AND_OUTAGES
 
 def reminder_hours() -> list[int]:
     """Hours before start at which reminders go out (setting MAINTENANCE_REMINDER_HOURS)."""
-    return sorted({int(h) for h in getattr(settings, "MAINTENANCE_REMINDER_HOURS", (72, 24))})
+    return sorted({int(h) for h in settings.MAINTENANCE_REMINDER_HOURS})
 
 
 def _change_management_email() -> str:
-    return getattr(settings, "CHANGE_MANAGEMENT_EMAIL", settings.OPERATOR_ONCALL_EMAIL)
+    return settings.CHANGE_MANAGEMENT_EMAIL
 
 
 # --- helpers ----------------------------------------------------------------------------------

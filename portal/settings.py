@@ -215,6 +215,12 @@ if not 0 < CASES_WARNING_FRACTION < 1:
     raise ImproperlyConfigured("CASES_WARNING_FRACTION must be between 0 and 1")
 # R-CASE-12: how long after resolution a partner may reopen a case.
 CASES_REOPEN_DAYS = env_int("CASES_REOPEN_DAYS", 14)
+# R-MNT-5/R-MNT-11: where partner requests for the change-management team go.
+CHANGE_MANAGEMENT_EMAIL = env_str("CHANGE_MANAGEMENT_EMAIL", OPERATOR_ONCALL_EMAIL)
+# Reminders before a planned change starts, in hours.
+MAINTENANCE_REMINDER_HOURS = tuple(int(h) for h in env_list("MAINTENANCE_REMINDER_HOURS", "72,24"))
+# R-REL-2: days after an announcement at which the new n-2 reaches end of sale.
+RELEASES_END_OF_SALE_AFTER_DAYS = env_int("RELEASES_END_OF_SALE_AFTER_DAYS", 30)
 # R-NOT-3: how often each partner is asked to confirm its contacts.
 CONTACT_REVIEW_DAYS = env_int("CONTACT_REVIEW_DAYS", 90)
 

@@ -48,7 +48,7 @@ def _require_operator(actor: Any) -> None:
 
 def end_of_sale_grace() -> timedelta:
     """R-REL-2: "shortly after" a new release, n-2 enters end of sale (days, a setting)."""
-    return timedelta(days=int(getattr(settings, "RELEASES_END_OF_SALE_AFTER_DAYS", 30)))
+    return timedelta(days=settings.RELEASES_END_OF_SALE_AFTER_DAYS)
 
 
 # --- the release table ---------------------------------------------------------------
