@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.choices import Region
 from portal.filtersets import AwareIsoDateTimeFilter
 from portal.models import Customer, Partner
+from portal.widgets import AnyYesNoWidget
 
 from .choices import Category, Severity, Status
 from .models import Case
@@ -35,8 +36,12 @@ class CaseFilter(django_filters.FilterSet):
     region = django_filters.ChoiceFilter(
         field_name="customer__region", choices=Region.choices, label=_("Region")
     )
-    breached = django_filters.BooleanFilter(method="filter_breached", label=_("Breached"))
-    open = django_filters.BooleanFilter(method="filter_open", label=_("Open"))
+    breached = django_filters.BooleanFilter(
+        method="filter_breached", label=_("Breached"), widget=AnyYesNoWidget
+    )
+    open = django_filters.BooleanFilter(
+        method="filter_open", label=_("Open"), widget=AnyYesNoWidget
+    )
     opened_after = AwareIsoDateTimeFilter(
         field_name="opened_at", lookup_expr="gte", label=_("Opened after")
     )
