@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -12,7 +14,8 @@ from django_filters.fields import IsoDateTimeField
 
 class AwareIsoDateTimeField(IsoDateTimeField):
     """An ISO 8601 time with its UTC offset; a naive time is refused (see
-    ``portal.api.fields.AwareDateTimeField``), never read in the server's zone."""
+    ``portal.api.fields.AwareDateTimeField``), never read in the server's zone. The value is
+    given to the query in UTC."""
 
     default_error_messages = {
         "naive": _("Give the time with its UTC offset, e.g. 2027-03-26T22:00:00+01:00."),
@@ -26,7 +29,14 @@ class AwareIsoDateTimeField(IsoDateTimeField):
                 parsed = None  # the parent answers "invalid"
             if parsed is not None and timezone.is_naive(parsed):
                 raise ValidationError(self.error_messages["naive"], code="naive")
-        return super().to_python(value)
+        value = super().to_python(value)
+        if value is None:
+            return None
+        # Compare in UTC: PostgreSQL refuses offsets Python accepts (e.g. +22:04).
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class AwareIsoDateTimeFilter(IsoDateTimeFilter):

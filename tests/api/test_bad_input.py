@@ -394,3 +394,18 @@ def test_another_partners_customer_in_a_capacity_url_is_a_404(api, alice, custom
     response = api(alice).get(f"/api/v1/capacity/{customer_b.pk}/")
     assert response.status_code == 404
     assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("0424-01-05T14:01:23+22:04", 200),  # PostgreSQL refuses this offset: sent in UTC
+        ("2027-03-26T22:00:00-23:59", 200),
+        ("0001-01-01T00:00:00+05:00", 400),  # before year 1 in UTC
+    ],
+)
+def test_an_extreme_offset_in_a_filter_is_never_a_500(api, staff, value, status) -> None:
+    response = api(staff).get("/api/v1/cases/", {"opened_after": value})
+    assert response.status_code == status, response.content
+    if status == 400:
+        assert "opened_after" in response.json()
