@@ -22,7 +22,7 @@ class CapacityConfig(AppConfig):
         )
         dashboard.register_staff_column(
             key="capacity-near",
-            label=_("At ≥ 80 % capacity"),
+            label=_("Near capacity"),
             values=staff_near_capacity_by_partner,
             admin_url="admin:capacity_customercapacity_changelist",
             order=40,

@@ -97,9 +97,10 @@ def trend_svg(
             f'<rect x="{legend_x}" y="{ly - 8}" width="10" height="10" fill="{colour}"/>'
             f'<text x="{legend_x + 14}" y="{ly}" font-size="11">{escape(label)}</text>'
         )
+    note = _("dashed: approved capacity")
     parts.append(
         f'<text x="{WIDTH - RIGHT}" y="{TOP + 10}" text-anchor="end" font-size="10">'
-        f"{escape(_('dashed: approved capacity'))}</text>"
+        f"{escape(note)}</text>"
     )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
