@@ -230,3 +230,17 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[override]
         raise TypeError("Case events are append-only.")
+
+    def _label(self, value: str) -> str:
+        """A status change shows the statuses' names, not their codes."""
+        if self.kind == EventKind.STATUS_CHANGE and value in Status.values:
+            return str(Status(value).label)
+        return value
+
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_value)
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_value)

@@ -51,3 +51,15 @@ def test_card_query_count_is_constant(client_for, alice, customer_a):
     with CaptureQueriesContext(connection) as many:
         client.get("/")
     assert len(many) == len(few)
+
+
+def test_timeline_names_statuses_in_the_users_language(client_for, alice, staff, customer_a):
+    from cases import services
+
+    case = CaseFactory(customer=customer_a, urgency="critical", impact="widespread")
+    services.case_acknowledge(user=staff, case=case)
+    client = client_for(alice)
+    english = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "New → Acknowledged" in english and "new → acknowledged" not in english
+    client.post("/i18n/setlang/", {"language": "pt-br", "next": "/"})
+    assert "Novo → Reconhecido" in client.get(f"/cases/{case.pk}/").content.decode()
