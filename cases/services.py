@@ -262,9 +262,11 @@ def case_open(
         case,
         EventKind.OPENED,
         user=user,
-        at=now,
+        # A phone-opened case (R-CASE-11) sits on the timeline at its real opening time;
+        # when it was recorded stays in the event's data.
+        at=opened_at,
         to_value=severity,
-        data={"channel": channel, "opened_at": opened_at.isoformat(), "due": due.isoformat()},
+        data={"channel": channel, "recorded_at": now.isoformat(), "due": due.isoformat()},
     )
     if rules.notify_partner_proactively(severity):  # R-CASE-10: S1/S2 e-mailed on opening
         _notify_case(
