@@ -68,6 +68,19 @@ def _change_management_email() -> str:
     return settings.CHANGE_MANAGEMENT_EMAIL
 
 
+def _tell_change_management(*, subject: str, body: str, related: Any, dedupe_key: str) -> None:
+    """A partner's request for the operator's change-management team (outbox, once)."""
+    notify(
+        partner=None,
+        category=MAINTENANCE,
+        subject=subject,
+        body=body,
+        related=related,
+        dedupe_key=dedupe_key,
+        extra_emails=[_change_management_email()],
+    )
+
+
 # --- helpers ----------------------------------------------------------------------------------
 
 
@@ -581,14 +594,11 @@ def change_request_by_partner(
         created_by=actor,
     )
     change.customers.set(members)
-    notify(
-        partner=None,
-        category=MAINTENANCE,
+    _tell_change_management(
         subject=_("Partner change request: %(title)s") % {"title": title},
         body=f"{partner.name}\n\n{title}\n\n{description}",
         related=change,
         dedupe_key=f"change:{change.pk}:submitted",
-        extra_emails=[_change_management_email()],
     )
     return change
 
@@ -676,14 +686,11 @@ def reschedule_request_create(
         raise DomainError(
             _("This change already has an open reschedule request."), rule="R-MNT-5"
         ) from None
-    notify(
-        partner=None,
-        category=MAINTENANCE,
+    _tell_change_management(
         subject=_("Reschedule request: %(title)s") % {"title": change.title},
         body=f"{change.partner.name}\n\n{change.title}\n\n{reason}",
         related=request,
         dedupe_key=f"reschedule:{request.pk}:requested",
-        extra_emails=[_change_management_email()],
     )
     return request
 
@@ -1046,14 +1053,11 @@ def patch_request_create(
         note=note,
         requested_by=actor if getattr(actor, "pk", None) else None,
     )
-    notify(
-        partner=None,
-        category=MAINTENANCE,
+    _tell_change_management(
         subject=_("Patch file request: %(file)s") % {"file": patch.file_name},
         body=f"{customer.partner.name} / {customer.name}\n\n{patch.file_name}\n\n{note}",
         related=patch,
         dedupe_key=f"patch:{patch.pk}:requested",
-        extra_emails=[_change_management_email()],
     )
     return patch
 
