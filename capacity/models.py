@@ -66,7 +66,7 @@ class CustomerCapacity(models.Model):
     tenant_field = "customer__partner"
     objects = TenantManager()
 
-    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    # Audit history: who changed what and when, shown to staff in the admin.
     history = HistoricalRecords()
 
     class Meta:
@@ -230,7 +230,7 @@ class CapacityRequest(models.Model):
     tenant_field = "customer__partner"
     objects = TenantManager()
 
-    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    # Audit history: who changed what and when, shown to staff in the admin.
     history = HistoricalRecords()
 
     class Meta:

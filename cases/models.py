@@ -113,7 +113,7 @@ class Case(models.Model):
     tenant_field = "partner"
     objects = CaseQuerySet.as_manager()
 
-    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    # Audit history: who changed what and when, shown to staff in the admin.
     history = HistoricalRecords()
 
     class Meta:

@@ -124,7 +124,7 @@ class Change(models.Model):
     tenant_field = "partner"
     objects = TenantManager()
 
-    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    # Audit history: who changed what and when, shown to staff in the admin.
     history = HistoricalRecords()
 
     class Meta:
@@ -294,7 +294,7 @@ class Certificate(models.Model):
     tenant_field = "customer__partner"
     objects = TenantManager()
 
-    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    # Audit history: who changed what and when, shown to staff in the admin.
     history = HistoricalRecords()
 
     class Meta:
@@ -384,7 +384,7 @@ class PatchRequest(models.Model):
     tenant_field = "partner"
     objects = TenantManager()
 
-    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    # Audit history: who changed what and when, shown to staff in the admin.
     history = HistoricalRecords()
 
     class Meta:
@@ -419,7 +419,7 @@ class Outage(models.Model):
     tenant_field = "customers__partner"
     objects = TenantManager()  # the core scopes a to-many path without repeating rows
 
-    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    # Audit history: who changed what and when, shown to staff in the admin.
     history = HistoricalRecords()
 
     class Meta:

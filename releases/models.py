@@ -63,7 +63,7 @@ class Release(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    # Audit history: who changed what and when, shown to staff in the admin.
     history = HistoricalRecords()
 
     class Meta:
@@ -135,7 +135,7 @@ class InstalledVersion(models.Model):
     tenant_field = "customer__partner"
     objects = TenantManager()
 
-    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    # Audit history: who changed what and when, shown to staff in the admin.
     history = HistoricalRecords()
 
     class Meta:
@@ -189,7 +189,7 @@ class Upgrade(models.Model):
     tenant_field = "change__partner"
     objects = TenantManager()
 
-    # Issue 6: every change is in an audit history (who, when, what) visible to staff.
+    # Audit history: who changed what and when, shown to staff in the admin.
     history = HistoricalRecords()
 
     class Meta:
