@@ -15,6 +15,7 @@ from fractions import Fraction
 from django.utils.translation import gettext as _
 
 from capacity.choices import RequestStatus, Resource, Threshold
+from portal.errors import Violation
 
 RESOURCES: tuple[str, ...] = (Resource.KNOWLEDGE_WORKERS, Resource.WORKSPACE_DEVICES)
 
@@ -25,18 +26,6 @@ THRESHOLDS: tuple[int, ...] = (Threshold.WARNING, Threshold.HIGH, Threshold.FULL
 FORECAST_WINDOW_DAYS = 90
 # Beyond this horizon a projection says nothing useful, so it is reported as "none".
 FORECAST_HORIZON_DAYS = 3650
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A broken rule: the field it concerns, a translated message, the rule id.
-
-    Services turn it into ``portal.errors.DomainError(message, field=..., rule=...)``.
-    """
-
-    field: str | None
-    message: str
-    rule: str
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.choices import Category
-from portal.errors import DomainError
+from portal.errors import DomainError, raise_violation
 from portal.models import Customer
 from portal.notifications import notify
-from portal.tenancy import is_operator, partner_for
+from portal.tenancy import require_operator, require_partner_of
 
 from . import rules
 from .choices import ReportSource, RequestStatus
@@ -32,22 +32,11 @@ from .rules import Counts
 logger = logging.getLogger(__name__)
 
 
-def _raise(violation: rules.Violation) -> None:
-    raise DomainError(violation.message, field=violation.field, rule=violation.rule)
-
-
-def _require_operator(actor: Any) -> None:
-    if not is_operator(actor):
-        raise DomainError(_("Only operator staff can do this."), rule="Actors")
-
-
 def _require_access(actor: Any, customer: Customer) -> None:
     """Staff act for any customer; a partner user only for its own partner's customers."""
-    if is_operator(actor):
-        return
-    partner = partner_for(actor)
-    if partner is None or customer.partner_id != partner.pk:
-        raise DomainError(_("This customer does not exist."), field="customer")
+    require_partner_of(
+        actor, customer.partner_id, message=_("This customer does not exist."), field="customer"
+    )
 
 
 def _capacity_for_update(customer: Customer) -> CustomerCapacity:
@@ -78,7 +67,7 @@ def capacity_set_baseline(
 ) -> CapacityBaseline:
     """Record approved capacity (R-CAP-1): at activation, or when a change request adds
     capacity (R-CAP-3). Staff only; each value is a new history row."""
-    _require_operator(actor)
+    require_operator(actor)
     if knowledge_workers < 0 or workspace_devices < 0:
         raise DomainError(_("Approved capacity cannot be negative."), rule="R-CAP-1")
     at = at or timezone.now()
@@ -130,7 +119,7 @@ def provisioned_report(
     counts = Counts(knowledge_workers, workspace_devices)
     violations = rules.provisioning_violations(approved=capacity.approved, provisioned=counts)
     if violations:
-        _raise(violations[0])
+        raise_violation(violations[0])
     at = at or timezone.now()
     report = ProvisionedReport.objects.create(
         customer=customer,
@@ -171,7 +160,7 @@ def capacity_notify_thresholds(*, customer_ids: list[int] | None = None) -> int:
     if customer_ids is not None:
         due = due.filter(customer_id__in=customer_ids)
     written = 0
-    for row in due.select_related("customer").order_by("customer_id").iterator():
+    for row in due.select_related("customer__partner").order_by("customer_id").iterator():
         try:
             written += _notify_level_change(row)
         except Exception:  # one bad row must not stop the others
@@ -269,7 +258,7 @@ def capacity_request_submit(
         requested=Counts(knowledge_workers, workspace_devices), approved=capacity.approved
     )
     if violations:
-        _raise(violations[0])
+        raise_violation(violations[0])
     if CapacityRequest.objects.filter(customer=customer, status__in=rules.OPEN_STATUSES).exists():
         raise DomainError(
             _("This customer already has an open capacity request; update that one (R-CAP-3)."),
@@ -306,11 +295,11 @@ def capacity_request_transition(
     At ``capacity_added`` the requested totals become the approved capacity. A rejection
     needs a reason.
     """
-    _require_operator(actor)
+    require_operator(actor)
     locked = CapacityRequest.objects.select_for_update().get(pk=request.pk)
     violation = rules.transition_violation(locked.status, status)
     if violation:
-        _raise(violation)
+        raise_violation(violation)
     if status == RequestStatus.REJECTED and not note.strip():
         raise DomainError(
             _("Give the reason for rejecting the request (R-CAP-3)."), field="note", rule="R-CAP-3"

@@ -25,7 +25,7 @@ from portal.choices import Category as NotificationCategory
 from portal.errors import DomainError
 from portal.models import Customer
 from portal.notifications import Message, notify, notify_many
-from portal.tenancy import is_operator, partner_for
+from portal.tenancy import is_operator, require_operator, require_partner_of
 
 from . import rules
 from .choices import Channel, EventKind, Severity, Status
@@ -85,20 +85,17 @@ def _locked(case: Case) -> Case:
 
 
 def _require_staff(user: Any, *, rule: str, action: str) -> None:
-    if not is_operator(user):
-        raise DomainError(
-            _("Only operator staff can %(action)s (%(rule)s).") % {"action": action, "rule": rule},
-            rule=rule,
-        )
+    require_operator(
+        user,
+        message=_("Only operator staff can %(action)s (%(rule)s).")
+        % {"action": action, "rule": rule},
+        rule=rule,
+    )
 
 
 def _require_access(user: Any, case: Case) -> None:
     """Staff reach every case; a partner user only its own partner's (404 upstream)."""
-    if is_operator(user):
-        return
-    partner = partner_for(user)
-    if partner is None or partner.pk != case.partner_id:
-        raise DomainError(_("This case does not exist."), field="case")
+    require_partner_of(user, case.partner_id, message=_("This case does not exist."), field="case")
 
 
 def case_url(case: Case) -> str:

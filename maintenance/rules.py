@@ -9,25 +9,16 @@ each naming its field and citing its rule. Services turn a `Violation` into
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.business_time import BusinessCalendarSpec, add_business_days, business_time_between
+from portal.errors import Violation
 
 from .choices import ChangeKind, ChangeStatus, EmergencyReason, UpgradeReason
 from .windows import Window, next_windows, window_containing, windows_between
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A broken rule: a translatable message, the field it concerns, the rule id."""
-
-    message: str
-    field: str | None
-    rule: str
 
 
 def _interpolate(template: str, params: dict[str, object]) -> str:

@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 
 from portal.calendars import calendar_spec_for_region
 from portal.choices import Category
-from portal.errors import DomainError
+from portal.errors import DomainError, raise_violation
 from portal.models import Customer, Partner
 from portal.notifications import notify
-from portal.tenancy import is_operator, partner_for
+from portal.tenancy import partner_for, require_operator, require_partner_of
 
 from . import rules
 from .choices import (
@@ -84,23 +84,13 @@ def _tell_change_management(*, subject: str, body: str, related: Any, dedupe_key
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _fail(violation: rules.Violation | None) -> None:
-    if violation is not None:
-        raise DomainError(violation.message, field=violation.field, rule=violation.rule)
-
-
 def _require_staff(actor: Any) -> None:
     """Operator-only steps. ``actor=None`` is the system itself (beat, scan)."""
-    if actor is not None and not is_operator(actor):
-        raise DomainError(_("Only operator staff can do this."), rule="Actors")
+    require_operator(actor, allow_system=True)
 
 
 def _require_partner_of(actor: Any, partner_id: int) -> None:
-    if is_operator(actor):
-        return
-    partner = partner_for(actor)
-    if partner is None or partner.pk != partner_id:
-        raise DomainError(_("This change does not exist."), rule="Actors")
+    require_partner_of(actor, partner_id, message=_("This change does not exist."), rule="Actors")
 
 
 def _customers_of(partner: Partner, customers: Iterable[Customer | int]) -> list[Customer]:
@@ -138,17 +128,17 @@ def validate_schedule(
     check_notice: bool = True,
 ) -> None:
     """Every scheduling rule, in order; raises the first one broken (R-MNT-1/2/4)."""
-    _fail(rules.interval_violation(start, end))
+    raise_violation(rules.interval_violation(start, end))
     assert start is not None and end is not None
     for region in _regions(customers, sme_publisher_region):
-        _fail(
+        raise_violation(
             rules.window_violation(
                 region=region, kind=kind, start=start, end=end, allow_weekend=allow_weekend
             )
         )
     if check_notice:
         for region in sorted({c.region for c in customers}):
-            _fail(
+            raise_violation(
                 rules.notice_violation(
                     kind=kind,
                     spec=calendar_spec_for_region(region),
@@ -169,7 +159,7 @@ def validate_schedule(
         .first()
     )
     if clash is not None:
-        _fail(rules.overlap_violation(clash.customer.name, clash.change.title))
+        raise_violation(rules.overlap_violation(clash.customer.name, clash.change.title))
 
 
 def _stamp(moment: datetime) -> str:
@@ -178,7 +168,7 @@ def _stamp(moment: datetime) -> str:
 
 
 def _transition(change: Change, target: str) -> None:
-    _fail(rules.transition_violation(change.status, target))
+    raise_violation(rules.transition_violation(change.status, target))
     change.status = target
 
 
@@ -303,10 +293,14 @@ def change_schedule(
         raise DomainError(
             _("The linked case must be a case of the same partner."), field="case", rule="R-MNT-7"
         )
-    _fail(rules.reason_violation(kind=kind, reason=reason, has_linked_case=case is not None))
+    raise_violation(
+        rules.reason_violation(kind=kind, reason=reason, has_linked_case=case is not None)
+    )
     members = _customers_of(partner, customers)
     if certificate is not None:
-        _fail(rules.certificate_renewal_violation(expires_at=certificate.expires_at, start=start))
+        raise_violation(
+            rules.certificate_renewal_violation(expires_at=certificate.expires_at, start=start)
+        )
     validate_schedule(
         kind=kind,
         customers=members,
@@ -371,7 +365,9 @@ def change_plan(
         )
     members = list(change.customers.all())
     for certificate in change.certificates.all():  # R-MNT-6: a renewal stays in its band
-        _fail(rules.certificate_renewal_violation(expires_at=certificate.expires_at, start=start))
+        raise_violation(
+            rules.certificate_renewal_violation(expires_at=certificate.expires_at, start=start)
+        )
     validate_schedule(
         kind=change.kind,
         customers=members,
@@ -420,7 +416,7 @@ def change_send_notice(*, actor: Any, change: Change, now: datetime | None = Non
             rule="R-MNT-4",
         )
     for region in sorted({c.region for c in change.customers.all()}):
-        _fail(
+        raise_violation(
             rules.notice_violation(
                 kind=change.kind,
                 spec=calendar_spec_for_region(region),
@@ -470,8 +466,10 @@ def change_declare_emergency(
     _require_staff(actor)
     now = now or timezone.now()
     start = start or now
-    _fail(rules.reason_violation(kind=ChangeKind.EMERGENCY, reason=reason, has_linked_case=False))
-    _fail(rules.interval_violation(start, end))
+    raise_violation(
+        rules.reason_violation(kind=ChangeKind.EMERGENCY, reason=reason, has_linked_case=False)
+    )
+    raise_violation(rules.interval_violation(start, end))
     members = _customers_of(partner, customers)
     change = Change.objects.create(
         partner=partner,
@@ -664,7 +662,7 @@ def reschedule_request_create(
             _("Only a notified change that has not started can be rescheduled (R-MNT-5)."),
             rule="R-MNT-5",
         )
-    _fail(
+    raise_violation(
         rules.reschedule_violation(
             kind=change.kind,
             urgent=change.urgent,
@@ -719,7 +717,7 @@ def reschedule_offer_alternatives(
     regions = _regions(list(change.customers.all()), change.sme_publisher_region)
     rows = []
     for start, end in alternatives:
-        _fail(rules.interval_violation(start, end))
+        raise_violation(rules.interval_violation(start, end))
         if start <= now:
             raise DomainError(
                 _("Alternatives must lie in the future."), field="alternatives", rule="R-MNT-5"

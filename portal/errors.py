@@ -8,6 +8,8 @@ shows it on the field, the admin shows it as an error message. Because services 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 NON_FIELD = "non_field_errors"
 
 
@@ -26,3 +28,19 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a pure rule returns when it is broken: a translated message, the field it
+    concerns and the rule id. Rules stay free of exceptions; services raise it."""
+
+    message: str
+    field: str | None
+    rule: str
+
+
+def raise_violation(violation: Violation | None) -> None:
+    """Raise the DomainError of a broken rule; do nothing when the rule holds."""
+    if violation is not None:
+        raise DomainError(violation.message, field=violation.field, rule=violation.rule)

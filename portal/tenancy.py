@@ -94,3 +94,32 @@ def _crosses_many(model: type[models.Model], path: str) -> bool:
 
 
 TenantManager = models.Manager.from_queryset(TenantQuerySet)
+
+
+def require_operator(
+    actor: Any, *, message: str | None = None, rule: str = "Actors", allow_system: bool = False
+) -> None:
+    """Operator-only steps. With ``allow_system``, ``actor=None`` is the system itself (beat,
+    commands)."""
+    if allow_system and actor is None:
+        return
+    if not is_operator(actor):
+        from django.utils.translation import gettext as _
+
+        from .errors import DomainError
+
+        raise DomainError(message or _("Only operator staff can do this."), rule=rule)
+
+
+def require_partner_of(
+    actor: Any, partner_id: int, *, message: str, field: str | None = None, rule: str | None = None
+) -> None:
+    """Staff act for every partner, a partner user only for its own: anybody else is told the
+    object does not exist (``message``), never that it belongs to someone else."""
+    if is_operator(actor):
+        return
+    partner = partner_for(actor)
+    if partner is None or partner.pk != partner_id:
+        from .errors import DomainError
+
+        raise DomainError(message, field=field, rule=rule)

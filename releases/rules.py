@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
+from portal.errors import Violation
 from releases.choices import ComplianceState, Position
 
 # --- ordering -------------------------------------------------------------------------
@@ -305,15 +306,6 @@ def _column_cell(name: str, statuses: Sequence[ReleaseStatus]) -> str:
 
 UPGRADE_RESCHEDULE_LIMIT = 1
 UPGRADE_RESCHEDULE_NOTICE = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A broken rule: the field it concerns, a translated message, the rule id."""
-
-    field: str | None
-    message: str
-    rule: str
 
 
 def upgrade_reschedule_violation(

@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from maintenance import services as maintenance_services
 from maintenance.choices import ChangeKind
 from portal.choices import Application, Category
-from portal.errors import DomainError
+from portal.errors import DomainError, raise_violation
 from portal.models import Customer, Partner
 from portal.notifications import notify
-from portal.tenancy import is_operator, partner_for
+from portal.tenancy import require_operator, require_partner_of
 
 from . import rules, selectors
 from .models import InstalledVersion, Release, Upgrade
@@ -35,15 +35,9 @@ from .source_table import source_rows
 logger = logging.getLogger(__name__)
 
 
-def _raise(violation: rules.Violation | None) -> None:
-    if violation is not None:
-        raise DomainError(violation.message, field=violation.field, rule=violation.rule)
-
-
 def _require_operator(actor: Any) -> None:
     """Operator-only steps; ``actor=None`` is the system itself (beat, commands)."""
-    if actor is not None and not is_operator(actor):
-        raise DomainError(_("Only operator staff can do this."), rule="Actors")
+    require_operator(actor, allow_system=True)
 
 
 def end_of_sale_grace() -> timedelta:
@@ -373,15 +367,14 @@ def upgrade_reschedule(
     """
     now = now or timezone.now()
     change = upgrade.change
-    if not is_operator(actor):
-        partner = partner_for(actor)
-        if partner is None or partner.pk != change.partner_id:
-            raise DomainError(_("This upgrade does not exist."), rule="Actors")
+    require_partner_of(
+        actor, change.partner_id, message=_("This upgrade does not exist."), rule="Actors"
+    )
     if not reason or not reason.strip():
         raise DomainError(_("Give the reason for rescheduling."), field="reason", rule="R-REL-4")
     if change.start is None or upgrade.completed_at is not None:
         raise DomainError(_("This upgrade cannot be rescheduled."), rule="R-REL-4")
-    _raise(
+    raise_violation(
         rules.upgrade_reschedule_violation(
             start=change.start, now=now, reschedules_used=upgrade.reschedules_used
         )
@@ -396,7 +389,9 @@ def upgrade_reschedule(
         reschedule_reason=reason.strip(),
     )
     if claimed != 1:
-        _raise(rules.upgrade_reschedule_violation(start=change.start, now=now, reschedules_used=1))
+        raise_violation(
+            rules.upgrade_reschedule_violation(start=change.start, now=now, reschedules_used=1)
+        )
     # The partner's authority was checked above; maintenance moves the change as the system,
     # validating the new times against the customers' windows and sending the notice.
     maintenance_services.change_plan(actor=None, change=change, start=start, end=end, now=now)
