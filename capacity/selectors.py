@@ -12,6 +12,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from portal.models import Customer
+from portal.selectors import customers_for
 
 from . import rules
 from .choices import RequestStatus, Resource
@@ -71,10 +72,6 @@ class CapacitySummary:
     def forecast(self) -> date | None:
         """When the first resource runs out at recent growth (R-CAP-4)."""
         return rules.earliest(r.forecast for r in self.resources)
-
-
-def customers_for(user: Any) -> QuerySet[Customer]:
-    return Customer.objects.for_user(user).select_related("partner").order_by("name")
 
 
 def reports_for(user: Any) -> QuerySet[ProvisionedReport]:

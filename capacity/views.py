@@ -14,6 +14,7 @@ from django.views.generic import ListView
 
 from portal.errors import DomainError
 from portal.models import Customer
+from portal.selectors import customers_for
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
 
 from . import selectors, services
@@ -42,9 +43,7 @@ class CustomerCapacityView(PartnerRequiredMixin, View):
     """One customer: utilisation, trend chart, history; the provisioned-counts report."""
 
     def _customer(self, pk: int) -> Customer:
-        return get_for_user_or_404(
-            selectors.customers_for(self.request.user), self.request.user, pk=pk
-        )
+        return get_for_user_or_404(customers_for(self.request.user), self.request.user, pk=pk)
 
     def _render(self, customer: Customer, form: ProvisionedForm, status: int = 200) -> HttpResponse:
         user = self.request.user
@@ -115,11 +114,11 @@ class CapacityRequestCreateView(PartnerRequiredMixin, View):
         )
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        customer = get_for_user_or_404(selectors.customers_for(request.user), request.user, pk=pk)
+        customer = get_for_user_or_404(customers_for(request.user), request.user, pk=pk)
         return self._page(customer, CapacityRequestForm(user=request.user, customer=customer))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        customer = get_for_user_or_404(selectors.customers_for(request.user), request.user, pk=pk)
+        customer = get_for_user_or_404(customers_for(request.user), request.user, pk=pk)
         form = CapacityRequestForm(request.POST, user=request.user, customer=customer)
         if form.is_valid():
             try:
