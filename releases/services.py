@@ -49,6 +49,15 @@ def end_of_sale_grace() -> timedelta:
 
 
 @transaction.atomic
+def release_delete(*, actor: Any, release: Release) -> None:
+    """Staff remove a release row that no customer runs and no upgrade targets."""
+    _require_operator(actor)
+    if release.installations.exists() or release.upgrades.exists():
+        raise DomainError(_("This release is in use."), rule="R-REL-1")
+    release.delete()
+
+
+@transaction.atomic
 def release_save(*, actor: Any, release: Release) -> Release:
     """Create or edit a release row (staff). Positions stay derived; policy cells left
     empty follow them (R-REL-3). Compliance is refreshed at once."""

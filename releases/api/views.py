@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -47,11 +46,7 @@ class ReleaseViewSet(ListFiltersOnlyMixin, viewsets.ModelViewSet):
         serializer.instance = services.release_save(actor=self.request.user, release=release)
 
     def perform_destroy(self, instance: Release) -> None:
-        from portal.errors import DomainError
-
-        if instance.installations.exists() or instance.upgrades.exists():
-            raise DomainError(_("This release is in use."), rule="R-REL-1")
-        instance.delete()
+        services.release_delete(actor=self.request.user, release=instance)
 
     @extend_schema(request=AnnounceSerializer, responses={200: ReleaseSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
