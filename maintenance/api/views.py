@@ -199,8 +199,6 @@ class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     @action(detail=False, methods=["post"], url_path="partner-requests")
     def partner_request(self, request: Request) -> Response:
         """A partner-requested change, submitted for joint review (R-MNT-9)."""
-        if partner_for(request.user) is None:
-            raise DomainError(_("Only partner users can request changes."), rule="R-MNT-9")
         data = _data(s.PartnerChangeRequestSerializer, request)
         change = services.change_request_by_partner(actor=request.user, **data)
         return self._answer(change, status.HTTP_201_CREATED)
