@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from portal.errors import DomainError
+from portal.errors import DomainError, add_domain_error
 from portal.models import Customer
 from portal.selectors import customers_for
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
@@ -22,10 +20,6 @@ from .charts import trend_svg
 from .choices import ReportSource, Resource
 from .forms import CapacityRequestForm, ProvisionedForm
 from .rules import RESOURCES
-
-
-def _add_error(form: Any, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 class CapacityListView(PartnerRequiredMixin, View):
@@ -93,7 +87,7 @@ class CustomerCapacityView(PartnerRequiredMixin, View):
                     **form.cleaned_data,
                 )
             except DomainError as exc:
-                _add_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Provisioned counts recorded."))
                 return redirect("capacity:customer", pk=customer.pk)
@@ -126,7 +120,7 @@ class CapacityRequestCreateView(PartnerRequiredMixin, View):
                     customer=customer, actor=request.user, **form.cleaned_data
                 )
             except DomainError as exc:
-                _add_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Capacity request submitted."))
                 return redirect("capacity:request", pk=capacity_request.pk)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,8 +14,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal.admin_actions import AdminAction, ServiceAdmin
 from portal.choices import Region
-from portal.errors import DomainError
+from portal.errors import DomainError, add_domain_error
 from portal.models import Customer
 
 from . import selectors, services
@@ -82,10 +80,6 @@ class OutOfScopeForm(forms.Form):
     )
 
 
-class ConfirmForm(forms.Form):
-    pass
-
-
 # --- list helpers -------------------------------------------------------------------------------
 
 
@@ -133,7 +127,7 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin):
+class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
     list_display = [
         "id",
         "title",
@@ -168,7 +162,7 @@ class CaseAdmin(SimpleHistoryAdmin):
     list_select_related = ["customer", "partner"]
     inlines = [CaseEventInline]
     actions = ["acknowledge_selected", "run_escalation_sweep"]
-    change_form_template = "cases/admin/case_change_form.html"
+    action_template = "cases/admin/action_form.html"
     change_list_template = "cases/admin/case_change_list.html"
     # A million cases: no second count of the whole table, and the unfiltered list's count
     # is PostgreSQL's estimate (the API list's paginator); filtered lists count exactly.
@@ -216,6 +210,9 @@ class CaseAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None) -> list[str]:
         return [f.name for f in Case._meta.fields]
 
+    def is_editable(self, obj: Case) -> bool:
+        return False  # changes go through the action pages, each a service
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # the audit trail is never deleted
 
@@ -223,15 +220,11 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Acknowledge the selected cases"))
     def acknowledge_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        done = 0
-        for case in queryset.filter(status=Status.NEW):
-            try:
-                services.case_acknowledge(user=request.user, case=case)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"#{case.pk}: {exc.message}", messages.ERROR)
-        self.message_user(
-            request, gettext("%(count)d case(s) acknowledged.") % {"count": done}, messages.SUCCESS
+        self.run_each(
+            request,
+            queryset.filter(status=Status.NEW),
+            lambda case: services.case_acknowledge(user=request.user, case=case),
+            gettext("Cases acknowledged"),
         )
 
     @admin.action(description=_("Run the escalation sweep now"))
@@ -246,7 +239,6 @@ class CaseAdmin(SimpleHistoryAdmin):
         return [
             path("slo-report/", view(self.slo_report_view), name="cases_case_slo"),
             path("sweep/", view(self.sweep_view), name="cases_case_sweep"),
-            path("<int:pk>/do/<str:what>/", view(self.case_action_view), name="cases_case_action"),
             *super().get_urls(),
         ]
 
@@ -263,7 +255,7 @@ class CaseAdmin(SimpleHistoryAdmin):
             try:
                 case = services.case_open(user=request.user, **data)
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_domain_error(form, exc)
             else:
                 self.message_user(
                     request,
@@ -272,50 +264,54 @@ class CaseAdmin(SimpleHistoryAdmin):
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
-        return self._render_form(request, form, title=gettext("Record a case"), case=None)
+        return self.render_action_form(request, form, title=gettext("Record a case"), obj=None)
 
-    ACTIONS: dict[str, tuple[type[forms.Form], Any, Any]] = {
-        "acknowledge": (ConfirmForm, _("Acknowledge"), services.case_acknowledge),
-        "change-severity": (
-            SeverityChangeForm,
-            _("Change severity"),
-            services.case_change_severity,
+    object_actions = (
+        AdminAction(
+            "acknowledge",
+            _("Acknowledge"),
+            lambda request, case: services.case_acknowledge(user=request.user, case=case),
+            available=lambda case: case.status == Status.NEW,
+            success=_("Case updated."),
         ),
-        "transition": (TransitionForm, _("Change status"), services.case_transition),
-        "action-plan": (ActionPlanForm, _("Status and action plan"), services.case_set_action_plan),
-        "out-of-scope": (OutOfScopeForm, _("Mark out of scope"), services.case_mark_out_of_scope),
-    }
-
-    def case_action_view(self, request: HttpRequest, pk: int, what: str) -> HttpResponse:
-        if what not in self.ACTIONS or not self.has_view_permission(request):
-            return HttpResponseRedirect(reverse("admin:cases_case_changelist"))
-        case = get_object_or_404(selectors.cases_for(request.user), pk=pk)
-        form_class, title, service = self.ACTIONS[what]
-        initial = {"plan": case.action_plan} if what == "action-plan" else {}
-        form = form_class(request.POST or None, initial=initial)
-        if request.method == "POST" and form.is_valid():
-            try:
-                service(user=request.user, case=case, **form.cleaned_data)
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                self.message_user(request, gettext("Case updated."), messages.SUCCESS)
-                return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
-        return self._render_form(request, form, title=f"{title} — #{case.pk}", case=case)
-
-    def _render_form(
-        self, request: HttpRequest, form: forms.Form, *, title: str, case
-    ) -> HttpResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": title,
-            "form": form,
-            "case": case,
-        }
-        return TemplateResponse(
-            request, "cases/admin/action_form.html", context, status=400 if form.errors else 200
-        )
+        AdminAction(
+            "change-severity",
+            _("Change severity"),
+            lambda request, case, **data: services.case_change_severity(
+                user=request.user, case=case, **data
+            ),
+            form=SeverityChangeForm,
+            success=_("Case updated."),
+        ),
+        AdminAction(
+            "transition",
+            _("Change status"),
+            lambda request, case, **data: services.case_transition(
+                user=request.user, case=case, **data
+            ),
+            form=TransitionForm,
+            success=_("Case updated."),
+        ),
+        AdminAction(
+            "action-plan",
+            _("Action plan"),
+            lambda request, case, **data: services.case_set_action_plan(
+                user=request.user, case=case, **data
+            ),
+            form=ActionPlanForm,
+            initial=lambda case: {"plan": case.action_plan},
+            success=_("Case updated."),
+        ),
+        AdminAction(
+            "out-of-scope",
+            _("Out of scope"),
+            lambda request, case, **data: services.case_mark_out_of_scope(
+                user=request.user, case=case, **data
+            ),
+            form=OutOfScopeForm,
+            success=_("Case updated."),
+        ),
+    )
 
     def slo_report_view(self, request: HttpRequest) -> HttpResponse:
         context = {

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from portal.errors import DomainError
+from portal.errors import DomainError, add_domain_error
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
 
 from . import rules, selectors, services
@@ -20,10 +20,6 @@ from .choices import Channel, Status
 from .filtersets import CaseFilter
 from .forms import CaseOpenForm, CommentForm, EscalationForm
 from .models import Case
-
-
-def _add_domain_error(form: Any, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
@@ -101,7 +97,7 @@ class CaseOpenView(PartnerRequiredMixin, View):
             try:
                 case = services.case_open(user=request.user, channel=Channel.WEB, **data)
             except DomainError as exc:
-                _add_domain_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -125,7 +121,7 @@ class CaseEscalateView(PartnerRequiredMixin, View):
             try:
                 services.case_request_escalation(user=request.user, case=case, **form.cleaned_data)
             except DomainError as exc:
-                _add_domain_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Escalation recorded: the severity is raised."))
                 return redirect("cases:detail", pk=case.pk)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from portal.errors import DomainError
+from portal.errors import DomainError, add_domain_error
 from portal.models import Customer
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
 
@@ -30,10 +30,6 @@ from .forms import (
 from .ical import build_feed
 from .models import CalendarFeed, SsoChecklistStep
 from .rules import VULNERABILITY_SCAN_REFUSAL
-
-
-def _form_error(form: Any, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
 
 
 class CalendarView(PartnerRequiredMixin, View):
@@ -113,7 +109,7 @@ class RescheduleView(PartnerRequiredMixin, View):
                     actor=request.user, change=change, reason=form.cleaned_data["reason"]
                 )
             except DomainError as exc:
-                _form_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Reschedule request sent."))
                 return redirect("maintenance:change", pk=change.pk)
@@ -190,7 +186,7 @@ class PatchListView(PartnerRequiredMixin, View):
             try:
                 services.patch_request_create(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                _form_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Patch file requested."))
                 return redirect("maintenance:patches")
@@ -240,7 +236,7 @@ class ChangeRequestView(PartnerRequiredMixin, View):
             try:
                 change = services.change_request_by_partner(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                _form_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Change request submitted for joint review."))
                 return redirect("maintenance:change", pk=change.pk)
@@ -260,7 +256,7 @@ class VulnerabilityScanView(PartnerRequiredMixin, View):
             try:
                 services.vulnerability_scan_request(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                _form_error(form, exc)
+                add_domain_error(form, exc)
         return render(
             request,
             "maintenance/vulnerability_scan.html",

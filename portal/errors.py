@@ -9,6 +9,7 @@ shows it on the field, the admin shows it as an error message. Because services 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 NON_FIELD = "non_field_errors"
 
@@ -44,3 +45,9 @@ def raise_violation(violation: Violation | None) -> None:
     """Raise the DomainError of a broken rule; do nothing when the rule holds."""
     if violation is not None:
         raise DomainError(violation.message, field=violation.field, rule=violation.rule)
+
+
+def add_domain_error(form: Any, exc: DomainError) -> None:
+    """Show a service's DomainError on a form (admin and portal alike): on the field it names
+    when the form has that field, else above the form."""
+    form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))

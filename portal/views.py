@@ -16,7 +16,7 @@ from django.views.generic import ListView
 
 from . import selectors, services
 from .dashboard import cards
-from .errors import DomainError
+from .errors import DomainError, add_domain_error
 from .forms import ContactForm
 from .tenancy import is_partner_admin, partner_for
 
@@ -132,7 +132,7 @@ class ContactEditView(PartnerAdminRequiredMixin, View):
                         user=request.user, contact=contact, categories=categories, **data
                     )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Contact saved."))
                 return redirect("portal:contacts")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from portal.errors import DomainError
+from portal.errors import DomainError, add_domain_error
 from portal.models import Customer
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
 
@@ -143,7 +143,7 @@ class UpgradeDetailView(PartnerRequiredMixin, View):
                     actor=request.user, upgrade=upgrade, **form.cleaned_data
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Upgrade rescheduled."))
                 return redirect("releases:upgrade", pk=upgrade.pk)

@@ -181,3 +181,25 @@ def test_unfiltered_changelist_of_a_huge_table_does_not_count_it(
     assert not any("COUNT(" in q and "CASES_CASE" in q for q in _queries_of(client, LIST))
     filtered = _queries_of(client, LIST + "?severity__exact=S3")
     assert any("COUNT(" in q and "CASES_CASE" in q for q in filtered)
+
+
+def test_the_read_only_case_form_offers_action_buttons_and_no_save_button(
+    client_for, staff, customer_a
+):
+    case = CaseFactory(customer=customer_a)
+    html = client_for(staff).get(f"{LIST}{case.pk}/change/").content.decode()
+    assert 'name="_save"' not in html
+    assert f"{LIST}{case.pk}/do/acknowledge/" in html
+    assert f"{LIST}{case.pk}/do/change-severity/" in html
+
+
+def test_a_refused_action_shows_the_service_message_on_its_field_r_case_6(
+    client_for, staff, customer_a
+):
+    case = CaseFactory(customer=customer_a)
+    response = client_for(staff).post(
+        f"{LIST}{case.pk}/do/change-severity/", {"severity": case.severity, "reason": "same"}
+    )
+    assert response.status_code == 400
+    assert "errorlist" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).severity == case.severity

@@ -1,0 +1,243 @@
+"""One write path for the admin: every staff write is a service call.
+
+The admin is staff's main tool, so it must refuse exactly what the API and the portal refuse.
+:class:`ServiceAdmin` is the base of every model admin that writes:
+
+- ``save_model``/``delete_model`` of a subclass call a service; a :class:`DomainError` they
+  raise becomes an error on the form (the typed values are kept), never a 500, and nothing of
+  the failed write stays behind (the admin view runs in one transaction);
+- object actions (``object_actions``) are pages at ``<pk>/do/<name>/``, listed as buttons on
+  the change form, each a small form whose cleaned data goes to one service; an action with
+  wide effects carries a ``confirm`` text that the page shows before anything is done;
+- ``run_each`` runs a service for every selected row of a changelist action and reports the
+  refused rows one by one;
+- ``is_editable(obj)`` decides whether the change form may be saved; when it may not, the form
+  is read-only and offers no Save button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .errors import DomainError, add_domain_error
+
+
+class ConfirmForm(forms.Form):
+    """An action that needs nothing but a confirmation."""
+
+
+@dataclass(frozen=True)
+class AdminAction:
+    """One staff action on one object, backed by one service.
+
+    ``run(request, obj, **cleaned_data)`` calls the service; ``initial(obj)`` pre-fills the
+    form; ``available(obj)`` hides the button where the action cannot apply (the service still
+    decides); ``confirm`` says what the action will do, for actions with wide effects.
+    """
+
+    name: str
+    label: Any
+    run: Callable[..., Any]
+    form: type[forms.Form] = ConfirmForm
+    initial: Callable[[Any], dict] | None = None
+    available: Callable[[Any], bool] = field(default=lambda obj: True)
+    confirm: Any = None
+    success: Any = _("Saved.")
+
+
+class _DomainErrorOnSave(Exception):
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """Base of the admins whose writes go through services (see the module docstring)."""
+
+    object_actions: tuple[AdminAction, ...] = ()
+    action_template = "admin/portal/action_form.html"
+    change_form_template = "admin/portal/service_change_form.html"
+
+    # --- saving: DomainError -> form error ------------------------------------------------
+
+    def is_editable(self, obj: Any) -> bool:
+        """Whether the change form of ``obj`` may be saved (read-only otherwise)."""
+        return True
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and not self.is_editable(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        error = getattr(request, "_service_admin_error", None)
+        if error is None:
+            return form_class
+
+        class WithServiceError(form_class):  # type: ignore[misc, valid-type]
+            def clean(self) -> dict:
+                data = super().clean()
+                add_domain_error(self, error)
+                return data
+
+        return WithServiceError
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        try:
+            self.service_save(request, obj, form, change)
+        except DomainError as exc:
+            raise _DomainErrorOnSave(exc) from exc
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        try:
+            self.service_save_related(request, form, formsets, change)
+        except DomainError as exc:
+            raise _DomainErrorOnSave(exc) from exc
+
+    def service_save_related(
+        self, request: HttpRequest, form: Any, formsets: Any, change: bool
+    ) -> None:
+        """Override when the service of ``service_save`` already wrote the relations."""
+        super().save_related(request, form, formsets, change)
+
+    def service_save(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Override: call the service that saves ``obj`` from ``form.cleaned_data``."""
+        super().save_model(request, obj, form, change)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except _DomainErrorOnSave as exc:
+            # Everything of the failed save was rolled back; show the form again with what was
+            # typed and the service's message on its field.
+            request._service_admin_error = exc.error  # type: ignore[attr-defined]
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # --- deleting through the service ------------------------------------------------------
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(self._url_name("change"), args=[object_id])
+            )
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        self.run_each(request, queryset, lambda obj: self.delete_model(request, obj), None)
+
+    # --- changelist actions ----------------------------------------------------------------
+
+    def run_each(
+        self,
+        request: HttpRequest,
+        objects: Iterable[Any],
+        func: Callable[[Any], Any],
+        done: Any,
+    ) -> int:
+        """Call ``func`` (a service) for each object; report refusals one by one."""
+        ok = 0
+        for obj in objects:
+            try:
+                with transaction.atomic():
+                    func(obj)
+            except DomainError as exc:
+                self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+            else:
+                ok += 1
+        if ok and done:
+            self.message_user(
+                request,
+                gettext("%(what)s: %(count)d") % {"what": done, "count": ok},
+                messages.SUCCESS,
+            )
+        return ok
+
+    # --- object action pages ---------------------------------------------------------------
+
+    def _url_name(self, suffix: str) -> str:
+        opts = self.model._meta
+        return f"admin:{opts.app_label}_{opts.model_name}_{suffix}"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<int:pk>/do/<str:what>/",
+                self.admin_site.admin_view(self.object_action_view),
+                name=f"{opts.app_label}_{opts.model_name}_action",
+            ),
+            *super().get_urls(),
+        ]
+
+    def available_actions(self, obj: Any) -> list[AdminAction]:
+        return [a for a in self.object_actions if a.available(obj)]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            extra_context["service_actions"] = [
+                (a.label, reverse(self._url_name("action"), args=[obj.pk, a.name]))
+                for a in self.available_actions(obj)
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def object_action_view(self, request: HttpRequest, pk: int, what: str) -> HttpResponse:
+        actions = {a.name: a for a in self.object_actions}
+        if what not in actions or not self.has_view_permission(request):
+            return HttpResponseRedirect(reverse(self._url_name("changelist")))
+        obj = get_object_or_404(self.get_queryset(request), pk=pk)
+        action = actions[what]
+        initial = action.initial(obj) if action.initial else {}
+        form = action.form(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    action.run(request, obj, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                self.message_user(request, str(action.success), messages.SUCCESS)
+                return HttpResponseRedirect(reverse(self._url_name("change"), args=[obj.pk]))
+        return self.render_action_form(
+            request, form, title=f"{action.label} — {obj}", obj=obj, confirm=action.confirm
+        )
+
+    def render_action_form(
+        self, request: HttpRequest, form: forms.Form, *, title: str, obj: Any, confirm: Any = None
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "form": form,
+            "original": obj,
+            "confirm": confirm,
+            "change_url": reverse(self._url_name("change"), args=[obj.pk]) if obj else None,
+        }
+        return TemplateResponse(
+            request, self.action_template, context, status=400 if form.errors else 200
+        )
