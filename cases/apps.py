@@ -7,7 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("TAC cases")
 
     def ready(self) -> None:
-        from portal import dashboard
+        from portal import dashboard, metrics
 
         from . import selectors
         from .views import dashboard_card_context
@@ -18,6 +18,7 @@ class CasesConfig(AppConfig):
             context=dashboard_card_context,
             order=10,
         )
+        metrics.register_collector(selectors.breached_unacknowledged_metrics)
         dashboard.register_nav(key="cases", label=_("Cases"), url_name="cases:list", order=10)
         dashboard.register_staff_column(
             key="cases-open",

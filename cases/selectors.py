@@ -162,3 +162,24 @@ def staff_s3s4_attainment_by_partner(
         if percent is not None:
             out[row["partner_id"]] = f"{percent} %"
     return out
+
+
+def breached_unacknowledged_metrics() -> list:
+    """Prometheus gauge: unacknowledged breached cases by severity (R-CASE-10), for
+    ``/metrics`` (registered in CasesConfig.ready)."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    counts = dict(
+        Case.objects.filter(breached_at__isnull=False, acknowledged_at__isnull=True)
+        .values_list("severity")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    gauge = GaugeMetricFamily(
+        "portal_cases_breached_unacknowledged",
+        "Cases past their response objective and still not acknowledged",
+        labels=["severity"],
+    )
+    for severity in Severity.values:
+        gauge.add_metric([severity], counts.get(severity, 0))
+    return [gauge]

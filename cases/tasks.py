@@ -2,10 +2,13 @@
 
 from celery import shared_task
 
+from portal.jobs import periodic
+
 from . import services
 
 
 @shared_task(ignore_result=True)
+@periodic("cases-escalation-sweep")
 def escalation_sweep() -> dict[str, int]:
     """Every minute (CELERY_BEAT_SCHEDULE): breach and warn due cases (R-CASE-10)."""
     result = services.escalation_sweep()

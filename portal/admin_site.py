@@ -7,6 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .dashboard import staff_columns
+from .jobs import job_states
 from .models import Partner
 
 
@@ -44,5 +45,9 @@ class PortalAdminSite(admin.AdminSite):
         return {"columns": columns, "rows": rows, "totals": totals}
 
     def index(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "overview": self.overview()}
+        extra_context = {
+            **(extra_context or {}),
+            "overview": self.overview(),
+            "jobs": job_states(),
+        }
         return super().index(request, extra_context)

@@ -315,3 +315,24 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class JobHeartbeat(models.Model):
+    """The last run of one periodic job (portal/jobs.py): what the readiness check and the
+    admin index read to tell that beat and the workers are alive."""
+
+    name = models.CharField(_("job"), max_length=100, primary_key=True)
+    last_started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    last_duration_ms = models.FloatField(_("last duration (ms)"), null=True, blank=True)
+    last_counts = models.JSONField(_("last counts"), default=dict, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    runs = models.PositiveIntegerField(_("runs"), default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("job heartbeat")
+        verbose_name_plural = _("job heartbeats")
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import views
+from . import health, metrics, views
 
 portal_patterns = (
     [
@@ -32,6 +32,10 @@ api_patterns = [
 handler404 = "portal.views.page_not_found"
 
 urlpatterns = [
+    # Exactly these paths: no trailing slash, no redirect, no login (portal/health.py).
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("", include(portal_patterns)),
     path("cases/", include("cases.urls")),
     path("maintenance/", include("maintenance.urls")),
