@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_prometheus",
+    "csp",
     "portal.apps.PortalConfig",
     "cases.apps.CasesConfig",
     "maintenance.apps.MaintenanceConfig",
@@ -88,7 +89,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "portal.observability.RequestContextMiddleware",
+    "portal.security.HardeningMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -254,6 +258,40 @@ REST_FRAMEWORK = {
         "anon": env_str("API_THROTTLE_ANON", "60/min"),
     },
     "DATETIME_FORMAT": "iso-8601",
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.security.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Throttling keys anonymous clients by address: X-Forwarded-For is trusted only through
+    # as many proxies as are configured (0: the header is ignored, so it cannot be forged).
+    "NUM_PROXIES": env_int("AXES_IPWARE_PROXY_COUNT", 0),
+}
+
+# --- Browser security headers ---------------------------------------------------------------
+# No inline script anywhere (the portal's JavaScript is one static file); inline styles stay
+# allowed for the admin's and the charts' style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
+        "payment", "usb", "interest-cohort",
+    )
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Partner Operations Portal API",

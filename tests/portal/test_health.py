@@ -60,8 +60,14 @@ def test_a_stopped_beat_turns_readiness_red_after_three_periods_r_case_10(client
     assert "capacity-thresholds" not in body["checks"]["jobs"]["stale"]  # daily: not yet
 
 
-def test_a_fresh_installation_is_not_red_before_beat_ran(client) -> None:
-    assert client.get("/health/ready").status_code == 200
+def test_a_fresh_installation_is_red_only_when_beat_never_came(client) -> None:
+    installed = jobs._installed_at()
+    with time_machine.travel(installed + timedelta(seconds=30), tick=False):
+        assert client.get("/health/ready").status_code == 200
+    with time_machine.travel(installed + timedelta(minutes=4), tick=False):
+        response = client.get("/health/ready")
+    assert response.status_code == 503
+    assert "cases-escalation-sweep" in response.json()["checks"]["jobs"]["stale"]
 
 
 def test_an_unreachable_broker_turns_readiness_red_without_revealing_its_address(

@@ -16,3 +16,11 @@
   }
   document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 30000); });
 })();
+
+// Selects that submit their form when changed (no inline handlers: the CSP forbids them).
+document.addEventListener("change", function (event) {
+  const el = event.target;
+  if (el instanceof HTMLSelectElement && el.dataset.autosubmit !== undefined && el.form) {
+    el.form.submit();
+  }
+});
