@@ -6,9 +6,10 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .choices import NotificationStatus
 from .dashboard import staff_columns
 from .jobs import job_states
-from .models import Partner
+from .models import Notification, Partner
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -49,5 +50,8 @@ class PortalAdminSite(admin.AdminSite):
             **(extra_context or {}),
             "overview": self.overview(),
             "jobs": job_states(),
+            "failed_notifications": Notification.objects.filter(
+                status=NotificationStatus.FAILED
+            ).count(),
         }
         return super().index(request, extra_context)

@@ -42,6 +42,13 @@ class Message:
     extra_emails: tuple[str, ...] = field(default=())
 
 
+def one_line(text: object, *, limit: int = 250) -> str:
+    """A subject is one line by construction: any run of whitespace (newlines a partner typed
+    in a title included) becomes one space, so no e-mail header can be refused for it."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
 def recipients_for(
     *, partner: Partner | int, category: str, customer: Customer | int | None = None
 ) -> models.QuerySet:
@@ -135,7 +142,7 @@ def notify_many(messages: Sequence[Message]) -> int:
                     contact_id=contact_id,
                     recipient=email,
                     category=message.category,
-                    subject=str(message.subject)[:250],
+                    subject=one_line(message.subject, limit=250),
                     body=str(message.body),
                     dedupe_key=key,
                     content_type=content_type,

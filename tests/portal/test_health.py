@@ -108,3 +108,15 @@ def test_the_admin_index_shows_the_jobs_last_runs(client_for, staff) -> None:
     html = client_for(staff).get("/admin/").content.decode()
     assert 'id="job-heartbeats"' in html
     assert "cases-escalation-sweep" in html
+
+
+def test_the_admin_index_points_staff_to_permanently_failed_deliveries(client_for, staff) -> None:
+    from portal.models import Notification
+
+    Notification.objects.create(
+        recipient="gone@example.com", category="cases", subject="s", body="b",
+        dedupe_key="failed-once", status="failed",
+    )
+    html = client_for(staff).get("/admin/").content.decode()
+    assert 'id="failed-notifications"' in html
+    assert "status__exact=failed" in html

@@ -98,3 +98,20 @@ def test_a_broker_outage_never_breaks_the_write(
         with django_capture_on_commit_callbacks(execute=True):
             assert _notify(partner_a) == 1
     assert Notification.objects.get().status == NotificationStatus.PENDING
+
+
+def test_a_title_with_newlines_still_makes_a_one_line_subject_that_is_delivered(partner_a):
+    """Security review: a newline in a partner's title must not block the e-mail for good."""
+    notify(
+        partner=None,
+        category="cases",
+        subject="Case: first line\r\nBcc: victim@example.com\nthird",
+        body="body",
+        dedupe_key="newline-subject",
+        extra_emails=["oncall@example.com"],
+    )
+    row = Notification.objects.get(dedupe_key="newline-subject")
+    assert row.subject == "Case: first line Bcc: victim@example.com third"
+    assert deliver_due() == {"sent": 1, "failed": 0}
+    assert mail.outbox[-1].subject == row.subject
+    assert "Bcc" not in mail.outbox[-1].extra_headers
