@@ -2,11 +2,13 @@
 
 from django_filters import rest_framework as filters
 
+from portal.filtersets import ScopedFilterSet
+
 from .choices import RequestStatus
 from .models import CapacityRequest
 
 
-class CapacityRequestFilter(filters.FilterSet):
+class CapacityRequestFilter(ScopedFilterSet):
     status = filters.MultipleChoiceFilter(choices=RequestStatus.choices)
 
     class Meta:

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from portal.choices import Region
-from portal.filtersets import AwareIsoDateTimeFilter
+from portal.filtersets import AwareIsoDateTimeFilter, ScopedFilterSet
 from portal.models import Customer, Partner
 from portal.widgets import AnyYesNoWidget
 
@@ -27,7 +27,7 @@ def _partners(request) -> QuerySet:
     return Partner.objects.for_user(request.user)
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(ScopedFilterSet):
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, label=_("Severity"))
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))

@@ -2,16 +2,19 @@
 
 from django_filters import rest_framework as filters
 
-from portal.filtersets import AwareIsoDateTimeFilter
+from portal.filtersets import AwareIsoDateTimeFilter, ScopedFilterSet, scoped_queryset
+from portal.models import Customer
 
 from .choices import ChangeKind, ChangeStatus, OutageStatus, PatchStatus
 from .models import Change, Outage, PatchRequest
 
 
-class ChangeFilterSet(filters.FilterSet):
+class ChangeFilterSet(ScopedFilterSet):
     status = filters.MultipleChoiceFilter(choices=ChangeStatus.choices)
     kind = filters.MultipleChoiceFilter(choices=ChangeKind.choices)
-    customer = filters.NumberFilter(field_name="customers", distinct=True)
+    customer = filters.ModelChoiceFilter(
+        field_name="customers", queryset=scoped_queryset(Customer), distinct=True
+    )
     start_after = AwareIsoDateTimeFilter(field_name="start", lookup_expr="gte")
     start_before = AwareIsoDateTimeFilter(field_name="start", lookup_expr="lt")
 
@@ -20,7 +23,7 @@ class ChangeFilterSet(filters.FilterSet):
         fields = ["status", "kind", "customer", "partner", "origin"]
 
 
-class PatchRequestFilterSet(filters.FilterSet):
+class PatchRequestFilterSet(ScopedFilterSet):
     status = filters.ChoiceFilter(choices=PatchStatus.choices)
 
     class Meta:
@@ -28,7 +31,7 @@ class PatchRequestFilterSet(filters.FilterSet):
         fields = ["status", "customer"]
 
 
-class OutageFilterSet(filters.FilterSet):
+class OutageFilterSet(ScopedFilterSet):
     status = filters.ChoiceFilter(choices=OutageStatus.choices)
 
     class Meta:

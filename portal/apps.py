@@ -8,7 +8,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Partners and customers")
 
     def ready(self) -> None:
-        from . import dashboard, selectors, signals  # noqa: F401
+        from . import checks, dashboard, selectors, signals  # noqa: F401
 
         dashboard.register_nav(
             key="customers", label=_("Customers"), url_name="portal:customers", order=80

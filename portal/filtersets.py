@@ -5,10 +5,16 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
-from django_filters import IsoDateTimeFilter
+from django_filters import (
+    IsoDateTimeFilter,
+    ModelChoiceFilter,
+    ModelMultipleChoiceFilter,
+    rest_framework,
+)
 from django_filters.fields import IsoDateTimeField
 
 
@@ -43,3 +49,42 @@ class AwareIsoDateTimeFilter(IsoDateTimeFilter):
     """``IsoDateTimeFilter`` that refuses naive times with a 400 naming the filter."""
 
     field_class = AwareIsoDateTimeField
+
+
+def scoped_queryset(model: type[models.Model]):
+    """The choices of a filter on a related object: what the caller may see. Another
+    partner's id is then as invalid as an unknown one (400 naming the filter), so ids of other
+    tenants cannot be probed through filters."""
+
+    def queryset(request):
+        manager = model._default_manager
+        if request is None:
+            return manager.none()
+        for_user = getattr(manager, "for_user", None)
+        return for_user(request.user) if for_user is not None else manager.all()
+
+    return queryset
+
+
+def _related(filter_class):
+    return {
+        "filter_class": filter_class,
+        "extra": lambda f: {"queryset": scoped_queryset(f.remote_field.model)},
+    }
+
+
+class ScopedFilterSet(rest_framework.FilterSet):
+    """Base of every filterset: filters on related objects offer only the caller's objects."""
+
+    FILTER_DEFAULTS = {
+        **rest_framework.FilterSet.FILTER_DEFAULTS,
+        models.ForeignKey: _related(ModelChoiceFilter),
+        models.OneToOneField: _related(ModelChoiceFilter),
+        models.ManyToManyField: _related(ModelMultipleChoiceFilter),
+    }
+
+
+class ScopedFilterBackend(rest_framework.DjangoFilterBackend):
+    """The API's filter backend: ``filterset_fields`` build on :class:`ScopedFilterSet`."""
+
+    filterset_base = ScopedFilterSet

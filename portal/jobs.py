@@ -211,8 +211,9 @@ def _jsonable(counts: Any) -> Any:
 
 
 def job_period(name: str) -> timedelta | None:
-    """The period of a beat entry: its interval, or for a daily crontab the day divided by its
-    runs per day."""
+    """The period of a beat entry: its interval, or for a crontab the longest gap its calendar
+    fields allow (a month for a monthly duty, a week for a weekly one, else a day divided by its
+    runs per day)."""
     entry = settings.CELERY_BEAT_SCHEDULE.get(name)
     if entry is None:
         return None
@@ -221,8 +222,13 @@ def job_period(name: str) -> timedelta | None:
         return timedelta(seconds=float(schedule))
     if isinstance(schedule, timedelta):
         return schedule
-    runs_per_day = len(schedule.hour) * len(schedule.minute)  # a celery crontab
-    return timedelta(days=1) / max(1, runs_per_day)
+    # A celery crontab: the widest of its calendar fields sets the period.
+    per_day = len(schedule.hour) * len(schedule.minute)
+    if len(schedule.day_of_month) < 31:
+        return timedelta(days=31) / (len(schedule.day_of_month) * per_day)
+    if len(schedule.day_of_week) < 7:
+        return timedelta(days=7) / (len(schedule.day_of_week) * per_day)
+    return timedelta(days=1) / max(1, per_day)
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
 from django_filters import rest_framework as filters
 
 from portal.choices import Application
+from portal.filtersets import ScopedFilterSet
 
 from .choices import ComplianceState
 from .models import InstalledVersion
 
 
-class InstalledVersionFilter(filters.FilterSet):
+class InstalledVersionFilter(ScopedFilterSet):
     application = filters.MultipleChoiceFilter(choices=Application.choices)
     state = filters.MultipleChoiceFilter(
         field_name="compliance_state", choices=ComplianceState.choices

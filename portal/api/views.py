@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from portal import selectors, services
 from portal.errors import DomainError
+from portal.filtersets import ScopedFilterSet
 from portal.models import Contact, Customer, Partner
 from portal.tenancy import partner_for
 
@@ -36,7 +36,7 @@ class PartnerViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     search_fields = ["name"]
 
 
-class CustomerFilter(filters.FilterSet):
+class CustomerFilter(ScopedFilterSet):
     class Meta:
         model = Customer
         fields = ["region", "partner", "sso_enabled"]

@@ -109,6 +109,19 @@ def test_job_periods_follow_the_beat_schedule() -> None:
     assert jobs.job_period("no-such-job") is None
 
 
+def test_monthly_and_weekly_crontabs_have_their_own_periods(settings) -> None:
+    from celery.schedules import crontab
+
+    settings.CELERY_BEAT_SCHEDULE = {
+        "monthly": {"task": "x", "schedule": crontab(minute=45, hour=4, day_of_month=1)},
+        "weekly": {"task": "x", "schedule": crontab(minute=0, hour=3, day_of_week=1)},
+        "hourly": {"task": "x", "schedule": crontab(minute=5)},
+    }
+    assert jobs.job_period("monthly") == timedelta(days=31)
+    assert jobs.job_period("weekly") == timedelta(days=7)
+    assert jobs.job_period("hourly") == timedelta(hours=1)
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_runs_claim_each_row_exactly_once() -> None:
