@@ -418,9 +418,24 @@ def case_change_severity(
         raise DomainError(
             _("A closed case cannot change (R-CASE-12)."), field="status", rule="R-CASE-12"
         )
-    return _apply_severity(
+    old = case.severity
+    _apply_severity(
         case, user=user, severity=severity, reason=reason, kind=EventKind.SEVERITY_CHANGE, now=now
     )
+    if rules.is_raise(old, severity) and rules.notify_partner_proactively(severity):
+        # R-CASE-10 / R-NOT-2: a raise to S1 or S2 is told to the partner proactively, to the
+        # same people as the opening of an S1/S2 case.
+        change_no = case.events.filter(kind=EventKind.SEVERITY_CHANGE).count()
+        _notify_case(
+            case,
+            event=f"raise:{change_no}",
+            subject=_("[%(severity)s] Case #%(id)s raised from %(old)s: %(title)s")
+            % {"severity": severity, "old": old, "id": case.pk, "title": case.title},
+            body=_("Reason: %(reason)s") % {"reason": reason} + "\n\n" + _case_summary(case),
+            partner_contacts=True,
+            oncall=True,
+        )
+    return case
 
 
 # --- lifecycle ---------------------------------------------------------------------------------
