@@ -48,7 +48,10 @@ class PhoneCaseForm(forms.Form):
         choices=[("", "—"), *Impact.choices], required=False, label=_("Impact")
     )
     affected_share = forms.DecimalField(
-        required=False, min_value=0, max_value=1, decimal_places=3, label=_("Affected share (0-1)")
+        required=False,
+        # Any precision (R-CASE-3): the range and the level are checked by the service.
+        widget=forms.NumberInput(attrs={"min": "0", "max": "1", "step": "any"}),
+        label=_("Affected share (0-1)"),
     )
     contact_name = forms.CharField(max_length=200, label=_("Reporting contact name"))
     contact_phone = forms.CharField(max_length=40, label=_("Reporting contact phone"))

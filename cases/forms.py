@@ -42,10 +42,8 @@ class CaseOpenForm(forms.Form):
     affected_share = forms.DecimalField(
         label=_("Affected share (0-1)"),
         required=False,
-        min_value=0,
-        max_value=1,
-        max_digits=4,
-        decimal_places=3,
+        # Any precision (R-CASE-3): the range and the level are checked by the service.
+        widget=forms.NumberInput(attrs={"min": "0", "max": "1", "step": "any"}),
         help_text=_("Instead of the impact: the share of the environment affected."),
     )
     contact_name = forms.CharField(label=_("Reporting contact name"), max_length=200)

@@ -55,8 +55,9 @@ class Case(models.Model):
     impact = models.CharField(_("impact"), max_length=20, choices=Impact.choices)
     affected_share = models.DecimalField(
         _("affected share"),
-        max_digits=4,
-        decimal_places=3,
+        # 15 places: exact on PostgreSQL and through SQLite's doubles alike (R-CASE-3).
+        max_digits=16,
+        decimal_places=15,
         null=True,
         blank=True,
         help_text=_("Share of the environment affected, 0-1, when given instead of an impact."),
@@ -158,6 +159,13 @@ class Case(models.Model):
     def breached(self) -> bool:
         """Not acknowledged by its due time (R-CASE-10); recorded once by the sweep."""
         return self.breached_at is not None
+
+    @property
+    def affected_share_text(self) -> str:
+        """The affected share as given, without trailing zeros ("0.3333333"); "" when none."""
+        if self.affected_share is None:
+            return ""
+        return format(self.affected_share.normalize(), "f")
 
     @property
     def is_open(self) -> bool:

@@ -46,25 +46,63 @@ def severity_for(*, urgency: str, impact: str) -> Severity:
 # --- R-CASE-3: impact from the affected share --------------------------------------------------
 
 
-def impact_for_share(share: float | Decimal | Fraction | int) -> Impact:
+# Each level above its lower bound, highest first: the share must be *greater* than the bound
+# (Decision: exactly 3/4 is large, exactly 1/2 localized, exactly 1/4 individualized).
+IMPACT_LOWER_BOUNDS: tuple[tuple[Fraction, Impact], ...] = (
+    (Fraction(3, 4), _I.WIDESPREAD),
+    (Fraction(1, 2), _I.LARGE),
+    (Fraction(1, 4), _I.LOCALIZED),
+)
+# The stored share keeps this many decimal places (the impact is derived from the exact value);
+# 15 places of a number in [0, 1] survive a round trip through a double (DBL_DIG).
+SHARE_DECIMAL_PLACES = 15
+
+
+def exact_share(share: float | Decimal | Fraction | int | str) -> Fraction:
+    """The affected share as an exact fraction, checked to lie in [0, 1] (R-CASE-3).
+
+    A float is read as the decimal it was written as (``0.7501`` is 7501/10000, not the
+    binary value nearest to it). Raises TypeError for a boolean and ValueError for anything
+    else that is not a number in [0, 1].
+    """
+    if isinstance(share, bool) or share is None:
+        raise TypeError("The affected share must be a number.")
+    try:
+        if isinstance(share, float | str):
+            exact = Fraction(Decimal(str(share).strip()))
+        else:
+            exact = Fraction(share)
+    except (ArithmeticError, TypeError, ValueError):
+        raise ValueError("The affected share must be a number.") from None
+    if not 0 <= exact <= 1:
+        raise ValueError("The affected share must lie between 0 and 1.")
+    return exact
+
+
+def impact_for_share(share: float | Decimal | Fraction | int | str) -> Impact:
     """The impact level of an affected share between 0 and 1 (R-CASE-3).
 
     Decision (R-CASE-3): exactly 3/4 is ``large``, exactly 1/2 is ``localized``, exactly 1/4
     is ``individualized``: each boundary belongs to the lower level. The share is compared
-    exactly (as a fraction), so 0.75 and Decimal("0.75") both land on ``large``.
+    exactly (as a fraction) at any precision, so 0.75 is ``large`` and 0.7501 ``widespread``.
     """
-    if isinstance(share, bool):
-        raise TypeError("The affected share must be a number.")
-    exact = Fraction(share)
-    if not 0 <= exact <= 1:
-        raise ValueError("The affected share must lie between 0 and 1.")
-    if exact > Fraction(3, 4):
-        return Impact.WIDESPREAD
-    if exact > Fraction(1, 2):
-        return Impact.LARGE
-    if exact > Fraction(1, 4):
-        return Impact.LOCALIZED
+    exact = exact_share(share)
+    for bound, impact in IMPACT_LOWER_BOUNDS:
+        if exact > bound:
+            return impact
     return Impact.INDIVIDUALIZED
+
+
+def share_for_storage(share: float | Decimal | Fraction | int | str) -> Decimal:
+    """The share as stored (``SHARE_DECIMAL_PLACES`` places), on the same impact level.
+
+    Rounded up: every bound is exact at that precision, so a share just above a bound stays
+    above it (0.75 followed by 25 zeros and a 1 is stored as 0.75…01, still widespread).
+    """
+    exact = exact_share(share)
+    places = 10**SHARE_DECIMAL_PLACES
+    numerator = -((-exact.numerator * places) // exact.denominator)  # ceiling
+    return Decimal(numerator).scaleb(-SHARE_DECIMAL_PLACES)
 
 
 # --- R-CASE-6: severity order and escalation -----------------------------------------------

@@ -164,7 +164,7 @@ def case_open(
     contact_phone: str,
     contact_email: str,
     impact: str | None = None,
-    affected_share: Decimal | float | None = None,
+    affected_share: Decimal | float | str | None = None,
     channel: str = Channel.WEB,
     opened_at: datetime | None = None,
     now: datetime | None = None,
@@ -194,22 +194,24 @@ def case_open(
             field="contract_number",
             rule="R-CASE-1",
         )
+    stored_share = None
     if affected_share is not None:
-        try:
-            derived = rules.impact_for_share(Decimal(str(affected_share)))
-        except (ValueError, ArithmeticError):
+        try:  # R-CASE-3: the level follows from the exact share, at any precision
+            derived = rules.impact_for_share(affected_share)
+        except (TypeError, ValueError):
             raise DomainError(
-                _("The affected share must lie between 0 and 1 (R-CASE-3)."),
+                _("The affected share must be a number between 0 and 1."),
                 field="affected_share",
                 rule="R-CASE-3",
             ) from None
         if impact and impact != derived:
             raise DomainError(
-                _("The impact does not match the affected share (R-CASE-3)."),
+                _("The impact does not match the affected share."),
                 field="impact",
                 rule="R-CASE-3",
             )
         impact = derived
+        stored_share = rules.share_for_storage(affected_share)
     if not impact:
         raise DomainError(
             _("Give the impact or the affected share (R-CASE-3)."), field="impact", rule="R-CASE-3"
@@ -242,7 +244,7 @@ def case_open(
         description=description.strip(),
         category=category,
         impact=impact,
-        affected_share=Decimal(str(affected_share)) if affected_share is not None else None,
+        affected_share=stored_share,
         urgency=urgency,
         severity=severity,
         channel=channel,

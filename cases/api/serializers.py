@@ -21,7 +21,24 @@ class OffsetDateTimeField(serializers.DateTimeField):
         return value.isoformat()
 
 
+class ShareField(serializers.DecimalField):
+    """The affected share at any precision (R-CASE-3); range and level are the service's.
+
+    Shown as given, without trailing zeros ("0.3333333"), as a string like every decimal of
+    the API.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_digits=None, decimal_places=None, **kwargs)
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return format(value.normalize(), "f")
+
+
 class CaseSerializer(serializers.ModelSerializer):
+    affected_share = ShareField(read_only=True, allow_null=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     region = serializers.CharField(source="customer.region", read_only=True)
     breached = serializers.BooleanField(read_only=True)
@@ -89,8 +106,10 @@ class CaseOpenSerializer(serializers.Serializer):
     description = serializers.CharField()
     category = serializers.ChoiceField(choices=Category.choices)
     impact = serializers.ChoiceField(choices=Impact.choices, required=False)
-    affected_share = serializers.DecimalField(
-        max_digits=4, decimal_places=3, min_value=0, max_value=1, required=False
+    affected_share = ShareField(
+        required=False,
+        help_text="Instead of the impact: the share of the environment affected, a number "
+        "from 0 to 1 at any precision; the impact is derived from it.",
     )
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     contract_number = serializers.CharField(max_length=40)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,6 +17,7 @@ from ..choices import Channel
 from ..filtersets import CaseFilter
 from ..models import Case
 from .pagination import CasePagination
+from .parsers import ExactJSONParser
 from .serializers import (
     ActionPlanSerializer,
     CaseEventSerializer,
@@ -42,6 +44,7 @@ class CaseViewSet(
     filterset_class = CaseFilter
     pagination_class = CasePagination
     ordering_fields = ["opened_at", "response_due_at", "severity", "id"]
+    parser_classes = [ExactJSONParser, FormParser, MultiPartParser]  # R-CASE-3: exact shares
 
     def _respond(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
         case = selectors.cases_for(self.request.user).get(pk=case.pk)
