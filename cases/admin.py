@@ -65,6 +65,14 @@ class SeverityChangeForm(forms.Form):
 
 class TransitionForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices, label=_("New status"))
+    monitoring_days = forms.IntegerField(
+        required=False,
+        label=_("Monitoring period (days)"),
+        help_text=_(
+            "Only when entering monitoring (R-CASE-12); empty: the default of "
+            "CASES_MONITORING_DAYS. When it ends without a recurrence the case resolves itself."
+        ),
+    )
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Note")
     )

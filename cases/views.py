@@ -70,6 +70,7 @@ class CaseDetailView(PartnerRequiredMixin, View):
                 "can_resume": case.status == Status.AWAITING_PARTNER,
                 "can_reopen": reopen_until is not None and now <= reopen_until,
                 "can_close": case.status == Status.RESOLVED,
+                "can_report_recurrence": case.status == Status.MONITORING,
                 "reopen_until": reopen_until,
                 "comment_form": CommentForm(),
                 "phone_recommended": rules.phone_recommended(case.severity),
@@ -144,6 +145,22 @@ class CaseTransitionView(PartnerRequiredMixin, View):
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Case updated."))
+        return redirect("cases:detail", pk=case.pk)
+
+
+class CaseRecurrenceView(PartnerRequiredMixin, View):
+    """The partner reports that the monitored problem came back (R-CASE-12)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = _case(request, pk)
+        try:
+            services.case_report_recurrence(
+                user=request.user, case=case, note=request.POST.get("note", "")
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Recurrence reported: the case is back in progress."))
         return redirect("cases:detail", pk=case.pk)
 
 

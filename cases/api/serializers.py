@@ -51,6 +51,21 @@ class CaseSerializer(serializers.ModelSerializer):
     resolved_at = OffsetDateTimeField(read_only=True, allow_null=True)
     closed_at = OffsetDateTimeField(read_only=True, allow_null=True)
     action_plan_at = OffsetDateTimeField(read_only=True, allow_null=True)
+    action_plan_due_at = OffsetDateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="R-CASE-9: when the status and action plan are due (set on acknowledgement, "
+        "not counting time waiting on the partner).",
+    )
+    action_plan_overdue = serializers.BooleanField(
+        read_only=True, help_text="R-CASE-9: no plan given by its due time."
+    )
+    action_plan_overdue_at = OffsetDateTimeField(read_only=True, allow_null=True)
+    monitoring_until = OffsetDateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="R-CASE-12: the end of the monitoring period; the case then resolves itself.",
+    )
     # Blank until the case is ruled out of scope: the schema must allow "" too.
     out_of_scope_reason = serializers.ChoiceField(
         choices=OutOfScopeReason.choices, allow_blank=True, read_only=True
@@ -85,6 +100,10 @@ class CaseSerializer(serializers.ModelSerializer):
             "warned_at",
             "action_plan",
             "action_plan_at",
+            "action_plan_due_at",
+            "action_plan_overdue",
+            "action_plan_overdue_at",
+            "monitoring_until",
             "waiting_on_partner_seconds",
             "resolved_at",
             "closed_at",
@@ -131,6 +150,16 @@ class SeverityReasonSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    monitoring_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Staff, entering monitoring: the monitoring period in days (default 7).",
+    )
+
+
+class RecurrenceSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -24,6 +24,7 @@ from .serializers import (
     CaseOpenSerializer,
     CaseSerializer,
     OutOfScopeSerializer,
+    RecurrenceSerializer,
     SeverityReasonSerializer,
     SloRowSerializer,
     TransitionSerializer,
@@ -88,6 +89,14 @@ class CaseViewSet(
     def transition(self, request: Request, pk=None) -> Response:
         data = self._payload(TransitionSerializer)
         case = services.case_transition(user=request.user, case=self.get_object(), **data)
+        return self._respond(case)
+
+    @extend_schema(request=RecurrenceSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def recurrence(self, request: Request, pk=None) -> Response:
+        """The partner reports that the monitored problem came back (R-CASE-12)."""
+        data = self._payload(RecurrenceSerializer)
+        case = services.case_report_recurrence(user=request.user, case=self.get_object(), **data)
         return self._respond(case)
 
     @extend_schema(request=ActionPlanSerializer, responses=CaseSerializer)
