@@ -185,6 +185,17 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
     class Media:
         js = ["portal/portal.js"]
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        """Staff see every calendar that lacks the holidays of a year due times reach
+        (R-CASE-8): the current and the next year."""
+        from portal.calendars import calendars_missing_holidays, holiday_years_reached
+
+        extra_context = dict(extra_context or {})
+        extra_context["calendars_missing_holidays"] = calendars_missing_holidays(
+            years=holiday_years_reached()
+        )
+        return super().changelist_view(request, extra_context)
+
     # --- list columns
 
     @admin.display(description=_("severity"), ordering="severity")

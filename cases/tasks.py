@@ -26,3 +26,12 @@ def action_plan_sweep() -> dict[str, int]:
 def monitoring_sweep() -> dict[str, int]:
     """Every few minutes: resolve cases whose monitoring period ended (R-CASE-12)."""
     return {"resolved": len(services.monitoring_sweep())}
+
+
+@shared_task(ignore_result=True)
+def fill_calendar_holidays() -> dict[str, int]:
+    """The yearly duty (run monthly, idempotent): holidays of the current and the next year in
+    every business calendar, from the holidays library (R-CASE-8)."""
+    from portal.calendars import calendars_fill_holidays
+
+    return {"added": calendars_fill_holidays()}
