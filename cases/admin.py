@@ -24,6 +24,28 @@ from .api.pagination import EstimatedCountPaginator
 from .choices import Category, Channel, Impact, OutOfScopeReason, Severity, Status, Urgency
 from .models import Case, CaseEvent
 
+# --- rule ids for staff ---------------------------------------------------------------------------
+
+
+def _for_staff(error: DomainError) -> DomainError:
+    """Service messages speak plain language; the admin adds the rule id for staff."""
+    if not error.rule or error.rule in error.message:
+        return error
+    return DomainError(f"{error.message} ({error.rule})", field=error.field, rule=error.rule)
+
+
+def _with_rule(run):
+    """Wrap an action's service call so that a refusal names its rule on the admin page."""
+
+    def wrapped(*args, **kwargs):
+        try:
+            return run(*args, **kwargs)
+        except DomainError as exc:
+            raise _for_staff(exc) from exc
+
+    return wrapped
+
+
 # --- forms of the staff actions -----------------------------------------------------------------
 
 
@@ -245,7 +267,7 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         self.run_each(
             request,
             queryset.filter(status=Status.NEW),
-            lambda case: services.case_acknowledge(user=request.user, case=case),
+            _with_rule(lambda case: services.case_acknowledge(user=request.user, case=case)),
             gettext("Cases acknowledged"),
         )
 
@@ -277,7 +299,7 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
             try:
                 case = services.case_open(user=request.user, **data)
             except DomainError as exc:
-                add_domain_error(form, exc)
+                add_domain_error(form, _for_staff(exc))
             else:
                 self.message_user(
                     request,
@@ -292,15 +314,19 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         AdminAction(
             "acknowledge",
             _("Acknowledge"),
-            lambda request, case: services.case_acknowledge(user=request.user, case=case),
+            _with_rule(
+                lambda request, case: services.case_acknowledge(user=request.user, case=case)
+            ),
             available=lambda case: case.status == Status.NEW,
             success=_("Case updated."),
         ),
         AdminAction(
             "change-severity",
             _("Change severity"),
-            lambda request, case, **data: services.case_change_severity(
-                user=request.user, case=case, **data
+            _with_rule(
+                lambda request, case, **data: services.case_change_severity(
+                    user=request.user, case=case, **data
+                )
             ),
             form=SeverityChangeForm,
             success=_("Case updated."),
@@ -308,8 +334,10 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         AdminAction(
             "transition",
             _("Change status"),
-            lambda request, case, **data: services.case_transition(
-                user=request.user, case=case, **data
+            _with_rule(
+                lambda request, case, **data: services.case_transition(
+                    user=request.user, case=case, **data
+                )
             ),
             form=TransitionForm,
             success=_("Case updated."),
@@ -317,8 +345,10 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         AdminAction(
             "action-plan",
             _("Action plan"),
-            lambda request, case, **data: services.case_set_action_plan(
-                user=request.user, case=case, **data
+            _with_rule(
+                lambda request, case, **data: services.case_set_action_plan(
+                    user=request.user, case=case, **data
+                )
             ),
             form=ActionPlanForm,
             initial=lambda case: {"plan": case.action_plan},
@@ -327,8 +357,10 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         AdminAction(
             "out-of-scope",
             _("Out of scope"),
-            lambda request, case, **data: services.case_mark_out_of_scope(
-                user=request.user, case=case, **data
+            _with_rule(
+                lambda request, case, **data: services.case_mark_out_of_scope(
+                    user=request.user, case=case, **data
+                )
             ),
             form=OutOfScopeForm,
             success=_("Case updated."),

@@ -380,10 +380,7 @@ def action_plan_overdue(
 ) -> bool:
     """No plan given by its due time while the clock runs (R-CASE-9)."""
     return (
-        plan_given_at is None
-        and due_at is not None
-        and plan_clock_runs(status)
-        and due_at <= now
+        plan_given_at is None and due_at is not None and plan_clock_runs(status) and due_at <= now
     )
 
 

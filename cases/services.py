@@ -91,8 +91,7 @@ def _locked(case: Case) -> Case:
 def _require_staff(user: Any, *, rule: str, action: str) -> None:
     require_operator(
         user,
-        message=_("Only operator staff can %(action)s (%(rule)s).")
-        % {"action": action, "rule": rule},
+        message=_("Only operator staff can %(action)s.") % {"action": action},
         rule=rule,
     )
 
@@ -213,13 +212,13 @@ def case_open(
     ):
         if not (value or "").strip():
             raise DomainError(
-                _("This field is required to open a case (R-CASE-1)."), field=name, rule="R-CASE-1"
+                _("This field is required to open a case."), field=name, rule="R-CASE-1"
             )
     if (contract_number or "").strip().upper() != customer.contract_number.strip().upper():
         raise DomainError(
             _(
                 "The contract number does not match the customer's subscription or service "
-                "contract (R-CASE-1)."
+                "contract."
             ),
             field="contract_number",
             rule="R-CASE-1",
@@ -244,24 +243,24 @@ def case_open(
         stored_share = rules.share_for_storage(affected_share)
     if not impact:
         raise DomainError(
-            _("Give the impact or the affected share (R-CASE-3)."), field="impact", rule="R-CASE-3"
+            _("Give the impact or the affected share."), field="impact", rule="R-CASE-3"
         )
     if channel == Channel.PHONE and not staff:
         raise DomainError(
-            _("Only operator staff record phone-opened cases (R-CASE-11)."),
+            _("Only operator staff record phone-opened cases."),
             field="channel",
             rule="R-CASE-11",
         )
     if opened_at is not None and not staff:
         raise DomainError(
-            _("Only operator staff may record the opening time (R-CASE-11)."),
+            _("Only operator staff may record the opening time."),
             field="opened_at",
             rule="R-CASE-11",
         )
     opened_at = opened_at or now
     if not rules.opened_at_allowed(opened_at=opened_at, now=now):
         raise DomainError(
-            _("The opening time may not lie in the future (R-CASE-11)."),
+            _("The opening time may not lie in the future."),
             field="opened_at",
             rule="R-CASE-11",
         )
@@ -321,9 +320,7 @@ def case_acknowledge(*, user: Any, case: Case, now: datetime | None = None) -> C
     now = now or timezone.now()
     case = _locked(case)
     if case.acknowledged_at is not None or case.status != Status.NEW:
-        raise DomainError(
-            _("This case is already acknowledged (R-CASE-12)."), field="status", rule="R-CASE-12"
-        )
+        raise DomainError(_("This case is already acknowledged."), field="status", rule="R-CASE-12")
     case.acknowledged_at = now
     case.acknowledged_by = user
     case.status = Status.ACKNOWLEDGED
@@ -387,9 +384,7 @@ def _clean_severity_and_reason(severity: str, reason: str) -> tuple[str, str]:
         raise DomainError(_("Unknown severity."), field="severity", rule="R-CASE-5")
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(
-            _("A severity change needs a reason (R-CASE-6)."), field="reason", rule="R-CASE-6"
-        )
+        raise DomainError(_("A severity change needs a reason."), field="reason", rule="R-CASE-6")
     return severity, reason
 
 
@@ -409,13 +404,13 @@ def case_request_escalation(
     case = Case.objects.select_for_update().select_related("customer", "partner").get(pk=case.pk)
     if not rules.can_request_escalation(case.status):
         raise DomainError(
-            _("A resolved or closed case cannot be escalated (R-CASE-6)."),
+            _("A resolved or closed case cannot be escalated."),
             field="status",
             rule="R-CASE-6",
         )
     if not rules.is_raise(case.severity, severity):
         raise DomainError(
-            _("An escalation must raise the severity (R-CASE-6)."),
+            _("An escalation must raise the severity."),
             field="severity",
             rule="R-CASE-6",
         )
@@ -452,12 +447,10 @@ def case_change_severity(
     case = Case.objects.select_for_update().select_related("customer").get(pk=case.pk)
     if severity == case.severity:
         raise DomainError(
-            _("The case already has this severity (R-CASE-6)."), field="severity", rule="R-CASE-6"
+            _("The case already has this severity."), field="severity", rule="R-CASE-6"
         )
     if case.status == Status.CLOSED:
-        raise DomainError(
-            _("A closed case cannot change (R-CASE-12)."), field="status", rule="R-CASE-12"
-        )
+        raise DomainError(_("A closed case cannot change."), field="status", rule="R-CASE-12")
     old = case.severity
     _apply_severity(
         case, user=user, severity=severity, reason=reason, kind=EventKind.SEVERITY_CHANGE, now=now
@@ -515,7 +508,7 @@ def case_transition(
     current = case.status
     if not rules.transition_allowed(current, status):
         raise DomainError(
-            _("A case cannot go from %(current)s to %(target)s (R-CASE-12).")
+            _("A case cannot go from %(current)s to %(target)s.")
             % {"current": Status(current).label, "target": Status(status).label},
             field="status",
             rule="R-CASE-12",
@@ -523,7 +516,7 @@ def case_transition(
     staff = is_operator(user)
     if not staff and not rules.partner_may_transition(current, status):
         raise DomainError(
-            _("Only operator staff can move a case to %(target)s (R-CASE-12).")
+            _("Only operator staff can move a case to %(target)s.")
             % {"target": Status(status).label},
             field="status",
             rule="R-CASE-12",
@@ -535,8 +528,7 @@ def case_transition(
         and not rules.reopen_allowed(resolved_at=case.resolved_at, now=now, period=reopen_period())
     ):
         raise DomainError(
-            _("The reopen period of %(days)s days has passed (R-CASE-12).")
-            % {"days": reopen_period().days},
+            _("The reopen period of %(days)s days has passed.") % {"days": reopen_period().days},
             field="status",
             rule="R-CASE-12",
         )
@@ -622,7 +614,7 @@ def case_resolve(*, user: Any, case: Case, note: str = "") -> Case:
 def case_reopen(*, user: Any, case: Case, note: str = "") -> Case:
     if case.status != Status.RESOLVED:
         raise DomainError(
-            _("Only a resolved case can be reopened (R-CASE-12)."), field="status", rule="R-CASE-12"
+            _("Only a resolved case can be reopened."), field="status", rule="R-CASE-12"
         )
     return case_transition(user=user, case=case, status=Status.IN_PROGRESS, note=note)
 
@@ -659,9 +651,7 @@ def case_set_action_plan(*, user: Any, case: Case, plan: str, now: datetime | No
     now = now or timezone.now()
     case = _locked(case)
     if case.status == Status.CLOSED:
-        raise DomainError(
-            _("A closed case cannot change (R-CASE-12)."), field="status", rule="R-CASE-12"
-        )
+        raise DomainError(_("A closed case cannot change."), field="status", rule="R-CASE-12")
     case.action_plan = plan
     case.action_plan_at = now
     case.save(update_fields=["action_plan", "action_plan_at", "updated_at"])
@@ -701,7 +691,7 @@ def case_mark_out_of_scope(
     _require_staff(user, rule="R-CASE-13", action=_("mark a case out of scope"))
     if reason not in OutOfScopeReason.values:
         raise DomainError(
-            _("Choose why the case is out of scope (R-CASE-13)."), field="reason", rule="R-CASE-13"
+            _("Choose why the case is out of scope."), field="reason", rule="R-CASE-13"
         )
     now = now or timezone.now()
     if case.status == Status.NEW:
@@ -947,7 +937,9 @@ def _action_plan_due_queryset(now: datetime):
     )
 
 
-def action_plan_sweep(*, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE) -> list[int]:
+def action_plan_sweep(
+    *, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE
+) -> list[int]:
     """Flag every acknowledged case whose status and action plan is overdue, once (R-CASE-9):
     a timeline event and a message to on-call. State-based and idempotent: a flagged case
     is never flagged again, and a missed run is caught up by the next."""
@@ -999,7 +991,9 @@ def _action_plan_batch(*, now: datetime, batch_size: int) -> list[int]:
     return [case.pk for case in cases]
 
 
-def monitoring_sweep(*, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE) -> list[int]:
+def monitoring_sweep(
+    *, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE
+) -> list[int]:
     """Resolve every case whose monitoring period ended without a recurrence, and tell the
     partner (R-CASE-12). State-based and idempotent: only cases still in monitoring with an
     ended period are found, each claimed by a conditional update."""

@@ -85,7 +85,9 @@ def holiday_years_reached(*, now: dt.datetime | None = None) -> list[int]:
 
 
 @transaction.atomic
-def calendars_fill_holidays(*, years: Iterable[int] | None = None, now: dt.datetime | None = None) -> int:
+def calendars_fill_holidays(
+    *, years: Iterable[int] | None = None, now: dt.datetime | None = None
+) -> int:
     """The yearly duty: every calendar with a holiday country gets the public holidays of each
     of ``years`` (default: the current and the next year) in which it has none yet (R-CASE-8).
 
@@ -122,8 +124,7 @@ def calendars_missing_holidays(*, years: Iterable[int]) -> list[MissingHolidays]
     covered = set(
         Holiday.objects.filter(
             Q(date__gte=dt.date(years[0], 1, 1)) & Q(date__lte=dt.date(years[-1], 12, 31))
-        )
-        .values_list("calendar_id", "date__year")  # a few dozen rows: no DISTINCT needed
+        ).values_list("calendar_id", "date__year")  # a few dozen rows: no DISTINCT needed
     )
     return [
         MissingHolidays(calendar, year)

@@ -27,9 +27,7 @@ EMEA = default_spec_for_region("EMEA")
 
 
 def s1(customer, opened=MON):
-    return CaseFactory(
-        customer=customer, urgency="critical", impact="widespread", opened_at=opened
-    )
+    return CaseFactory(customer=customer, urgency="critical", impact="widespread", opened_at=opened)
 
 
 # --- the pure rule ----------------------------------------------------------------------------
@@ -170,7 +168,9 @@ def test_posting_a_plan_tells_the_partner_r_case_9(staff, customer_a, case_conta
 
 def test_task_and_beat_r_case_9(staff, customer_a, settings):
     services.case_acknowledge(
-        user=staff, case=s1(customer_a, opened=timezone.now()), now=timezone.now() - timedelta(hours=1)
+        user=staff,
+        case=s1(customer_a, opened=timezone.now()),
+        now=timezone.now() - timedelta(hours=1),
     )
     assert tasks.action_plan_sweep.apply().get() == {"flagged": 1}
     assert settings.CELERY_BEAT_SCHEDULE["cases-action-plan-sweep"]["task"] == (

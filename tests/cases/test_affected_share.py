@@ -61,9 +61,7 @@ def test_stored_share_stays_on_the_same_impact_level_r_case_3():
 
 
 @pytest.mark.parametrize(("share", "impact"), CASES)
-def test_service_derives_the_impact_from_the_exact_share_r_case_3(
-    alice, customer_a, share, impact
-):
+def test_service_derives_the_impact_from_the_exact_share_r_case_3(alice, customer_a, share, impact):
     case = open_case(alice, customer_a, affected_share=Decimal(share))
     case.refresh_from_db()
     assert case.impact == impact
@@ -100,7 +98,9 @@ def test_api_accepts_a_json_number_at_any_precision_r_case_3(
 
 
 def test_api_shows_the_share_without_trailing_zeros_r_case_3(api, alice, open_payload):
-    response = api(alice).post(API, open_payload(impact=None, affected_share=0.3333333), format="json")
+    response = api(alice).post(
+        API, open_payload(impact=None, affected_share=0.3333333), format="json"
+    )
     assert response.status_code == 201 and response.json()["affected_share"] == "0.3333333"
 
 
@@ -114,9 +114,7 @@ def test_api_out_of_range_share_is_a_400_naming_the_field_r_case_3(api, alice, o
 
 
 @pytest.mark.parametrize(("share", "impact"), [("0.7501", "widespread"), ("0.75", "large")])
-def test_portal_form_accepts_any_precision_r_case_3(
-    client_for, bob, open_payload, share, impact
-):
+def test_portal_form_accepts_any_precision_r_case_3(client_for, bob, open_payload, share, impact):
     response = client_for(bob).post("/cases/new/", open_payload(impact="", affected_share=share))
     assert response.status_code == 302
     assert Case.objects.get().impact == impact

@@ -249,9 +249,7 @@ def test_api_recurrence_outsider_gets_404(api, staff, charlie, customer_a):
     assert api(charlie).post(f"{API}{case.pk}/recurrence/", {}).status_code == 404
 
 
-def test_admin_transition_page_sets_the_monitoring_period_r_case_12(
-    client_for, staff, customer_a
-):
+def test_admin_transition_page_sets_the_monitoring_period_r_case_12(client_for, staff, customer_a):
     case = in_progress(staff, customer_a, now=timezone.now())
     url = f"{ADMIN}{case.pk}/do/transition/"
     client = client_for(staff)
