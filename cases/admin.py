@@ -24,6 +24,28 @@ from .api.pagination import EstimatedCountPaginator
 from .choices import Category, Channel, Impact, OutOfScopeReason, Severity, Status, Urgency
 from .models import Case, CaseEvent
 
+# --- rule ids for staff ---------------------------------------------------------------------------
+
+
+def _for_staff(error: DomainError) -> DomainError:
+    """Service messages speak plain language; the admin adds the rule id for staff."""
+    if not error.rule or error.rule in error.message:
+        return error
+    return DomainError(f"{error.message} ({error.rule})", field=error.field, rule=error.rule)
+
+
+def _with_rule(run):
+    """Wrap an action's service call so that a refusal names its rule on the admin page."""
+
+    def wrapped(*args, **kwargs):
+        try:
+            return run(*args, **kwargs)
+        except DomainError as exc:
+            raise _for_staff(exc) from exc
+
+    return wrapped
+
+
 # --- forms of the staff actions -----------------------------------------------------------------
 
 
@@ -48,7 +70,10 @@ class PhoneCaseForm(forms.Form):
         choices=[("", "—"), *Impact.choices], required=False, label=_("Impact")
     )
     affected_share = forms.DecimalField(
-        required=False, min_value=0, max_value=1, decimal_places=3, label=_("Affected share (0-1)")
+        required=False,
+        # Any precision (R-CASE-3): the range and the level are checked by the service.
+        widget=forms.NumberInput(attrs={"min": "0", "max": "1", "step": "any"}),
+        label=_("Affected share (0-1)"),
     )
     contact_name = forms.CharField(max_length=200, label=_("Reporting contact name"))
     contact_phone = forms.CharField(max_length=40, label=_("Reporting contact phone"))
@@ -62,6 +87,14 @@ class SeverityChangeForm(forms.Form):
 
 class TransitionForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices, label=_("New status"))
+    monitoring_days = forms.IntegerField(
+        required=False,
+        label=_("Monitoring period (days)"),
+        help_text=_(
+            "Only when entering monitoring (R-CASE-12); empty: the default of "
+            "CASES_MONITORING_DAYS. When it ends without a recurrence the case resolves itself."
+        ),
+    )
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Note")
     )
@@ -174,6 +207,17 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
     class Media:
         js = ["portal/portal.js"]
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        """Staff see every calendar that lacks the holidays of a year due times reach
+        (R-CASE-8): the current and the next year."""
+        from portal.calendars import calendars_missing_holidays, holiday_years_reached
+
+        extra_context = dict(extra_context or {})
+        extra_context["calendars_missing_holidays"] = calendars_missing_holidays(
+            years=holiday_years_reached()
+        )
+        return super().changelist_view(request, extra_context)
+
     # --- list columns
 
     @admin.display(description=_("severity"), ordering="severity")
@@ -223,7 +267,7 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         self.run_each(
             request,
             queryset.filter(status=Status.NEW),
-            lambda case: services.case_acknowledge(user=request.user, case=case),
+            _with_rule(lambda case: services.case_acknowledge(user=request.user, case=case)),
             gettext("Cases acknowledged"),
         )
 
@@ -255,7 +299,7 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
             try:
                 case = services.case_open(user=request.user, **data)
             except DomainError as exc:
-                add_domain_error(form, exc)
+                add_domain_error(form, _for_staff(exc))
             else:
                 self.message_user(
                     request,
@@ -270,15 +314,19 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         AdminAction(
             "acknowledge",
             _("Acknowledge"),
-            lambda request, case: services.case_acknowledge(user=request.user, case=case),
+            _with_rule(
+                lambda request, case: services.case_acknowledge(user=request.user, case=case)
+            ),
             available=lambda case: case.status == Status.NEW,
             success=_("Case updated."),
         ),
         AdminAction(
             "change-severity",
             _("Change severity"),
-            lambda request, case, **data: services.case_change_severity(
-                user=request.user, case=case, **data
+            _with_rule(
+                lambda request, case, **data: services.case_change_severity(
+                    user=request.user, case=case, **data
+                )
             ),
             form=SeverityChangeForm,
             success=_("Case updated."),
@@ -286,8 +334,10 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         AdminAction(
             "transition",
             _("Change status"),
-            lambda request, case, **data: services.case_transition(
-                user=request.user, case=case, **data
+            _with_rule(
+                lambda request, case, **data: services.case_transition(
+                    user=request.user, case=case, **data
+                )
             ),
             form=TransitionForm,
             success=_("Case updated."),
@@ -295,8 +345,10 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         AdminAction(
             "action-plan",
             _("Action plan"),
-            lambda request, case, **data: services.case_set_action_plan(
-                user=request.user, case=case, **data
+            _with_rule(
+                lambda request, case, **data: services.case_set_action_plan(
+                    user=request.user, case=case, **data
+                )
             ),
             form=ActionPlanForm,
             initial=lambda case: {"plan": case.action_plan},
@@ -305,8 +357,10 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         AdminAction(
             "out-of-scope",
             _("Out of scope"),
-            lambda request, case, **data: services.case_mark_out_of_scope(
-                user=request.user, case=case, **data
+            _with_rule(
+                lambda request, case, **data: services.case_mark_out_of_scope(
+                    user=request.user, case=case, **data
+                )
             ),
             form=OutOfScopeForm,
             success=_("Case updated."),

@@ -77,6 +77,7 @@ class EventKind(models.TextChoices):
     SEVERITY_CHANGE = "severity_change", _("Severity change")
     ESCALATION_REQUEST = "escalation_request", _("Escalation request")
     ACTION_PLAN = "action_plan", _("Action plan")
+    ACTION_PLAN_OVERDUE = "action_plan_overdue", _("Action plan overdue")
     WARNING = "warning", _("Due-time warning")
     BREACH = "breach", _("Breach")
     NOTIFICATION_SENT = "notification_sent", _("Notification sent")

@@ -22,9 +22,11 @@ class CaseOpenForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Problem description"), widget=forms.Textarea)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    # No default urgency or impact: the partner chooses both (an unnoticed default would open
+    # an S1 or S2).
     urgency = forms.ChoiceField(
         label=_("Urgency"),
-        choices=Urgency.choices,
+        choices=[("", _("— choose —")), *Urgency.choices],
         help_text=_(
             "Critical: calling interrupted with no backup. High: calling severely degraded. "
             "Medium: another function interrupted. Low: another function degraded."
@@ -32,7 +34,7 @@ class CaseOpenForm(forms.Form):
     )
     impact = forms.ChoiceField(
         label=_("Impact"),
-        choices=[("", _("— derive from the affected share —")), *Impact.choices],
+        choices=[("", _("— choose, or give the affected share —")), *Impact.choices],
         required=False,
         help_text=_(
             "Widespread: more than 3/4 of the environment. Large: 1/2 to 3/4. Localized: 1/4 "
@@ -42,10 +44,8 @@ class CaseOpenForm(forms.Form):
     affected_share = forms.DecimalField(
         label=_("Affected share (0-1)"),
         required=False,
-        min_value=0,
-        max_value=1,
-        max_digits=4,
-        decimal_places=3,
+        # Any precision (R-CASE-3): the range and the level are checked by the service.
+        widget=forms.NumberInput(attrs={"min": "0", "max": "1", "step": "any"}),
         help_text=_("Instead of the impact: the share of the environment affected."),
     )
     contact_name = forms.CharField(label=_("Reporting contact name"), max_length=200)
@@ -59,7 +59,7 @@ class CaseOpenForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         if not data.get("impact") and data.get("affected_share") is None:
-            self.add_error("impact", _("Give the impact or the affected share (R-CASE-3)."))
+            self.add_error("impact", _("Choose the impact or give the affected share."))
         return data
 
 

@@ -55,8 +55,9 @@ class Case(models.Model):
     impact = models.CharField(_("impact"), max_length=20, choices=Impact.choices)
     affected_share = models.DecimalField(
         _("affected share"),
-        max_digits=4,
-        decimal_places=3,
+        # 15 places: exact on PostgreSQL and through SQLite's doubles alike (R-CASE-3).
+        max_digits=16,
+        decimal_places=15,
         null=True,
         blank=True,
         help_text=_("Share of the environment affected, 0-1, when given instead of an impact."),
@@ -97,6 +98,14 @@ class Case(models.Model):
     breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
     action_plan = models.TextField(_("action plan"), blank=True)
     action_plan_at = models.DateTimeField(_("action plan updated"), null=True, blank=True)
+    # R-CASE-9: the status and action plan are due one objective interval after the
+    # acknowledgement, not counting time waiting on the partner; flagged once when overdue.
+    action_plan_due_at = models.DateTimeField(_("action plan due"), null=True, blank=True)
+    action_plan_overdue_at = models.DateTimeField(
+        _("action plan flagged overdue"), null=True, blank=True
+    )
+    # R-CASE-12: the end of the monitoring period; the case resolves itself then.
+    monitoring_until = models.DateTimeField(_("monitoring until"), null=True, blank=True)
     paused_since = models.DateTimeField(_("waiting on partner since"), null=True, blank=True)
     paused_total = models.DurationField(_("time waiting on partner"), default=timedelta(0))
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
@@ -134,6 +143,18 @@ class Case(models.Model):
                     acknowledged_at__isnull=True, breached_at__isnull=True, warned_at__isnull=True
                 ),
             ),
+            # The action-plan sweep: acknowledged cases without a plan, by due time (R-CASE-9).
+            models.Index(
+                fields=["action_plan_due_at"],
+                name="case_action_plan_due",
+                condition=Q(action_plan_at__isnull=True, action_plan_overdue_at__isnull=True),
+            ),
+            # The monitoring sweep: cases whose monitoring period ends (R-CASE-12).
+            models.Index(
+                fields=["monitoring_until"],
+                name="case_monitoring_until",
+                condition=Q(status=Status.MONITORING),
+            ),
             # Lists: a partner's cases newest first, and the staff list over all partners.
             models.Index(fields=["partner", "-opened_at", "-id"], name="case_partner_recent"),
             models.Index(fields=["-opened_at", "-id"], name="case_recent"),
@@ -158,6 +179,26 @@ class Case(models.Model):
     def breached(self) -> bool:
         """Not acknowledged by its due time (R-CASE-10); recorded once by the sweep."""
         return self.breached_at is not None
+
+    @property
+    def affected_share_text(self) -> str:
+        """The affected share as given, without trailing zeros ("0.3333333"); "" when none."""
+        if self.affected_share is None:
+            return ""
+        return format(self.affected_share.normalize(), "f")
+
+    @property
+    def action_plan_overdue(self) -> bool:
+        """The plan is due, not given, and the clock runs (not waiting on the partner, not
+        resolved) (R-CASE-9)."""
+        from .rules import action_plan_overdue
+
+        return action_plan_overdue(
+            status=self.status,
+            due_at=self.action_plan_due_at,
+            plan_given_at=self.action_plan_at,
+            now=timezone.now(),
+        )
 
     @property
     def is_open(self) -> bool:

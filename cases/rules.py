@@ -6,12 +6,13 @@ every face (admin, portal, API, sweep) calls the same function.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from portal.business_time import BusinessCalendarSpec, add_business_time
+from portal.business_time import BusinessCalendarSpec, add_business_time, business_time_between
 
 from .choices import Clock, Impact, Severity, Status, Urgency
 
@@ -46,25 +47,63 @@ def severity_for(*, urgency: str, impact: str) -> Severity:
 # --- R-CASE-3: impact from the affected share --------------------------------------------------
 
 
-def impact_for_share(share: float | Decimal | Fraction | int) -> Impact:
+# Each level above its lower bound, highest first: the share must be *greater* than the bound
+# (Decision: exactly 3/4 is large, exactly 1/2 localized, exactly 1/4 individualized).
+IMPACT_LOWER_BOUNDS: tuple[tuple[Fraction, Impact], ...] = (
+    (Fraction(3, 4), _I.WIDESPREAD),
+    (Fraction(1, 2), _I.LARGE),
+    (Fraction(1, 4), _I.LOCALIZED),
+)
+# The stored share keeps this many decimal places (the impact is derived from the exact value);
+# 15 places of a number in [0, 1] survive a round trip through a double (DBL_DIG).
+SHARE_DECIMAL_PLACES = 15
+
+
+def exact_share(share: float | Decimal | Fraction | int | str) -> Fraction:
+    """The affected share as an exact fraction, checked to lie in [0, 1] (R-CASE-3).
+
+    A float is read as the decimal it was written as (``0.7501`` is 7501/10000, not the
+    binary value nearest to it). Raises TypeError for a boolean and ValueError for anything
+    else that is not a number in [0, 1].
+    """
+    if isinstance(share, bool) or share is None:
+        raise TypeError("The affected share must be a number.")
+    try:
+        if isinstance(share, float | str):
+            exact = Fraction(Decimal(str(share).strip()))
+        else:
+            exact = Fraction(share)
+    except (ArithmeticError, TypeError, ValueError):
+        raise ValueError("The affected share must be a number.") from None
+    if not 0 <= exact <= 1:
+        raise ValueError("The affected share must lie between 0 and 1.")
+    return exact
+
+
+def impact_for_share(share: float | Decimal | Fraction | int | str) -> Impact:
     """The impact level of an affected share between 0 and 1 (R-CASE-3).
 
     Decision (R-CASE-3): exactly 3/4 is ``large``, exactly 1/2 is ``localized``, exactly 1/4
     is ``individualized``: each boundary belongs to the lower level. The share is compared
-    exactly (as a fraction), so 0.75 and Decimal("0.75") both land on ``large``.
+    exactly (as a fraction) at any precision, so 0.75 is ``large`` and 0.7501 ``widespread``.
     """
-    if isinstance(share, bool):
-        raise TypeError("The affected share must be a number.")
-    exact = Fraction(share)
-    if not 0 <= exact <= 1:
-        raise ValueError("The affected share must lie between 0 and 1.")
-    if exact > Fraction(3, 4):
-        return Impact.WIDESPREAD
-    if exact > Fraction(1, 2):
-        return Impact.LARGE
-    if exact > Fraction(1, 4):
-        return Impact.LOCALIZED
+    exact = exact_share(share)
+    for bound, impact in IMPACT_LOWER_BOUNDS:
+        if exact > bound:
+            return impact
     return Impact.INDIVIDUALIZED
+
+
+def share_for_storage(share: float | Decimal | Fraction | int | str) -> Decimal:
+    """The share as stored (``SHARE_DECIMAL_PLACES`` places), on the same impact level.
+
+    Rounded up: every bound is exact at that precision, so a share just above a bound stays
+    above it (0.75 followed by 25 zeros and a 1 is stored as 0.75…01, still widespread).
+    """
+    exact = exact_share(share)
+    places = 10**SHARE_DECIMAL_PLACES
+    numerator = -((-exact.numerator * places) // exact.denominator)  # ceiling
+    return Decimal(numerator).scaleb(-SHARE_DECIMAL_PLACES)
 
 
 # --- R-CASE-6: severity order and escalation -----------------------------------------------
@@ -185,25 +224,32 @@ def attainment_meets_target(severity: str, percent: Decimal | None) -> bool | No
 # --- R-CASE-12: lifecycle ------------------------------------------------------------------------
 
 _St = Status
-# Decision: besides the chain of R-CASE-12, a case in progress may be resolved without a
-# monitoring period (how-to questions need none), monitoring may fall back to in progress when
-# the problem comes back, and reopening a resolved case puts it back in progress.
+# The lifecycle as DOMAIN.md decides it: new → acknowledged → in_progress ⇄ awaiting_partner
+# → monitoring → resolved → closed, where
+# - awaiting_partner is entered only from in_progress (Decision);
+# - monitoring is optional: in_progress → resolved (Decision), and the chain's
+#   in_progress/awaiting_partner → monitoring;
+# - a recurrence reported during monitoring returns the case to in_progress (Decision), and
+#   monitoring ends in resolved (by staff, or by itself when the period ends);
+# - a resolved case may be reopened (back to in_progress) or closed; closed is final.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     _St.NEW: frozenset({_St.ACKNOWLEDGED}),
-    _St.ACKNOWLEDGED: frozenset({_St.IN_PROGRESS, _St.AWAITING_PARTNER}),
+    _St.ACKNOWLEDGED: frozenset({_St.IN_PROGRESS}),
     _St.IN_PROGRESS: frozenset({_St.AWAITING_PARTNER, _St.MONITORING, _St.RESOLVED}),
-    _St.AWAITING_PARTNER: frozenset({_St.IN_PROGRESS}),
+    _St.AWAITING_PARTNER: frozenset({_St.IN_PROGRESS, _St.MONITORING}),
     _St.MONITORING: frozenset({_St.IN_PROGRESS, _St.RESOLVED}),
     _St.RESOLVED: frozenset({_St.IN_PROGRESS, _St.CLOSED}),
     _St.CLOSED: frozenset(),
 }
 
 # What a partner user may do himself; every other move is the operator's.
-# awaiting_partner -> in_progress: the partner answered; resolved -> in_progress: reopen;
-# resolved -> closed: the partner confirms the fix.
+# awaiting_partner -> in_progress: the partner answered; monitoring -> in_progress: the partner
+# reports a recurrence; resolved -> in_progress: reopen; resolved -> closed: the partner
+# confirms the fix.
 PARTNER_TRANSITIONS: frozenset[tuple[Status, Status]] = frozenset(
     {
         (_St.AWAITING_PARTNER, _St.IN_PROGRESS),
+        (_St.MONITORING, _St.IN_PROGRESS),
         (_St.RESOLVED, _St.IN_PROGRESS),
         (_St.RESOLVED, _St.CLOSED),
     }
@@ -218,6 +264,8 @@ ESCALATION_STATUSES: frozenset[Status] = frozenset(
 )
 
 DEFAULT_REOPEN_PERIOD = timedelta(days=14)
+DEFAULT_MONITORING_DAYS = 7
+MAX_MONITORING_DAYS = 90
 
 
 def transition_allowed(current: str, target: str) -> bool:
@@ -243,6 +291,97 @@ def reopen_allowed(
 
 def can_request_escalation(status: str) -> bool:
     return Status(status) in ESCALATION_STATUSES
+
+
+def is_recurrence(current: str, target: str) -> bool:
+    """A monitored problem came back: monitoring → in progress (R-CASE-12)."""
+    return Status(current) == _St.MONITORING and Status(target) == _St.IN_PROGRESS
+
+
+def monitoring_days_allowed(days: int) -> bool:
+    """Staff set the monitoring period in whole days, 1 to ``MAX_MONITORING_DAYS``."""
+    return not isinstance(days, bool) and 1 <= days <= MAX_MONITORING_DAYS
+
+
+def monitoring_ends_at(*, start: datetime, days: int) -> datetime:
+    """The end of a monitoring period of ``days`` from ``start`` (R-CASE-12); wall-clock days,
+    since stability is observed around the clock."""
+    return _aware_utc(start, "start") + timedelta(days=days)
+
+
+def monitoring_over(*, monitoring_until: datetime | None, now: datetime) -> bool:
+    """The monitoring period has ended: the case resolves itself (R-CASE-12)."""
+    return monitoring_until is not None and monitoring_until <= now
+
+
+# --- R-CASE-9: the status and action plan ------------------------------------------------------
+
+# While a case waits on the partner (or is resolved, until it is reopened) the plan's clock
+# stands still; it runs in every other open state after the acknowledgement.
+PLAN_CLOCK_STOPPED: frozenset[Status] = frozenset({_St.AWAITING_PARTNER, _St.RESOLVED})
+PLAN_CLOCK_RUNNING: frozenset[Status] = frozenset(
+    {_St.ACKNOWLEDGED, _St.IN_PROGRESS, _St.MONITORING}
+)
+
+
+def plan_clock_runs(status: str) -> bool:
+    return Status(status) in PLAN_CLOCK_RUNNING
+
+
+def _on_clock_between(
+    objective: ResponseObjective, spec: BusinessCalendarSpec, start: datetime, end: datetime
+) -> timedelta:
+    if objective.clock == Clock.WALL:
+        return end - start
+    return business_time_between(spec, start, end)
+
+
+def _on_clock_add(
+    objective: ResponseObjective, spec: BusinessCalendarSpec, start: datetime, duration: timedelta
+) -> datetime:
+    if objective.clock == Clock.WALL:
+        return start + duration
+    return add_business_time(spec, start, duration)
+
+
+def action_plan_due_at(
+    severity: str,
+    acknowledged_at: datetime,
+    spec: BusinessCalendarSpec,
+    pauses: Iterable[tuple[datetime, datetime]] = (),
+) -> datetime:
+    """When the status and action plan are due (R-CASE-9 Decision), in UTC.
+
+    One objective interval (R-CASE-7) after the acknowledgement, on the severity's clock
+    (24x7 for S1/S2, business time on the region's calendar for S3/S4), not counting the
+    ``pauses`` (closed intervals spent waiting on the partner or resolved).
+    """
+    objective = response_objective(severity)
+    remaining = objective.duration(spec)
+    cursor = _aware_utc(acknowledged_at, "acknowledged_at")
+    for start, end in sorted((_aware_utc(a, "pause"), _aware_utc(b, "pause")) for a, b in pauses):
+        if end <= cursor:
+            continue
+        start = max(start, cursor)
+        active = _on_clock_between(objective, spec, cursor, start)
+        if active >= remaining:
+            break  # due before this pause began
+        remaining -= active
+        cursor = end
+    return _on_clock_add(objective, spec, cursor, remaining)
+
+
+def action_plan_overdue(
+    *,
+    status: str,
+    due_at: datetime | None,
+    plan_given_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """No plan given by its due time while the clock runs (R-CASE-9)."""
+    return (
+        plan_given_at is None and due_at is not None and plan_clock_runs(status) and due_at <= now
+    )
 
 
 # --- R-CASE-11: channels and opening time ----------------------------------------------------

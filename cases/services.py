@@ -49,6 +49,10 @@ def reopen_period() -> timedelta:
     return timedelta(days=int(days))
 
 
+def monitoring_days_default() -> int:
+    return int(getattr(settings, "CASES_MONITORING_DAYS", rules.DEFAULT_MONITORING_DAYS))
+
+
 def _actor_name(user: Any) -> str:
     if user is None:
         return "system"
@@ -87,8 +91,7 @@ def _locked(case: Case) -> Case:
 def _require_staff(user: Any, *, rule: str, action: str) -> None:
     require_operator(
         user,
-        message=_("Only operator staff can %(action)s (%(rule)s).")
-        % {"action": action, "rule": rule},
+        message=_("Only operator staff can %(action)s.") % {"action": action},
         rule=rule,
     )
 
@@ -107,6 +110,32 @@ def _due_times(severity: str, opened_at: datetime, region: str) -> tuple[datetim
     return (
         rules.response_due_at(severity, opened_at, spec),
         rules.warning_at(severity, opened_at, spec, warning_fraction()),
+    )
+
+
+def _plan_pauses(case: Case) -> list[tuple[datetime, datetime]]:
+    """The closed intervals in which the action plan's clock stood still (R-CASE-9), read
+    from the timeline's status changes."""
+    pauses: list[tuple[datetime, datetime]] = []
+    since: datetime | None = None
+    changes = case.events.filter(kind=EventKind.STATUS_CHANGE).order_by("at", "id")
+    for from_value, to_value, at in changes.values_list("from_value", "to_value", "at"):
+        if since is not None and from_value in rules.PLAN_CLOCK_STOPPED:
+            pauses.append((since, at))
+            since = None
+        if to_value in rules.PLAN_CLOCK_STOPPED:
+            since = at
+    return pauses
+
+
+def _plan_due(case: Case) -> datetime:
+    """The action plan's due time of an acknowledged case, with every pause so far."""
+    assert case.acknowledged_at is not None
+    return rules.action_plan_due_at(
+        case.severity,
+        case.acknowledged_at,
+        calendar_spec_for_region(case.customer.region),
+        _plan_pauses(case),
     )
 
 
@@ -164,7 +193,7 @@ def case_open(
     contact_phone: str,
     contact_email: str,
     impact: str | None = None,
-    affected_share: Decimal | float | None = None,
+    affected_share: Decimal | float | str | None = None,
     channel: str = Channel.WEB,
     opened_at: datetime | None = None,
     now: datetime | None = None,
@@ -183,53 +212,55 @@ def case_open(
     ):
         if not (value or "").strip():
             raise DomainError(
-                _("This field is required to open a case (R-CASE-1)."), field=name, rule="R-CASE-1"
+                _("This field is required to open a case."), field=name, rule="R-CASE-1"
             )
     if (contract_number or "").strip().upper() != customer.contract_number.strip().upper():
         raise DomainError(
             _(
                 "The contract number does not match the customer's subscription or service "
-                "contract (R-CASE-1)."
+                "contract."
             ),
             field="contract_number",
             rule="R-CASE-1",
         )
+    stored_share = None
     if affected_share is not None:
-        try:
-            derived = rules.impact_for_share(Decimal(str(affected_share)))
-        except (ValueError, ArithmeticError):
+        try:  # R-CASE-3: the level follows from the exact share, at any precision
+            derived = rules.impact_for_share(affected_share)
+        except (TypeError, ValueError):
             raise DomainError(
-                _("The affected share must lie between 0 and 1 (R-CASE-3)."),
+                _("The affected share must be a number between 0 and 1."),
                 field="affected_share",
                 rule="R-CASE-3",
             ) from None
         if impact and impact != derived:
             raise DomainError(
-                _("The impact does not match the affected share (R-CASE-3)."),
+                _("The impact does not match the affected share."),
                 field="impact",
                 rule="R-CASE-3",
             )
         impact = derived
+        stored_share = rules.share_for_storage(affected_share)
     if not impact:
         raise DomainError(
-            _("Give the impact or the affected share (R-CASE-3)."), field="impact", rule="R-CASE-3"
+            _("Give the impact or the affected share."), field="impact", rule="R-CASE-3"
         )
     if channel == Channel.PHONE and not staff:
         raise DomainError(
-            _("Only operator staff record phone-opened cases (R-CASE-11)."),
+            _("Only operator staff record phone-opened cases."),
             field="channel",
             rule="R-CASE-11",
         )
     if opened_at is not None and not staff:
         raise DomainError(
-            _("Only operator staff may record the opening time (R-CASE-11)."),
+            _("Only operator staff may record the opening time."),
             field="opened_at",
             rule="R-CASE-11",
         )
     opened_at = opened_at or now
     if not rules.opened_at_allowed(opened_at=opened_at, now=now):
         raise DomainError(
-            _("The opening time may not lie in the future (R-CASE-11)."),
+            _("The opening time may not lie in the future."),
             field="opened_at",
             rule="R-CASE-11",
         )
@@ -242,7 +273,7 @@ def case_open(
         description=description.strip(),
         category=category,
         impact=impact,
-        affected_share=Decimal(str(affected_share)) if affected_share is not None else None,
+        affected_share=stored_share,
         urgency=urgency,
         severity=severity,
         channel=channel,
@@ -289,13 +320,15 @@ def case_acknowledge(*, user: Any, case: Case, now: datetime | None = None) -> C
     now = now or timezone.now()
     case = _locked(case)
     if case.acknowledged_at is not None or case.status != Status.NEW:
-        raise DomainError(
-            _("This case is already acknowledged (R-CASE-12)."), field="status", rule="R-CASE-12"
-        )
+        raise DomainError(_("This case is already acknowledged."), field="status", rule="R-CASE-12")
     case.acknowledged_at = now
     case.acknowledged_by = user
     case.status = Status.ACKNOWLEDGED
-    fields = ["acknowledged_at", "acknowledged_by", "status", "updated_at"]
+    # R-CASE-9: the status and action plan are due one objective interval from now.
+    case.action_plan_due_at = rules.action_plan_due_at(
+        case.severity, now, calendar_spec_for_region(case.customer.region)
+    )
+    fields = ["acknowledged_at", "acknowledged_by", "status", "action_plan_due_at", "updated_at"]
     late = not rules.objective_met(acknowledged_at=now, due_at=case.response_due_at)
     if late and case.breached_at is None:
         case.breached_at = now
@@ -326,6 +359,10 @@ def _apply_severity(
             severity, case.opened_at, case.customer.region
         )
         fields += ["response_due_at", "warning_due_at"]
+    elif case.action_plan_at is None:
+        # R-CASE-9: the plan's interval follows the severity's objective and clock.
+        case.action_plan_due_at = _plan_due(case)
+        fields.append("action_plan_due_at")
     case.save(update_fields=fields)
     if kind == EventKind.ESCALATION_REQUEST:
         _event(case, kind, user=user, at=now, from_value=old, to_value=severity, text=reason)
@@ -347,9 +384,7 @@ def _clean_severity_and_reason(severity: str, reason: str) -> tuple[str, str]:
         raise DomainError(_("Unknown severity."), field="severity", rule="R-CASE-5")
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(
-            _("A severity change needs a reason (R-CASE-6)."), field="reason", rule="R-CASE-6"
-        )
+        raise DomainError(_("A severity change needs a reason."), field="reason", rule="R-CASE-6")
     return severity, reason
 
 
@@ -369,13 +404,13 @@ def case_request_escalation(
     case = Case.objects.select_for_update().select_related("customer", "partner").get(pk=case.pk)
     if not rules.can_request_escalation(case.status):
         raise DomainError(
-            _("A resolved or closed case cannot be escalated (R-CASE-6)."),
+            _("A resolved or closed case cannot be escalated."),
             field="status",
             rule="R-CASE-6",
         )
     if not rules.is_raise(case.severity, severity):
         raise DomainError(
-            _("An escalation must raise the severity (R-CASE-6)."),
+            _("An escalation must raise the severity."),
             field="severity",
             rule="R-CASE-6",
         )
@@ -412,15 +447,28 @@ def case_change_severity(
     case = Case.objects.select_for_update().select_related("customer").get(pk=case.pk)
     if severity == case.severity:
         raise DomainError(
-            _("The case already has this severity (R-CASE-6)."), field="severity", rule="R-CASE-6"
+            _("The case already has this severity."), field="severity", rule="R-CASE-6"
         )
     if case.status == Status.CLOSED:
-        raise DomainError(
-            _("A closed case cannot change (R-CASE-12)."), field="status", rule="R-CASE-12"
-        )
-    return _apply_severity(
+        raise DomainError(_("A closed case cannot change."), field="status", rule="R-CASE-12")
+    old = case.severity
+    _apply_severity(
         case, user=user, severity=severity, reason=reason, kind=EventKind.SEVERITY_CHANGE, now=now
     )
+    if rules.is_raise(old, severity) and rules.notify_partner_proactively(severity):
+        # R-CASE-10 / R-NOT-2: a raise to S1 or S2 is told to the partner proactively, to the
+        # same people as the opening of an S1/S2 case.
+        change_no = case.events.filter(kind=EventKind.SEVERITY_CHANGE).count()
+        _notify_case(
+            case,
+            event=f"raise:{change_no}",
+            subject=_("[%(severity)s] Case #%(id)s raised from %(old)s: %(title)s")
+            % {"severity": severity, "old": old, "id": case.pk, "title": case.title},
+            body=_("Reason: %(reason)s") % {"reason": reason} + "\n\n" + _case_summary(case),
+            partner_contacts=True,
+            oncall=True,
+        )
+    return case
 
 
 # --- lifecycle ---------------------------------------------------------------------------------
@@ -428,16 +476,30 @@ def case_change_severity(
 
 @transaction.atomic
 def case_transition(
-    *, user: Any, case: Case, status: str, note: str = "", now: datetime | None = None
+    *,
+    user: Any,
+    case: Case,
+    status: str,
+    note: str = "",
+    monitoring_days: int | None = None,
+    now: datetime | None = None,
 ) -> Case:
     """Move a case along its lifecycle, refusing illegal moves (R-CASE-12).
 
-    Partners may answer (awaiting partner → in progress), reopen a resolved case within the
-    reopen period, and close a resolved case; every other move is the operator's. Waiting on
-    the partner pauses the case and the paused time is kept apart (R-CASE-9).
+    Partners may answer (awaiting partner → in progress), report a recurrence during
+    monitoring, reopen a resolved case within the reopen period, and close a resolved case;
+    every other move is the operator's. Waiting on the partner pauses the case and the paused
+    time is kept apart (R-CASE-9). Entering monitoring sets its period (``monitoring_days``,
+    by default ``CASES_MONITORING_DAYS``); when it ends the case resolves itself.
     """
     if status not in Status.values:
         raise DomainError(_("Unknown status."), field="status", rule="R-CASE-12")
+    if monitoring_days is not None and status != Status.MONITORING:
+        raise DomainError(
+            _("A monitoring period is set only when the case enters monitoring."),
+            field="monitoring_days",
+            rule="R-CASE-12",
+        )
     _require_access(user, case)
     if status == Status.ACKNOWLEDGED:
         return case_acknowledge(user=user, case=case, now=now)
@@ -446,7 +508,7 @@ def case_transition(
     current = case.status
     if not rules.transition_allowed(current, status):
         raise DomainError(
-            _("A case cannot go from %(current)s to %(target)s (R-CASE-12).")
+            _("A case cannot go from %(current)s to %(target)s.")
             % {"current": Status(current).label, "target": Status(status).label},
             field="status",
             rule="R-CASE-12",
@@ -454,7 +516,7 @@ def case_transition(
     staff = is_operator(user)
     if not staff and not rules.partner_may_transition(current, status):
         raise DomainError(
-            _("Only operator staff can move a case to %(target)s (R-CASE-12).")
+            _("Only operator staff can move a case to %(target)s.")
             % {"target": Status(status).label},
             field="status",
             rule="R-CASE-12",
@@ -466,11 +528,29 @@ def case_transition(
         and not rules.reopen_allowed(resolved_at=case.resolved_at, now=now, period=reopen_period())
     ):
         raise DomainError(
-            _("The reopen period of %(days)s days has passed (R-CASE-12).")
-            % {"days": reopen_period().days},
+            _("The reopen period of %(days)s days has passed.") % {"days": reopen_period().days},
             field="status",
             rule="R-CASE-12",
         )
+    data: dict[str, Any] = {}
+    if status == Status.MONITORING:
+        days = monitoring_days_default() if monitoring_days is None else monitoring_days
+        if not rules.monitoring_days_allowed(days):
+            raise DomainError(
+                _("The monitoring period must be between 1 and %(max)s days.")
+                % {"max": rules.MAX_MONITORING_DAYS},
+                field="monitoring_days",
+                rule="R-CASE-12",
+            )
+        case.monitoring_until = rules.monitoring_ends_at(start=now, days=days)
+        data.update(days=days, until=case.monitoring_until.isoformat())
+    else:
+        case.monitoring_until = None
+    recurrence = rules.is_recurrence(current, status)
+    if recurrence:
+        data["recurrence"] = True
+    if reopening:
+        data["reopen"] = True
     if current in rules.PAUSED_STATUSES and case.paused_since is not None:
         case.paused_total += now - case.paused_since  # R-CASE-9
         case.paused_since = None
@@ -484,7 +564,6 @@ def case_transition(
         case.resolved_at = None
         case.reopen_count += 1
     case.status = status
-    case.save()
     _event(
         case,
         EventKind.STATUS_CHANGE,
@@ -493,8 +572,26 @@ def case_transition(
         from_value=current,
         to_value=status,
         text=(note or "").strip(),
-        data={"reopen": True} if reopening else {},
+        data=data,
     )
+    if (
+        current in rules.PLAN_CLOCK_STOPPED
+        and case.acknowledged_at is not None
+        and case.action_plan_at is None
+    ):
+        # R-CASE-9: the clock runs again; the time it stood still is not counted.
+        case.action_plan_due_at = _plan_due(case)
+    case.save()
+    if recurrence and not staff:
+        _notify_case(
+            case,
+            event=f"recurrence:{case.events.filter(kind=EventKind.STATUS_CHANGE).count()}",
+            subject=_("[%(severity)s] Case #%(id)s: the partner reports a recurrence")
+            % {"severity": case.severity, "id": case.pk},
+            body=(note or "").strip() + "\n\n" + _case_summary(case),
+            partner_contacts=False,
+            oncall=True,
+        )
     return case
 
 
@@ -517,13 +614,31 @@ def case_resolve(*, user: Any, case: Case, note: str = "") -> Case:
 def case_reopen(*, user: Any, case: Case, note: str = "") -> Case:
     if case.status != Status.RESOLVED:
         raise DomainError(
-            _("Only a resolved case can be reopened (R-CASE-12)."), field="status", rule="R-CASE-12"
+            _("Only a resolved case can be reopened."), field="status", rule="R-CASE-12"
         )
     return case_transition(user=user, case=case, status=Status.IN_PROGRESS, note=note)
 
 
 def case_close(*, user: Any, case: Case, note: str = "") -> Case:
     return case_transition(user=user, case=case, status=Status.CLOSED, note=note)
+
+
+@transaction.atomic
+def case_report_recurrence(
+    *, user: Any, case: Case, note: str = "", now: datetime | None = None
+) -> Case:
+    """The partner reports that the monitored problem came back: the case returns to in
+    progress and on-call hears of it (R-CASE-12)."""
+    _require_access(user, case)
+    case = _locked(case)
+    if case.status != Status.MONITORING:
+        raise DomainError(
+            _("A recurrence can be reported only while the case is being monitored."),
+            field="status",
+            rule="R-CASE-12",
+        )
+    note = (note or "").strip() or _("The problem came back.")
+    return case_transition(user=user, case=case, status=Status.IN_PROGRESS, note=note, now=now)
 
 
 @transaction.atomic
@@ -536,13 +651,20 @@ def case_set_action_plan(*, user: Any, case: Case, plan: str, now: datetime | No
     now = now or timezone.now()
     case = _locked(case)
     if case.status == Status.CLOSED:
-        raise DomainError(
-            _("A closed case cannot change (R-CASE-12)."), field="status", rule="R-CASE-12"
-        )
+        raise DomainError(_("A closed case cannot change."), field="status", rule="R-CASE-12")
     case.action_plan = plan
     case.action_plan_at = now
     case.save(update_fields=["action_plan", "action_plan_at", "updated_at"])
     _event(case, EventKind.ACTION_PLAN, user=user, at=now, text=plan)
+    # R-CASE-9: the partner is told when a plan is posted.
+    _notify_case(
+        case,
+        event=f"action_plan:{case.events.filter(kind=EventKind.ACTION_PLAN).count()}",
+        subject=_("Case #%(id)s: status and action plan") % {"id": case.pk},
+        body=plan + "\n\n" + _case_summary(case),
+        partner_contacts=True,
+        oncall=False,
+    )
     return case
 
 
@@ -569,7 +691,7 @@ def case_mark_out_of_scope(
     _require_staff(user, rule="R-CASE-13", action=_("mark a case out of scope"))
     if reason not in OutOfScopeReason.values:
         raise DomainError(
-            _("Choose why the case is out of scope (R-CASE-13)."), field="reason", rule="R-CASE-13"
+            _("Choose why the case is out of scope."), field="reason", rule="R-CASE-13"
         )
     now = now or timezone.now()
     if case.status == Status.NEW:
@@ -593,7 +715,7 @@ def case_mark_out_of_scope(
         to_value=reason,
         text=case.out_of_scope_note,
     )
-    if case.status == Status.ACKNOWLEDGED:
+    if case.status in (Status.ACKNOWLEDGED, Status.AWAITING_PARTNER):
         case = case_transition(user=user, case=case, status=Status.IN_PROGRESS, now=now)
     return case_transition(
         user=user, case=case, status=Status.RESOLVED, note=OutOfScopeReason(reason).label, now=now
@@ -785,6 +907,164 @@ def _record_sweep(cases: list[Case], *, kind: str, now: datetime) -> int:
         )
     CaseEvent.objects.bulk_create(events)
     return written
+
+
+# --- timers of the case's lifecycle: the action plan (R-CASE-9) and monitoring (R-CASE-12) -----
+
+
+def _claim_each(due, *, order: str, batch_size: int, claim: dict[str, Any]) -> list[Case]:
+    """Find a batch of due cases with one indexed query and claim each with a conditional
+    ``update()`` of the same filter: a case another run claimed first changes 0 rows and is
+    left to it, so concurrent runs never handle a case twice (on PostgreSQL the candidates
+    are also locked, ``skip_locked``, so runs share the work)."""
+    candidates = list(
+        due.select_for_update(skip_locked=True, of=("self",))
+        .order_by(order)
+        .values_list("id", flat=True)[:batch_size]
+    )
+    claimed = [pk for pk in candidates if due.filter(pk=pk).update(**claim) == 1]
+    return list(
+        Case.objects.filter(id__in=claimed).select_related("customer", "partner").order_by("id")
+    )
+
+
+def _action_plan_due_queryset(now: datetime):
+    return Case.objects.filter(
+        action_plan_at__isnull=True,
+        action_plan_overdue_at__isnull=True,
+        action_plan_due_at__lte=now,
+        status__in=rules.PLAN_CLOCK_RUNNING,
+    )
+
+
+def action_plan_sweep(
+    *, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE
+) -> list[int]:
+    """Flag every acknowledged case whose status and action plan is overdue, once (R-CASE-9):
+    a timeline event and a message to on-call. State-based and idempotent: a flagged case
+    is never flagged again, and a missed run is caught up by the next."""
+    now = now or timezone.now()
+    flagged: list[int] = []
+    while True:
+        batch = _action_plan_batch(now=now, batch_size=batch_size)
+        flagged += batch
+        if len(batch) < batch_size:
+            return flagged
+
+
+@transaction.atomic
+def _action_plan_batch(*, now: datetime, batch_size: int) -> list[int]:
+    cases = _claim_each(
+        _action_plan_due_queryset(now),
+        order="action_plan_due_at",
+        batch_size=batch_size,
+        claim={"action_plan_overdue_at": now},
+    )
+    if not cases:
+        return []
+    oncall = (settings.OPERATOR_ONCALL_EMAIL,) if settings.OPERATOR_ONCALL_EMAIL else ()
+    messages = [
+        Message(
+            partner_id=None,  # an operator duty: on-call only
+            customer_id=case.customer_id,
+            category=NotificationCategory.CASES,
+            subject=_("[%(severity)s] Case #%(id)s: the status and action plan is overdue")
+            % {"severity": case.severity, "id": case.pk},
+            body=_case_summary(case),
+            dedupe_key=f"case:{case.pk}:action_plan_overdue",
+            related=case,
+            extra_emails=oncall,
+        )
+        for case in cases
+    ]
+    notify_many(messages)
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case,
+            kind=EventKind.ACTION_PLAN_OVERDUE,
+            at=now,
+            actor_name="system",
+            data={"due": case.action_plan_due_at.isoformat()},
+        )
+        for case in cases
+    )
+    return [case.pk for case in cases]
+
+
+def monitoring_sweep(
+    *, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE
+) -> list[int]:
+    """Resolve every case whose monitoring period ended without a recurrence, and tell the
+    partner (R-CASE-12). State-based and idempotent: only cases still in monitoring with an
+    ended period are found, each claimed by a conditional update."""
+    now = now or timezone.now()
+    resolved: list[int] = []
+    while True:
+        batch = _monitoring_batch(now=now, batch_size=batch_size)
+        resolved += batch
+        if len(batch) < batch_size:
+            return resolved
+
+
+@transaction.atomic
+def _monitoring_batch(*, now: datetime, batch_size: int) -> list[int]:
+    due = Case.objects.filter(status=Status.MONITORING, monitoring_until__lte=now)
+    cases = _claim_each(
+        due,
+        order="monitoring_until",
+        batch_size=batch_size,
+        # monitoring_until stays: when the period ended (cleared when the case moves on)
+        claim={"status": Status.RESOLVED, "resolved_at": now},
+    )
+    if not cases:
+        return []
+    messages: list[Message] = []
+    events: list[CaseEvent] = []
+    for case in cases:
+        until = case.monitoring_until or now
+        messages.append(
+            Message(
+                partner_id=case.partner_id,
+                customer_id=case.customer_id,
+                category=NotificationCategory.CASES,
+                subject=_("Case #%(id)s resolved: no recurrence during monitoring")
+                % {"id": case.pk},
+                body=_(
+                    "The monitoring period ended without a recurrence, so the case is now "
+                    "resolved. If the problem comes back, reopen the case within %(days)s days."
+                )
+                % {"days": reopen_period().days}
+                + "\n\n"
+                + _case_summary(case),
+                dedupe_key=f"case:{case.pk}:monitoring_resolved:{int(until.timestamp())}",
+                related=case,
+            )
+        )
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.STATUS_CHANGE,
+                at=now,
+                actor_name="system",
+                from_value=Status.MONITORING,
+                to_value=Status.RESOLVED,
+                text=_("The monitoring period ended without a recurrence."),
+                data={"monitoring_ended": until.isoformat()},
+            )
+        )
+    if notify_many(messages):
+        events += [
+            CaseEvent(
+                case=case,
+                kind=EventKind.NOTIFICATION_SENT,
+                at=now,
+                actor_name="system",
+                data={"about": "monitoring_resolved"},
+            )
+            for case in cases
+        ]
+    CaseEvent.objects.bulk_create(events)
+    return [case.pk for case in cases]
 
 
 # --- links from other apps ---------------------------------------------------------------------

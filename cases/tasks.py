@@ -17,3 +17,17 @@ def escalation_sweep() -> dict[str, int]:
         "warned": len(result.warned),
         "notifications": result.notifications,
     }
+
+
+@shared_task(ignore_result=True)
+@periodic("cases-action-plan-sweep")
+def action_plan_sweep() -> dict[str, int]:
+    """Every minute: flag overdue status and action plans once (R-CASE-9)."""
+    return {"flagged": len(services.action_plan_sweep())}
+
+
+@shared_task(ignore_result=True)
+@periodic("cases-monitoring-sweep")
+def monitoring_sweep() -> dict[str, int]:
+    """Every few minutes: resolve cases whose monitoring period ended (R-CASE-12)."""
+    return {"resolved": len(services.monitoring_sweep())}

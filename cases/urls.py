@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/escalate/", views.CaseEscalateView.as_view(), name="escalate"),
     path("<int:pk>/transition/", views.CaseTransitionView.as_view(), name="transition"),
     path("<int:pk>/comment/", views.CaseCommentView.as_view(), name="comment"),
+    path("<int:pk>/recurrence/", views.CaseRecurrenceView.as_view(), name="recurrence"),
 ]

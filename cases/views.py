@@ -2,24 +2,79 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from portal.errors import DomainError, add_domain_error
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
 
 from . import rules, selectors, services
-from .choices import Channel, Status
+from .choices import Channel, Clock, Impact, Status, Urgency
 from .filtersets import CaseFilter
 from .forms import CaseOpenForm, CommentForm, EscalationForm
 from .models import Case
+
+
+def tac_phone_number() -> str:
+    """The global TAC phone line partners are asked to call for S1/S2 problems (R-CASE-11)."""
+    return settings.TAC_PHONE_NUMBER
+
+
+def severity_preview() -> dict:
+    """What the open-case page needs to show the severity and the response objective live
+    (R-CASE-3, R-CASE-5, R-CASE-7), taken from ``cases.rules`` so the rules live in one place;
+    rendered as a JSON data element (no inline script)."""
+    objectives = {}
+    for severity, objective in rules.RESPONSE_OBJECTIVES.items():
+        if objective.clock == Clock.WALL:
+            minutes = int(objective.wall.total_seconds() // 60)
+            respond = ngettext(
+                "%(n)s minute, around the clock", "%(n)s minutes, around the clock", minutes
+            ) % {"n": minutes}
+        else:
+            days = objective.business_days
+            respond = ngettext("%(n)s business day", "%(n)s business days", days) % {"n": days}
+        objectives[severity.value] = {
+            "label": str(severity.label),
+            "respond": respond,
+            "phone": rules.phone_recommended(severity),
+        }
+    return {
+        "matrix": {
+            urgency.value: {
+                impact.value: rules.severity_for(urgency=urgency, impact=impact).value
+                for impact in Impact
+            }
+            for urgency in Urgency
+        },
+        # the share must be above a bound to reach its level (exact decimals, compared in JS)
+        "bounds": [
+            [str(Decimal(bound.numerator) / Decimal(bound.denominator)), impact.value]
+            for bound, impact in rules.IMPACT_LOWER_BOUNDS
+        ],
+        "lowest": Impact.INDIVIDUALIZED.value,
+        "objectives": objectives,
+        "text": {
+            "result": _("Severity %(severity)s: we respond within %(respond)s."),
+            "phone": _("For this severity, also call the global TAC phone line at %(phone)s."),
+            "incomplete": _(
+                "Choose the urgency and the impact (or give the affected share) to see the "
+                "severity."
+            ),
+            "out_of_range": _("The affected share must be a number between 0 and 1."),
+        },
+        "tac_phone": tac_phone_number(),
+    }
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
@@ -70,9 +125,11 @@ class CaseDetailView(PartnerRequiredMixin, View):
                 "can_resume": case.status == Status.AWAITING_PARTNER,
                 "can_reopen": reopen_until is not None and now <= reopen_until,
                 "can_close": case.status == Status.RESOLVED,
+                "can_report_recurrence": case.status == Status.MONITORING,
                 "reopen_until": reopen_until,
                 "comment_form": CommentForm(),
                 "phone_recommended": rules.phone_recommended(case.severity),
+                "tac_phone": tac_phone_number(),
             },
         )
 
@@ -87,7 +144,11 @@ class CaseOpenView(PartnerRequiredMixin, View):
                 "contact_email": user.email,
             },
         )
-        return render(request, "cases/case_form.html", {"form": form})
+        return render(request, "cases/case_form.html", self._context(form))
+
+    @staticmethod
+    def _context(form: CaseOpenForm) -> dict:
+        return {"form": form, "severity_rules": severity_preview(), "tac_phone": tac_phone_number()}
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = CaseOpenForm(request.POST, user=request.user)
@@ -105,7 +166,7 @@ class CaseOpenView(PartnerRequiredMixin, View):
                     % {"id": case.pk, "severity": case.severity},
                 )
                 return redirect("cases:detail", pk=case.pk)
-        return render(request, "cases/case_form.html", {"form": form}, status=400)
+        return render(request, "cases/case_form.html", self._context(form), status=400)
 
 
 class CaseEscalateView(PartnerRequiredMixin, View):
@@ -144,6 +205,22 @@ class CaseTransitionView(PartnerRequiredMixin, View):
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Case updated."))
+        return redirect("cases:detail", pk=case.pk)
+
+
+class CaseRecurrenceView(PartnerRequiredMixin, View):
+    """The partner reports that the monitored problem came back (R-CASE-12)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = _case(request, pk)
+        try:
+            services.case_report_recurrence(
+                user=request.user, case=case, note=request.POST.get("note", "")
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Recurrence reported: the case is back in progress."))
         return redirect("cases:detail", pk=case.pk)
 
 

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from . import notifications
+from .calendars import calendars_missing_holidays, holiday_years_reached
 from .models import (
     BusinessCalendar,
     Contact,
@@ -132,6 +133,17 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
     ]
     inlines = [HolidayInline]
     actions = ["prefill_holidays"]
+    change_list_template = "admin/portal/businesscalendar_change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        """Staff see every calendar without holidays for a year that due times reach."""
+        extra_context = {
+            **(extra_context or {}),
+            "calendars_missing_holidays": calendars_missing_holidays(
+                years=holiday_years_reached()
+            ),
+        }
+        return super().changelist_view(request, extra_context)
 
     @admin.action(description=_("Pre-fill public holidays (this year and the next two)"))
     def prefill_holidays(self, request, queryset) -> None:

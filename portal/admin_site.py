@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .calendars import calendars_missing_holidays, holiday_years_reached
 from .choices import NotificationStatus
 from .dashboard import staff_columns
 from .jobs import job_states
@@ -50,6 +51,9 @@ class PortalAdminSite(admin.AdminSite):
             **(extra_context or {}),
             "overview": self.overview(),
             "jobs": job_states(),
+            "calendars_missing_holidays": calendars_missing_holidays(
+                years=holiday_years_reached()
+            ),
             "failed_notifications": Notification.objects.filter(
                 status=NotificationStatus.FAILED
             ).count(),

@@ -17,6 +17,7 @@ week) instead of walking day by day, and never loop minute by minute.
 from __future__ import annotations
 
 import bisect
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,6 +35,9 @@ REGION_HOLIDAY_COUNTRIES: dict[str, tuple[str, str | None]] = {
     "EMEA": ("FR", None),
 }
 
+logger = logging.getLogger(__name__)
+_WARNED_YEARS: set[tuple[str, int]] = set()
+
 ZERO = timedelta(0)
 _DAY = timedelta(days=1)
 _WEEK = timedelta(days=7)
@@ -48,6 +52,10 @@ class BusinessCalendarSpec:
     workday_end: time = time(17)
     workdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # Monday=0
     holidays: frozenset[date] = frozenset()
+    # The years whose holidays are known (None: not tracked). A computation that reaches
+    # another year logs a warning once instead of silently counting its holidays as working
+    # days (R-CASE-8); staff see such calendars in the admin and a yearly duty fills them.
+    holiday_years: frozenset[int] | None = field(default=None, compare=False)
     # Derived, excluded from equality/hash so two specs with the same data compare equal.
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
     _sorted_holidays: tuple[date, ...] = field(init=False, repr=False, compare=False)
@@ -85,7 +93,21 @@ class BusinessCalendarSpec:
         return self.business_day * len(self.workdays)
 
     def is_working_day(self, day: date) -> bool:
+        self._check_year(day)
         return day.weekday() in self.workdays and day not in self.holidays
+
+    def _check_year(self, day: date) -> None:
+        if self.holiday_years is None or day.year in self.holiday_years:
+            return
+        key = (self.timezone, day.year)
+        if key not in _WARNED_YEARS:
+            _WARNED_YEARS.add(key)
+            logger.warning(
+                "Business time in %s reaches %s, a year without holidays in its calendar: "
+                "public holidays of that year count as working days until staff add them.",
+                self.timezone,
+                day.year,
+            )
 
     def period(self, day: date) -> tuple[datetime, datetime] | None:
         """The working period of a local date in UTC, or None on a day off."""
@@ -106,6 +128,7 @@ class BusinessCalendarSpec:
         Such a week has exactly ``business_day × len(workdays)`` of business time and can be
         skipped in one step.
         """
+        self._check_year(first + timedelta(days=6))
         if self._has_holiday(first, first + timedelta(days=6)):
             return False
         midnight = datetime.combine(first, time(0), tzinfo=self._zone)
@@ -220,20 +243,30 @@ def default_spec_for_region(
 
 
 def public_holidays(
-    region: str, years: Iterable[int], *, language: str = "en_US"
+    region: str,
+    years: Iterable[int],
+    *,
+    language: str = "en_US",
+    country: str | None = None,
+    subdivision: str | None = None,
 ) -> dict[date, str]:
     """Public holidays of the region's reference country, to pre-fill a calendar (R-CASE-8).
 
-    AMER→US, APJC→JP, AUS→AU (Australian Capital Territory), EMEA→FR.
+    AMER→US, APJC→JP, AUS→AU (Australian Capital Territory), EMEA→FR; ``country`` (and
+    ``subdivision``) replace the region's reference when a calendar names its own.
     """
     import holidays as holiday_library  # imported lazily: only staff pre-filling need it
 
     try:
-        country, subdiv = REGION_HOLIDAY_COUNTRIES[region]
+        country_default, subdiv = REGION_HOLIDAY_COUNTRIES[region]
     except KeyError:
         raise ValueError(f"Unknown region {region!r}.") from None
+    if country:
+        country_default, subdiv = country, subdivision
     years = sorted(set(years))
     if not years:
         return {}
-    found = holiday_library.country_holidays(country, subdiv=subdiv, years=years, language=language)
+    found = holiday_library.country_holidays(
+        country_default, subdiv=subdiv, years=years, language=language
+    )
     return {day: name for day, name in sorted(found.items()) if day.year in years}

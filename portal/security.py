@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -67,8 +68,10 @@ def too_large() -> JsonResponse:
 class SafeJSONParser(JSONParser):
     """DRF's JSON parser, with a body nested beyond the parser's depth a 400, not a 500."""
 
+    too_deep = _lazy("JSON parse error - the document is nested too deeply.")
+
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(_("JSON parse error - the document is nested too deeply.")) from None
+            raise ParseError(self.too_deep) from None

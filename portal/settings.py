@@ -225,6 +225,12 @@ if not 0 < CASES_WARNING_FRACTION < 1:
     raise ImproperlyConfigured("CASES_WARNING_FRACTION must be between 0 and 1")
 # R-CASE-12: how long after resolution a partner may reopen a case.
 CASES_REOPEN_DAYS = env_int("CASES_REOPEN_DAYS", 14)
+# R-CASE-12: the monitoring period staff get by default when a case enters monitoring (days).
+CASES_MONITORING_DAYS = env_int("CASES_MONITORING_DAYS", 7)
+if not 1 <= CASES_MONITORING_DAYS <= 90:
+    raise ImproperlyConfigured("CASES_MONITORING_DAYS must be between 1 and 90")
+# R-CASE-11: the global TAC phone line partners are asked to call for S1 and S2 problems.
+TAC_PHONE_NUMBER = env_str("TAC_PHONE_NUMBER", "1-800-553-2447")
 # R-MNT-5/R-MNT-11: where partner requests for the change-management team go.
 CHANGE_MANAGEMENT_EMAIL = env_str("CHANGE_MANAGEMENT_EMAIL", OPERATOR_ONCALL_EMAIL)
 # Reminders before a planned change starts, in hours.
@@ -365,6 +371,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # --- cases ---
     # R-CASE-10: breach and warning checks; state-based, so a missed tick heals on the next.
     "cases-escalation-sweep": {"task": "cases.tasks.escalation_sweep", "schedule": 60.0},
+    # R-CASE-9: flag an overdue status and action plan once.
+    "cases-action-plan-sweep": {"task": "cases.tasks.action_plan_sweep", "schedule": 60.0},
+    # R-CASE-12: resolve cases whose monitoring period ended without a recurrence.
+    "cases-monitoring-sweep": {"task": "cases.tasks.monitoring_sweep", "schedule": 300.0},
+    # R-CASE-8: holidays of the current and the next year in every calendar. A yearly duty,
+    # run monthly: it only fills years without holidays, so a missed run heals.
+    "calendars-fill-holidays": {
+        "task": "portal.tasks.fill_calendar_holidays",
+        "schedule": crontab(minute=45, hour=4, day_of_month=1),
+    },
     # --- maintenance ---
     "maintenance-tick": {"task": "maintenance.tasks.maintenance_tick", "schedule": 60.0},
     "maintenance-certificates-scan": {

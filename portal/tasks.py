@@ -16,3 +16,13 @@ def deliver_notifications() -> dict[str, int]:
 @periodic("contact-review")
 def request_contact_reviews() -> int:
     return services.contact_review_request_due()
+
+
+@shared_task(ignore_result=True)
+@periodic("calendars-fill-holidays")
+def fill_calendar_holidays() -> dict[str, int]:
+    """The yearly duty (run monthly, idempotent): holidays of the current and the next year in
+    every business calendar, from the holidays library (R-CASE-8)."""
+    from .calendars import calendars_fill_holidays
+
+    return {"added": calendars_fill_holidays()}

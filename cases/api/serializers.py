@@ -21,7 +21,24 @@ class OffsetDateTimeField(serializers.DateTimeField):
         return value.isoformat()
 
 
+class ShareField(serializers.DecimalField):
+    """The affected share at any precision (R-CASE-3); range and level are the service's.
+
+    Shown as given, without trailing zeros ("0.3333333"), as a string like every decimal of
+    the API.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_digits=None, decimal_places=None, **kwargs)
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return format(value.normalize(), "f")
+
+
 class CaseSerializer(serializers.ModelSerializer):
+    affected_share = ShareField(read_only=True, allow_null=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     region = serializers.CharField(source="customer.region", read_only=True)
     breached = serializers.BooleanField(read_only=True)
@@ -34,6 +51,21 @@ class CaseSerializer(serializers.ModelSerializer):
     resolved_at = OffsetDateTimeField(read_only=True, allow_null=True)
     closed_at = OffsetDateTimeField(read_only=True, allow_null=True)
     action_plan_at = OffsetDateTimeField(read_only=True, allow_null=True)
+    action_plan_due_at = OffsetDateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="R-CASE-9: when the status and action plan are due (set on acknowledgement, "
+        "not counting time waiting on the partner).",
+    )
+    action_plan_overdue = serializers.BooleanField(
+        read_only=True, help_text="R-CASE-9: no plan given by its due time."
+    )
+    action_plan_overdue_at = OffsetDateTimeField(read_only=True, allow_null=True)
+    monitoring_until = OffsetDateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="R-CASE-12: the end of the monitoring period; the case then resolves itself.",
+    )
     # Blank until the case is ruled out of scope: the schema must allow "" too.
     out_of_scope_reason = serializers.ChoiceField(
         choices=OutOfScopeReason.choices, allow_blank=True, read_only=True
@@ -68,6 +100,10 @@ class CaseSerializer(serializers.ModelSerializer):
             "warned_at",
             "action_plan",
             "action_plan_at",
+            "action_plan_due_at",
+            "action_plan_overdue",
+            "action_plan_overdue_at",
+            "monitoring_until",
             "waiting_on_partner_seconds",
             "resolved_at",
             "closed_at",
@@ -89,8 +125,10 @@ class CaseOpenSerializer(serializers.Serializer):
     description = serializers.CharField()
     category = serializers.ChoiceField(choices=Category.choices)
     impact = serializers.ChoiceField(choices=Impact.choices, required=False)
-    affected_share = serializers.DecimalField(
-        max_digits=4, decimal_places=3, min_value=0, max_value=1, required=False
+    affected_share = ShareField(
+        required=False,
+        help_text="Instead of the impact: the share of the environment affected, a number "
+        "from 0 to 1 at any precision; the impact is derived from it.",
     )
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     contract_number = serializers.CharField(max_length=40)
@@ -112,6 +150,16 @@ class SeverityReasonSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    monitoring_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Staff, entering monitoring: the monitoring period in days (default 7).",
+    )
+
+
+class RecurrenceSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

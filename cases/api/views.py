@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,12 +17,14 @@ from ..choices import Channel
 from ..filtersets import CaseFilter
 from ..models import Case
 from .pagination import CasePagination
+from .parsers import ExactJSONParser
 from .serializers import (
     ActionPlanSerializer,
     CaseEventSerializer,
     CaseOpenSerializer,
     CaseSerializer,
     OutOfScopeSerializer,
+    RecurrenceSerializer,
     SeverityReasonSerializer,
     SloRowSerializer,
     TransitionSerializer,
@@ -42,6 +45,7 @@ class CaseViewSet(
     filterset_class = CaseFilter
     pagination_class = CasePagination
     ordering_fields = ["opened_at", "response_due_at", "severity", "id"]
+    parser_classes = [ExactJSONParser, FormParser, MultiPartParser]  # R-CASE-3: exact shares
 
     def _respond(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
         case = selectors.cases_for(self.request.user).get(pk=case.pk)
@@ -85,6 +89,14 @@ class CaseViewSet(
     def transition(self, request: Request, pk=None) -> Response:
         data = self._payload(TransitionSerializer)
         case = services.case_transition(user=request.user, case=self.get_object(), **data)
+        return self._respond(case)
+
+    @extend_schema(request=RecurrenceSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def recurrence(self, request: Request, pk=None) -> Response:
+        """The partner reports that the monitored problem came back (R-CASE-12)."""
+        data = self._payload(RecurrenceSerializer)
+        case = services.case_report_recurrence(user=request.user, case=self.get_object(), **data)
         return self._respond(case)
 
     @extend_schema(request=ActionPlanSerializer, responses=CaseSerializer)

@@ -179,6 +179,10 @@ def test_transition_refuses_illegal_moves(api, staff, alice, customer_a):
     bad = api(staff).post(f"{URL}{case.pk}/transition/", {"status": "closed"})
     assert bad.status_code == 400 and bad.json()["rule"] == "R-CASE-12"
     services.case_acknowledge(user=staff, case=case)
+    # R-CASE-12 Decision: awaiting_partner is entered only from in_progress
+    early = api(staff).post(f"{URL}{case.pk}/transition/", {"status": "awaiting_partner"})
+    assert early.status_code == 400 and early.json()["rule"] == "R-CASE-12"
+    api(staff).post(f"{URL}{case.pk}/transition/", {"status": "in_progress"})
     ok = api(staff).post(
         f"{URL}{case.pk}/transition/", {"status": "awaiting_partner", "note": "Need traces"}
     )

@@ -139,6 +139,9 @@ def test_waiting_time_is_shown_apart(client_for, bob, staff, customer_a):
     case = CaseFactory(customer=customer_a)
     services.case_acknowledge(user=staff, case=case)
     services.case_transition(
+        user=staff, case=case, status="in_progress", now=timezone.now() - timedelta(hours=3)
+    )
+    services.case_transition(
         user=staff, case=case, status="awaiting_partner", now=timezone.now() - timedelta(hours=2)
     )
     html = client_for(bob).get(f"/cases/{case.pk}/").content.decode()

@@ -440,3 +440,38 @@ def test_public_holidays_of_an_unknown_region_are_refused():
 def test_region_table_covers_the_four_regions():
     assert set(bt.REGION_TIMEZONES) >= set(REGIONS)
     assert {str(k): v for k, v in bt.REGION_TIMEZONES.items()} == ZONES
+
+
+# --- R-CASE-8: a computation that reaches a year without holidays is not silent -----------------
+
+
+def test_reaching_a_year_without_holidays_logs_a_warning_once_r_case_8(caplog):
+    import datetime as _dt
+    import logging
+
+    from portal import business_time as bt
+
+    spec = bt.BusinessCalendarSpec(
+        timezone="Asia/Tokyo",
+        holidays=frozenset({_dt.date(2050, 1, 1)}),
+        holiday_years=frozenset({2050}),
+    )
+    bt._WARNED_YEARS.discard(("Asia/Tokyo", 2051))
+    start = _dt.datetime(2050, 12, 30, 1, tzinfo=_dt.UTC)
+    with caplog.at_level(logging.WARNING, logger="portal.business_time"):
+        bt.add_business_time(spec, start, _dt.timedelta(hours=27))
+        bt.add_business_time(spec, start, _dt.timedelta(hours=27))
+    warnings = [r for r in caplog.records if "2051" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_a_year_with_holidays_logs_nothing_r_case_8(caplog):
+    import datetime as _dt
+    import logging
+
+    from portal import business_time as bt
+
+    spec = bt.BusinessCalendarSpec(timezone="Asia/Tokyo", holiday_years=frozenset({2052}))
+    with caplog.at_level(logging.WARNING, logger="portal.business_time"):
+        bt.add_business_time(spec, _dt.datetime(2052, 3, 2, 1, tzinfo=_dt.UTC), _dt.timedelta(9))
+    assert not caplog.records

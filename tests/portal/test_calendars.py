@@ -46,3 +46,111 @@ def test_staff_edited_hours_are_used():
     )
     spec = calendar_spec_for_region("AMER")
     assert spec.business_day == dt.timedelta(hours=3)
+
+
+# --- R-CASE-8: holidays for every year a computation reaches ---------------------------------
+
+
+def test_yearly_duty_fills_the_next_year_of_every_calendar_r_case_8():
+    from portal.calendars import calendars_fill_holidays
+
+    Holiday.objects.filter(date__year__in=[2031, 2032]).delete()
+    now = dt.datetime(2031, 12, 1, 4, 45, tzinfo=UTC)
+    added = calendars_fill_holidays(now=now)
+    assert added > 0
+    for region in ("AMER", "APJC", "AUS", "EMEA"):
+        assert Holiday.objects.filter(calendar__region=region, date__year=2032).exists()
+    assert Holiday.objects.filter(calendar__region="EMEA", date=dt.date(2032, 7, 14)).exists()
+    assert Holiday.objects.filter(calendar__region="AMER", date=dt.date(2032, 7, 4)).exists()
+
+
+def test_yearly_duty_is_idempotent_and_keeps_staff_edits_r_case_8():
+    from portal.calendars import calendars_fill_holidays
+
+    calendars_fill_holidays(years=[2033])
+    emea = BusinessCalendar.objects.get(region="EMEA")
+    Holiday.objects.filter(calendar=emea, date=dt.date(2033, 7, 14)).delete()  # staff removed it
+    count = Holiday.objects.count()
+    assert calendars_fill_holidays(years=[2033]) == 0
+    assert Holiday.objects.count() == count
+    assert not Holiday.objects.filter(calendar=emea, date=dt.date(2033, 7, 14)).exists()
+
+
+def test_yearly_duty_uses_the_calendars_own_country_r_case_8():
+    from portal.calendars import calendars_fill_holidays
+
+    BusinessCalendar.objects.filter(region="EMEA").update(holiday_country="GB")
+    calendars_fill_holidays(years=[2034])
+    emea = Holiday.objects.filter(calendar__region="EMEA", date__year=2034)
+    assert emea.filter(date=dt.date(2034, 12, 26)).exists()  # Boxing Day
+    assert not emea.filter(date=dt.date(2034, 7, 14)).exists()  # not Bastille Day
+
+
+def test_calendar_without_a_country_is_left_alone_r_case_8():
+    from portal.calendars import calendars_fill_holidays, calendars_missing_holidays
+
+    BusinessCalendar.objects.filter(region="APJC").update(holiday_country="")
+    calendars_fill_holidays(years=[2035])
+    missing = calendars_missing_holidays(years=[2035])
+    assert [(m.calendar.region, m.year) for m in missing] == [("APJC", 2035)]
+
+
+def test_calendars_missing_holidays_names_calendar_and_year_r_case_8():
+    from portal.calendars import calendars_missing_holidays
+
+    Holiday.objects.filter(date__year=2036).delete()
+    Holiday.objects.create(
+        calendar=BusinessCalendar.objects.get(region="AUS"), date=dt.date(2036, 1, 1), name="NY"
+    )
+    missing = {(m.calendar.region, m.year) for m in calendars_missing_holidays(years=[2036])}
+    assert missing == {("AMER", 2036), ("APJC", 2036), ("EMEA", 2036)}
+
+
+def test_fill_task_and_beat_r_case_8(settings):
+    import time_machine
+
+    from portal import tasks
+
+    Holiday.objects.filter(date__year__gte=2040).delete()
+    with time_machine.travel(dt.datetime(2040, 1, 1, 5, tzinfo=UTC), tick=False):
+        assert tasks.fill_calendar_holidays.apply().get()["added"] > 0
+    assert Holiday.objects.filter(date__year=2041).exists()
+    entry = settings.CELERY_BEAT_SCHEDULE["calendars-fill-holidays"]
+    assert entry["task"] == "portal.tasks.fill_calendar_holidays"
+
+
+def test_staff_see_a_calendar_without_holidays_for_a_year_reached_r_case_8(client_for, staff):
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2029, 3, 1, 12, tzinfo=UTC), tick=False):
+        from portal.calendars import calendars_fill_holidays
+
+        calendars_fill_holidays()
+        client = client_for(staff)
+        html = client.get("/admin/cases/case/").content.decode()
+        assert 'id="calendars-missing-holidays"' not in html
+        Holiday.objects.filter(calendar__region="AUS", date__year=2030).delete()
+        html = client.get("/admin/cases/case/").content.decode()
+        assert 'id="calendars-missing-holidays"' in html and "2030" in html
+
+
+def test_spec_knows_which_years_have_holidays_r_case_8():
+    emea = BusinessCalendar.objects.get(region="EMEA")
+    Holiday.objects.filter(calendar=emea, date__year__in=[2045, 2046]).delete()
+    Holiday.objects.create(calendar=emea, date=dt.date(2046, 5, 1), name="Labour Day")
+    spec = calendar_spec_for_region("EMEA")
+    assert 2046 in spec.holiday_years and 2045 not in spec.holiday_years
+
+
+def test_staff_see_a_calendar_without_holidays_on_the_index_and_calendar_list_r_case_8(
+    client_for, staff
+):
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2040, 3, 1, 12, tzinfo=UTC), tick=False):
+        Holiday.objects.filter(date__year__in=[2040, 2041]).delete()
+        client = client_for(staff)
+        for url in ("/admin/", "/admin/portal/businesscalendar/"):
+            html = client.get(url).content.decode()
+            assert 'id="calendars-missing-holidays"' in html, url
+            assert "2040" in html

@@ -31,7 +31,7 @@ def test_security_headers_are_set(client):
     assert response["Referrer-Policy"] == "same-origin"
 
 
-def test_production_settings_pass_check_deploy(monkeypatch):
+def test_production_settings_pass_check_deploy(monkeypatch, tmp_path):
     import subprocess
     import sys
 
@@ -40,7 +40,9 @@ def test_production_settings_pass_check_deploy(monkeypatch):
         "SECRET_KEY": "x" * 20 + "production-secret-key-long-and-random-9f8e7d",
         "ALLOWED_HOSTS": "portal.example.com",
         "PATH": "/usr/bin:/bin",
+        "STATIC_ROOT": str(tmp_path),
     }
+    (tmp_path / "staticfiles.json").write_text("{}")  # as collectstatic leaves it
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         capture_output=True,
