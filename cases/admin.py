@@ -19,7 +19,7 @@ from portal.choices import Region
 from portal.errors import DomainError, add_domain_error
 from portal.models import Customer
 
-from . import selectors, services
+from . import selectors, services, sweep
 from .api.pagination import EstimatedCountPaginator
 from .choices import Category, Channel, Impact, OutOfScopeReason, Severity, Status, Urgency
 from .models import Case, CaseEvent
@@ -273,7 +273,7 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Run the escalation sweep now"))
     def run_escalation_sweep(self, request: HttpRequest, queryset: QuerySet) -> None:
-        result = services.escalation_sweep()
+        result = sweep.escalation_sweep()
         self.message_user(request, result.summary(), messages.SUCCESS)
 
     # --- extra pages
@@ -378,7 +378,7 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
 
     def sweep_view(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
-            self.message_user(request, services.escalation_sweep().summary(), messages.SUCCESS)
+            self.message_user(request, sweep.escalation_sweep().summary(), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:cases_case_changelist"))
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from portal.models import Customer
 
-from . import services
+from . import services, sweep
 from .choices import Channel
 from .models import Case
 
@@ -119,4 +119,4 @@ def load() -> None:
             if then == "resolve":
                 services.case_resolve(user=staff, case=case, note="Dial plan configured.")
     # Anything already overdue is breached now, as the beat task would.
-    services.escalation_sweep(now=now)
+    sweep.escalation_sweep(now=now)

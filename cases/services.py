@@ -8,8 +8,7 @@ and writes the timeline and the notifications (outbox) in the same transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,15 +23,12 @@ from portal.calendars import calendar_spec_for_region
 from portal.choices import Category as NotificationCategory
 from portal.errors import DomainError
 from portal.models import Customer
-from portal.notifications import Message, notify, notify_many
+from portal.notifications import notify
 from portal.tenancy import is_operator, require_operator, require_partner_of
 
 from . import rules
 from .choices import Channel, EventKind, Severity, Status
 from .models import Case, CaseEvent
-
-SWEEP_BATCH_SIZE = 500
-
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -160,7 +156,7 @@ def _notify_case(
     return count
 
 
-def _case_summary(case: Case) -> str:
+def case_summary(case: Case) -> str:
     return _(
         "Case #%(id)s: %(title)s\nCustomer: %(customer)s (%(region)s)\nSeverity: %(severity)s\n"
         "Status: %(status)s\nResponse due: %(due)s\n%(url)s"
@@ -302,7 +298,7 @@ def case_open(
             event="opened",
             subject=_("[%(severity)s] New case #%(id)s: %(title)s")
             % {"severity": severity, "id": case.pk, "title": case.title},
-            body=_case_summary(case),
+            body=case_summary(case),
             partner_contacts=True,
             oncall=True,
         )
@@ -429,7 +425,7 @@ def case_request_escalation(
         event=f"escalation:{escalation_no}",
         subject=_("[%(severity)s] Case #%(id)s escalated from %(old)s: %(title)s")
         % {"severity": severity, "old": old, "id": case.pk, "title": case.title},
-        body=_("Reason: %(reason)s") % {"reason": reason} + "\n\n" + _case_summary(case),
+        body=_("Reason: %(reason)s") % {"reason": reason} + "\n\n" + case_summary(case),
         partner_contacts=rules.notify_partner_proactively(severity),
         oncall=True,
     )
@@ -464,7 +460,7 @@ def case_change_severity(
             event=f"raise:{change_no}",
             subject=_("[%(severity)s] Case #%(id)s raised from %(old)s: %(title)s")
             % {"severity": severity, "old": old, "id": case.pk, "title": case.title},
-            body=_("Reason: %(reason)s") % {"reason": reason} + "\n\n" + _case_summary(case),
+            body=_("Reason: %(reason)s") % {"reason": reason} + "\n\n" + case_summary(case),
             partner_contacts=True,
             oncall=True,
         )
@@ -588,7 +584,7 @@ def case_transition(
             event=f"recurrence:{case.events.filter(kind=EventKind.STATUS_CHANGE).count()}",
             subject=_("[%(severity)s] Case #%(id)s: the partner reports a recurrence")
             % {"severity": case.severity, "id": case.pk},
-            body=(note or "").strip() + "\n\n" + _case_summary(case),
+            body=(note or "").strip() + "\n\n" + case_summary(case),
             partner_contacts=False,
             oncall=True,
         )
@@ -661,7 +657,7 @@ def case_set_action_plan(*, user: Any, case: Case, plan: str, now: datetime | No
         case,
         event=f"action_plan:{case.events.filter(kind=EventKind.ACTION_PLAN).count()}",
         subject=_("Case #%(id)s: status and action plan") % {"id": case.pk},
-        body=plan + "\n\n" + _case_summary(case),
+        body=plan + "\n\n" + case_summary(case),
         partner_contacts=True,
         oncall=False,
     )
@@ -720,351 +716,6 @@ def case_mark_out_of_scope(
     return case_transition(
         user=user, case=case, status=Status.RESOLVED, note=OutOfScopeReason(reason).label, now=now
     )
-
-
-# --- escalation sweep (R-CASE-10) ------------------------------------------------------------
-
-
-@dataclass
-class SweepResult:
-    breached: list[int] = field(default_factory=list)
-    warned: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-    notifications: int = 0
-
-    def summary(self) -> str:
-        text = _(
-            "Escalation sweep: %(breached)s case(s) breached, %(warned)s warned, "
-            "%(notifications)s notification(s) queued."
-        ) % {
-            "breached": len(self.breached),
-            "warned": len(self.warned),
-            "notifications": self.notifications,
-        }
-        if self.failed:
-            text += " " + _("%(count)s case(s) failed and will be retried: %(ids)s.") % {
-                "count": len(self.failed),
-                "ids": ", ".join(map(str, self.failed)),
-            }
-        return text
-
-
-def escalation_sweep(
-    *, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE
-) -> SweepResult:
-    """Breach every unacknowledged case past its due time, and warn those past the warning
-    time, each exactly once (R-CASE-10).
-
-    State-based, not tick-based: whatever is due *now* is handled, so missed ticks or a broker
-    outage heal on the next run. One indexed query (partial indexes on unacknowledged cases)
-    finds a batch; rows are claimed with ``select_for_update(skip_locked=True)`` on PostgreSQL
-    and a conditional ``update()`` everywhere, so two sweeps at once never handle a case twice.
-    The timeline events and the outbox rows are written in the claim's transaction.
-
-    A case that makes its batch fail is set aside: the batch is redone one case at a time,
-    the rest go through, and the failing case is tried again by the next sweep.
-    """
-    now = now or timezone.now()
-    result = SweepResult()
-    for kind, handled in ((EventKind.BREACH, result.breached), (EventKind.WARNING, result.warned)):
-        failed: set[int] = set()
-        while True:
-            try:
-                ids, notifications, lost = _sweep_batch(
-                    kind=kind, now=now, batch_size=batch_size, exclude=failed
-                )
-            except Exception:
-                logger.exception("escalation sweep: a batch failed, retrying it case by case")
-                ids, notifications, lost = _sweep_one_by_one(
-                    kind=kind, now=now, batch_size=batch_size, failed=failed
-                )
-            handled += ids
-            result.notifications += notifications
-            if len(ids) < batch_size and not lost:
-                break
-        result.failed += sorted(failed)
-    return result
-
-
-def _sweep_one_by_one(
-    *, kind: str, now: datetime, batch_size: int, failed: set[int]
-) -> tuple[list[int], int, bool]:
-    """Handle the next batch's cases separately, adding the ones that fail to ``failed``."""
-    ids: list[int] = []
-    notifications = 0
-    order = "response_due_at" if kind == EventKind.BREACH else "warning_due_at"
-    due = _due_queryset(kind, now).exclude(id__in=failed).order_by(order)
-    for case_id in list(due.values_list("id", flat=True)[:batch_size]):
-        try:
-            one, count, _lost = _sweep_batch(kind=kind, now=now, batch_size=1, only=case_id)
-        except Exception:
-            logger.exception("escalation sweep: case %s failed; the next sweep retries it", case_id)
-            failed.add(case_id)
-        else:
-            ids += one
-            notifications += count
-    return ids, notifications, True
-
-
-def _due_queryset(kind: str, now: datetime):
-    unacked = Case.objects.filter(acknowledged_at__isnull=True, breached_at__isnull=True)
-    if kind == EventKind.BREACH:
-        return unacked.filter(response_due_at__lte=now)
-    return unacked.filter(warned_at__isnull=True, warning_due_at__lte=now, response_due_at__gt=now)
-
-
-@transaction.atomic
-def _sweep_batch(
-    *,
-    kind: str,
-    now: datetime,
-    batch_size: int,
-    exclude: Collection[int] = (),
-    only: int | None = None,
-) -> tuple[list[int], int, bool]:
-    """Claim and handle one batch. Returns (claimed ids, notifications, lost races)."""
-    order = "response_due_at" if kind == EventKind.BREACH else "warning_due_at"
-    due = _due_queryset(kind, now)
-    if only is not None:
-        due = due.filter(id=only)
-    elif exclude:
-        due = due.exclude(id__in=exclude)
-    candidates = list(
-        due.select_for_update(skip_locked=True, of=("self",))
-        .order_by(order)
-        .values_list("id", flat=True)[:batch_size]
-    )
-    if not candidates:
-        return [], 0, False
-    stamp = {"breached_at": now} if kind == EventKind.BREACH else {"warned_at": now}
-    # The conditional update is the claim. On PostgreSQL the rows are already locked by us, so
-    # it changes them all; on SQLite (no row locks, but one writer at a time) it changes only
-    # the rows that still match.
-    claimed = _due_queryset(kind, now).filter(id__in=candidates).update(**stamp)
-    cases = list(
-        Case.objects.filter(id__in=candidates, **stamp)
-        .select_related("customer", "partner")
-        .order_by("id")
-    )
-    notifications = _record_sweep(cases, kind=kind, now=now) if cases else 0
-    return [c.pk for c in cases], notifications, claimed < len(candidates)
-
-
-def _record_sweep(cases: list[Case], *, kind: str, now: datetime) -> int:
-    """Timeline events and outbox rows of a claimed batch, set-based (a few queries per
-    batch, not per case)."""
-    breach = kind == EventKind.BREACH
-    event_name = "breach" if breach else "warning"
-    oncall = (settings.OPERATOR_ONCALL_EMAIL,) if settings.OPERATOR_ONCALL_EMAIL else ()
-    messages: list[Message] = []
-    events: list[CaseEvent] = []
-    for case in cases:
-        if breach:
-            subject = _("[%(severity)s] BREACHED: case #%(id)s not acknowledged in time") % {
-                "severity": case.severity,
-                "id": case.pk,
-            }
-        else:
-            subject = _("[%(severity)s] Warning: case #%(id)s is due soon") % {
-                "severity": case.severity,
-                "id": case.pk,
-            }
-        messages.append(
-            Message(
-                # R-CASE-10: a breach goes to the partner's "cases" contacts and on-call; the
-                # warning before it only to on-call.
-                partner_id=case.partner_id if breach else None,
-                customer_id=case.customer_id,
-                category=NotificationCategory.CASES,
-                subject=subject,
-                body=_case_summary(case),
-                dedupe_key=f"case:{case.pk}:{event_name}",
-                related=case,
-                extra_emails=oncall,
-            )
-        )
-        events.append(
-            CaseEvent(
-                case=case,
-                kind=kind,
-                at=now,
-                actor_name="system",
-                data={"due": case.response_due_at.isoformat()},
-            )
-        )
-    # Exactly once per (event, recipient): the outbox's unique key skips what already exists.
-    written = notify_many(messages)
-    if written:
-        events.extend(
-            CaseEvent(
-                case=case,
-                kind=EventKind.NOTIFICATION_SENT,
-                at=now,
-                actor_name="system",
-                data={"about": event_name},
-            )
-            for case in cases
-        )
-    CaseEvent.objects.bulk_create(events)
-    return written
-
-
-# --- timers of the case's lifecycle: the action plan (R-CASE-9) and monitoring (R-CASE-12) -----
-
-
-def _claim_each(due, *, order: str, batch_size: int, claim: dict[str, Any]) -> list[Case]:
-    """Find a batch of due cases with one indexed query and claim each with a conditional
-    ``update()`` of the same filter: a case another run claimed first changes 0 rows and is
-    left to it, so concurrent runs never handle a case twice (on PostgreSQL the candidates
-    are also locked, ``skip_locked``, so runs share the work)."""
-    candidates = list(
-        due.select_for_update(skip_locked=True, of=("self",))
-        .order_by(order)
-        .values_list("id", flat=True)[:batch_size]
-    )
-    claimed = [pk for pk in candidates if due.filter(pk=pk).update(**claim) == 1]
-    return list(
-        Case.objects.filter(id__in=claimed).select_related("customer", "partner").order_by("id")
-    )
-
-
-def _action_plan_due_queryset(now: datetime):
-    return Case.objects.filter(
-        action_plan_at__isnull=True,
-        action_plan_overdue_at__isnull=True,
-        action_plan_due_at__lte=now,
-        status__in=rules.PLAN_CLOCK_RUNNING,
-    )
-
-
-def action_plan_sweep(
-    *, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE
-) -> list[int]:
-    """Flag every acknowledged case whose status and action plan is overdue, once (R-CASE-9):
-    a timeline event and a message to on-call. State-based and idempotent: a flagged case
-    is never flagged again, and a missed run is caught up by the next."""
-    now = now or timezone.now()
-    flagged: list[int] = []
-    while True:
-        batch = _action_plan_batch(now=now, batch_size=batch_size)
-        flagged += batch
-        if len(batch) < batch_size:
-            return flagged
-
-
-@transaction.atomic
-def _action_plan_batch(*, now: datetime, batch_size: int) -> list[int]:
-    cases = _claim_each(
-        _action_plan_due_queryset(now),
-        order="action_plan_due_at",
-        batch_size=batch_size,
-        claim={"action_plan_overdue_at": now},
-    )
-    if not cases:
-        return []
-    oncall = (settings.OPERATOR_ONCALL_EMAIL,) if settings.OPERATOR_ONCALL_EMAIL else ()
-    messages = [
-        Message(
-            partner_id=None,  # an operator duty: on-call only
-            customer_id=case.customer_id,
-            category=NotificationCategory.CASES,
-            subject=_("[%(severity)s] Case #%(id)s: the status and action plan is overdue")
-            % {"severity": case.severity, "id": case.pk},
-            body=_case_summary(case),
-            dedupe_key=f"case:{case.pk}:action_plan_overdue",
-            related=case,
-            extra_emails=oncall,
-        )
-        for case in cases
-    ]
-    notify_many(messages)
-    CaseEvent.objects.bulk_create(
-        CaseEvent(
-            case=case,
-            kind=EventKind.ACTION_PLAN_OVERDUE,
-            at=now,
-            actor_name="system",
-            data={"due": case.action_plan_due_at.isoformat()},
-        )
-        for case in cases
-    )
-    return [case.pk for case in cases]
-
-
-def monitoring_sweep(
-    *, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE
-) -> list[int]:
-    """Resolve every case whose monitoring period ended without a recurrence, and tell the
-    partner (R-CASE-12). State-based and idempotent: only cases still in monitoring with an
-    ended period are found, each claimed by a conditional update."""
-    now = now or timezone.now()
-    resolved: list[int] = []
-    while True:
-        batch = _monitoring_batch(now=now, batch_size=batch_size)
-        resolved += batch
-        if len(batch) < batch_size:
-            return resolved
-
-
-@transaction.atomic
-def _monitoring_batch(*, now: datetime, batch_size: int) -> list[int]:
-    due = Case.objects.filter(status=Status.MONITORING, monitoring_until__lte=now)
-    cases = _claim_each(
-        due,
-        order="monitoring_until",
-        batch_size=batch_size,
-        # monitoring_until stays: when the period ended (cleared when the case moves on)
-        claim={"status": Status.RESOLVED, "resolved_at": now},
-    )
-    if not cases:
-        return []
-    messages: list[Message] = []
-    events: list[CaseEvent] = []
-    for case in cases:
-        until = case.monitoring_until or now
-        messages.append(
-            Message(
-                partner_id=case.partner_id,
-                customer_id=case.customer_id,
-                category=NotificationCategory.CASES,
-                subject=_("Case #%(id)s resolved: no recurrence during monitoring")
-                % {"id": case.pk},
-                body=_(
-                    "The monitoring period ended without a recurrence, so the case is now "
-                    "resolved. If the problem comes back, reopen the case within %(days)s days."
-                )
-                % {"days": reopen_period().days}
-                + "\n\n"
-                + _case_summary(case),
-                dedupe_key=f"case:{case.pk}:monitoring_resolved:{int(until.timestamp())}",
-                related=case,
-            )
-        )
-        events.append(
-            CaseEvent(
-                case=case,
-                kind=EventKind.STATUS_CHANGE,
-                at=now,
-                actor_name="system",
-                from_value=Status.MONITORING,
-                to_value=Status.RESOLVED,
-                text=_("The monitoring period ended without a recurrence."),
-                data={"monitoring_ended": until.isoformat()},
-            )
-        )
-    if notify_many(messages):
-        events += [
-            CaseEvent(
-                case=case,
-                kind=EventKind.NOTIFICATION_SENT,
-                at=now,
-                actor_name="system",
-                data={"about": "monitoring_resolved"},
-            )
-            for case in cases
-        ]
-    CaseEvent.objects.bulk_create(events)
-    return [case.pk for case in cases]
 
 
 # --- links from other apps ---------------------------------------------------------------------

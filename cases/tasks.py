@@ -4,14 +4,14 @@ from celery import shared_task
 
 from portal.jobs import periodic
 
-from . import services
+from . import sweep
 
 
 @shared_task(ignore_result=True)
 @periodic("cases-escalation-sweep")
 def escalation_sweep() -> dict[str, int]:
     """Every minute (CELERY_BEAT_SCHEDULE): breach and warn due cases (R-CASE-10)."""
-    result = services.escalation_sweep()
+    result = sweep.escalation_sweep()
     return {
         "breached": len(result.breached),
         "warned": len(result.warned),
@@ -23,11 +23,11 @@ def escalation_sweep() -> dict[str, int]:
 @periodic("cases-action-plan-sweep")
 def action_plan_sweep() -> dict[str, int]:
     """Every minute: flag overdue status and action plans once (R-CASE-9)."""
-    return {"flagged": len(services.action_plan_sweep())}
+    return {"flagged": len(sweep.action_plan_sweep())}
 
 
 @shared_task(ignore_result=True)
 @periodic("cases-monitoring-sweep")
 def monitoring_sweep() -> dict[str, int]:
     """Every few minutes: resolve cases whose monitoring period ended (R-CASE-12)."""
-    return {"resolved": len(services.monitoring_sweep())}
+    return {"resolved": len(sweep.monitoring_sweep())}

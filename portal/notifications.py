@@ -98,9 +98,16 @@ def notify(
 
 def notify_many(messages: Sequence[Message]) -> int:
     """Queue many events at once, set-based: one query finds every recipient, one finds the
-    rows that already exist, one inserts the rest. Periodic jobs use it for whole batches."""
+    rows that already exist, one inserts the rest. Periodic jobs use it for whole batches.
+    Returns how many rows were written."""
+    return sum(notify_many_written(messages).values())
+
+
+def notify_many_written(messages: Sequence[Message]) -> dict[str, int]:
+    """:func:`notify_many`, answering per event (dedupe key) how many rows were written now,
+    so a caller records "notified" only for the events that really were."""
     if not messages:
-        return 0
+        return {}
     partner_ids = {m.partner_id for m in messages if m.partner_id is not None}
     categories = {m.category for m in messages}
     subscribed: dict[tuple[int, str], list[tuple[int, int | None, str]]] = defaultdict(list)
@@ -150,7 +157,7 @@ def notify_many(messages: Sequence[Message]) -> int:
                 ),
             )
     if not rows:
-        return 0
+        return {}
     existing = set(
         Notification.objects.filter(dedupe_key__in={k for k, _ in rows}).values_list(
             "dedupe_key", "recipient"
@@ -161,7 +168,10 @@ def notify_many(messages: Sequence[Message]) -> int:
     Notification.objects.bulk_create(new, ignore_conflicts=True)
     if new:
         transaction.on_commit(enqueue_delivery)
-    return len(new)
+    written: dict[str, int] = defaultdict(int)
+    for row in new:
+        written[row.dedupe_key] += 1
+    return dict(written)
 
 
 def enqueue_delivery() -> None:

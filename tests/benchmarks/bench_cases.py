@@ -166,11 +166,11 @@ def timed_sweep() -> tuple[float, int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from cases import services
+    from cases import sweep
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        result = services.escalation_sweep()
+        result = sweep.escalation_sweep()
         elapsed = (time.perf_counter() - started) * 1000
     return elapsed, len(queries), len(result.breached)
 

@@ -11,7 +11,7 @@ import time_machine
 from django.db import connections
 from django.utils import timezone
 
-from cases import rules, services, tasks
+from cases import rules, services, sweep, tasks
 from cases.choices import EventKind, Status
 from cases.models import Case, CaseEvent
 from portal.business_time import default_spec_for_region
@@ -116,9 +116,9 @@ def test_a_severity_change_recomputes_the_due_time_r_case_9(staff, customer_a):
 
 def test_sweep_flags_an_overdue_plan_once_r_case_9(staff, customer_a, case_contacts, oncall):
     case = services.case_acknowledge(user=staff, case=s1(customer_a), now=MON)
-    assert services.action_plan_sweep(now=MON + timedelta(minutes=14)) == []
-    assert services.action_plan_sweep(now=MON + timedelta(minutes=15)) == [case.pk]
-    assert services.action_plan_sweep(now=MON + timedelta(hours=3)) == []
+    assert sweep.action_plan_sweep(now=MON + timedelta(minutes=14)) == []
+    assert sweep.action_plan_sweep(now=MON + timedelta(minutes=15)) == [case.pk]
+    assert sweep.action_plan_sweep(now=MON + timedelta(hours=3)) == []
     assert case.events.filter(kind=EventKind.ACTION_PLAN_OVERDUE).count() == 1
     assert list(
         Notification.objects.filter(dedupe_key=f"case:{case.pk}:action_plan_overdue").values_list(
@@ -138,12 +138,12 @@ def test_sweep_skips_a_case_with_a_plan_waiting_or_resolved_r_case_9(staff, cust
     resolved = services.case_acknowledge(user=staff, case=s1(customer_a), now=MON)
     services.case_transition(user=staff, case=resolved, status=Status.IN_PROGRESS, now=MON)
     services.case_transition(user=staff, case=resolved, status=Status.RESOLVED, now=MON)
-    assert services.action_plan_sweep(now=MON + timedelta(days=1)) == []
+    assert sweep.action_plan_sweep(now=MON + timedelta(days=1)) == []
 
 
 def test_unacknowledged_cases_have_no_plan_due_r_case_9(customer_a):
     s1(customer_a)
-    assert services.action_plan_sweep(now=MON + timedelta(days=10)) == []
+    assert sweep.action_plan_sweep(now=MON + timedelta(days=10)) == []
 
 
 def test_sweep_is_set_based_r_case_9(staff, customer_a):
@@ -151,7 +151,7 @@ def test_sweep_is_set_based_r_case_9(staff, customer_a):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
-        services.action_plan_sweep(now=MON)
+        sweep.action_plan_sweep(now=MON)
     assert len(queries) <= 3
 
 
@@ -198,7 +198,7 @@ def test_concurrent_sweeps_flag_each_overdue_plan_exactly_once_r_case_9(partner_
     def sweep() -> None:
         try:
             barrier.wait()
-            results.append(services.action_plan_sweep(now=MON + timedelta(hours=1), batch_size=100))
+            results.append(sweep.action_plan_sweep(now=MON + timedelta(hours=1), batch_size=100))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

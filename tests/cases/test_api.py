@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases import services
+from cases import services, sweep
 from cases.models import Case
 from tests.factories import CustomerFactory
 
@@ -95,7 +95,7 @@ def test_list_and_filters(api, alice, customer_a, partner_a):
     s1 = CaseFactory(customer=customer_a, urgency="critical", impact="widespread")
     s4 = CaseFactory(customer=amer, urgency="low")
     breached = CaseFactory(customer=customer_a, overdue=True)
-    services.escalation_sweep()
+    sweep.escalation_sweep()
     client = api(alice)
 
     def ids(query: str) -> set[int]:
@@ -212,7 +212,7 @@ def test_slo_report(api, alice, charlie, staff, customer_a):
     late = CaseFactory(
         customer=customer_a, urgency="low", opened_at=timezone.now() - timedelta(days=10)
     )
-    services.escalation_sweep()
+    sweep.escalation_sweep()
     rows = api(alice).get(URL + "slo-report/").json()
     s4 = [r for r in rows if r["severity"] == "S4"]
     assert sum(r["met"] for r in s4) == 1 and sum(r["breached"] for r in s4) == 1

@@ -10,7 +10,7 @@ import time_machine
 from django.db import connections
 from django.utils import timezone
 
-from cases import services, tasks
+from cases import services, sweep, tasks
 from cases.choices import EventKind, Status
 from cases.models import Case
 from portal.errors import DomainError
@@ -107,10 +107,10 @@ def test_monitoring_sweep_resolves_the_case_and_tells_the_partner_once_r_case_12
     staff, customer_a, case_contacts
 ):
     case = monitoring(staff, customer_a, days=7)
-    assert services.monitoring_sweep(now=T0 + timedelta(days=7) - timedelta(seconds=1)) == []
+    assert sweep.monitoring_sweep(now=T0 + timedelta(days=7) - timedelta(seconds=1)) == []
     end = T0 + timedelta(days=7)
-    assert services.monitoring_sweep(now=end) == [case.pk]
-    assert services.monitoring_sweep(now=end + timedelta(hours=1)) == []  # idempotent
+    assert sweep.monitoring_sweep(now=end) == [case.pk]
+    assert sweep.monitoring_sweep(now=end + timedelta(hours=1)) == []  # idempotent
     case.refresh_from_db()
     assert (case.status, case.resolved_at) == (Status.RESOLVED, end)
     event = case.events.filter(kind=EventKind.STATUS_CHANGE).last()
@@ -134,12 +134,12 @@ def test_monitoring_sweep_resolves_the_case_and_tells_the_partner_once_r_case_12
 def test_monitoring_sweep_leaves_a_case_that_moved_on_r_case_12(staff, customer_a):
     case = monitoring(staff, customer_a, days=1)
     services.case_transition(user=staff, case=case, status=Status.RESOLVED, now=T0)
-    assert services.monitoring_sweep(now=T0 + timedelta(days=2)) == []
+    assert sweep.monitoring_sweep(now=T0 + timedelta(days=2)) == []
 
 
 def test_monitoring_sweep_works_in_batches_r_case_12(staff, customer_a):
     ids = {monitoring(staff, customer_a, days=1).pk for _ in range(5)}
-    assert set(services.monitoring_sweep(now=T0 + timedelta(days=1), batch_size=2)) == ids
+    assert set(sweep.monitoring_sweep(now=T0 + timedelta(days=1), batch_size=2)) == ids
 
 
 def test_monitoring_task_and_beat_r_case_12(staff, customer_a, settings):
@@ -170,7 +170,7 @@ def test_concurrent_monitoring_sweeps_resolve_each_case_once_r_case_12(partner_a
     def sweep() -> None:
         try:
             barrier.wait()
-            results.append(services.monitoring_sweep(now=end, batch_size=50))
+            results.append(sweep.monitoring_sweep(now=end, batch_size=50))
         finally:
             connections.close_all()
 
@@ -200,7 +200,7 @@ def test_partner_reports_a_recurrence_the_case_is_back_in_progress_r_case_12(
     assert event.data.get("recurrence") is True and event.text == "Audio drops again"
     assert Notification.objects.filter(recipient=oncall).exists()
     # the old period no longer resolves it
-    assert services.monitoring_sweep(now=T0 + timedelta(days=30)) == []
+    assert sweep.monitoring_sweep(now=T0 + timedelta(days=30)) == []
 
 
 def test_a_recurrence_needs_a_case_under_monitoring_r_case_12(staff, alice, customer_a):
@@ -283,6 +283,6 @@ def test_portal_recurrence_outsider_gets_404(client_for, charlie, staff, custome
 @time_machine.travel(T0 + timedelta(days=8), tick=False)
 def test_case_page_after_self_resolution_offers_reopen(client_for, bob, staff, customer_a):
     case = monitoring(staff, customer_a)
-    services.monitoring_sweep()
+    sweep.monitoring_sweep()
     html = client_for(bob).get(f"/cases/{case.pk}/").content.decode()
     assert "Reopen" in html

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases import services
+from cases import services, sweep
 from cases.models import Case
 
 from .factories import CaseFactory
@@ -35,7 +35,7 @@ def test_list_filters_share_the_api_filterset(client_for, bob, customer_a):
 
 def test_list_shows_the_breach_marker(client_for, bob, customer_a):
     CaseFactory(customer=customer_a, overdue=True)
-    services.escalation_sweep()
+    sweep.escalation_sweep()
     assert "Breached" in client_for(bob).get("/cases/").content.decode()
 
 

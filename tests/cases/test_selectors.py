@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cases import selectors, services
+from cases import selectors, services, sweep
 
 from .factories import CaseFactory
 
@@ -28,7 +28,7 @@ def test_slo_report_groups_by_month_and_severity(staff, alice, customer_a):
         services.case_acknowledge(user=staff, case=met, now=january.replace(hour=11))
     CaseFactory(customer=customer_a, urgency="low", opened_at=january)  # breached below
     CaseFactory(customer=customer_a, opened_at=datetime(2026, 2, 2, 9, tzinfo=UTC))
-    services.escalation_sweep(now=datetime(2026, 3, 1, tzinfo=UTC))
+    sweep.escalation_sweep(now=datetime(2026, 3, 1, tzinfo=UTC))
     rows = {(r.month.strftime("%Y-%m"), r.severity): r for r in selectors.slo_report(user=alice)}
     s4 = rows[("2026-01", "S4")]
     assert (s4.met, s4.breached, s4.pending) == (19, 1, 0)
@@ -39,7 +39,7 @@ def test_slo_report_groups_by_month_and_severity(staff, alice, customer_a):
 def test_dashboard_summary_counts_open_cases_by_severity(partner_a, customer_a):
     CaseFactory(customer=customer_a, urgency="critical", impact="widespread")
     CaseFactory(customer=customer_a, overdue=True)
-    services.escalation_sweep()
+    sweep.escalation_sweep()
     summary = selectors.dashboard_summary(partner_a)
     assert dict((s.value, n) for s, n in summary["by_severity"]) == {
         "S1": 2,

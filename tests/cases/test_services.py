@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from cases import services
+from cases import services, sweep
 from cases.choices import EventKind, Status
 from cases.models import Case, CaseEvent
 from portal.errors import DomainError
@@ -188,7 +188,7 @@ def test_escalation_request_raises_and_recomputes_due_from_opening(alice, custom
 def test_escalation_to_s1_makes_an_old_case_overdue_at_once(alice, customer_a):
     case = CaseFactory(customer=customer_a, opened_at=timezone.now() - timedelta(minutes=40))
     services.case_request_escalation(user=alice, case=case, severity="S1", reason="Outage")
-    assert [c.pk for c in Case.objects.filter(pk=case.pk)] == services.escalation_sweep().breached
+    assert [c.pk for c in Case.objects.filter(pk=case.pk)] == sweep.escalation_sweep().breached
 
 
 @pytest.mark.parametrize("severity", ["S3", "S4"])

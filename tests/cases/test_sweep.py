@@ -13,7 +13,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases import services, tasks
+from cases import services, sweep, tasks
 from cases.choices import EventKind
 from cases.models import Case, CaseEvent
 from portal.models import Notification
@@ -35,8 +35,8 @@ def s1(customer, minutes_ago: float):
 
 def test_unacknowledged_case_past_due_is_breached_once(customer_a, case_contacts, oncall):
     case = s1(customer_a, minutes_ago=16)
-    first = services.escalation_sweep()
-    second = services.escalation_sweep()
+    first = sweep.escalation_sweep()
+    second = sweep.escalation_sweep()
     assert first.breached == [case.pk] and second.breached == []
     case.refresh_from_db()
     assert case.breached
@@ -54,7 +54,7 @@ def test_breach_notifies_only_the_cases_own_customer_contacts(
 ):
     other_customer = CustomerFactory(partner=partner_a, name="Other", region="AMER")
     s1(other_customer, minutes_ago=20)
-    services.escalation_sweep()
+    sweep.escalation_sweep()
     assert set(Notification.objects.values_list("recipient", flat=True)) == {
         "noc@acme.example",
         oncall,
@@ -63,42 +63,42 @@ def test_breach_notifies_only_the_cases_own_customer_contacts(
 
 def test_case_not_yet_due_is_left_alone(customer_a):
     s1(customer_a, minutes_ago=5)
-    assert services.escalation_sweep().breached == []
+    assert sweep.escalation_sweep().breached == []
 
 
 def test_acknowledged_case_is_never_breached(staff, customer_a):
     case = s1(customer_a, minutes_ago=10)
     services.case_acknowledge(user=staff, case=case)
-    assert services.escalation_sweep(now=timezone.now() + timedelta(hours=1)).breached == []
+    assert sweep.escalation_sweep(now=timezone.now() + timedelta(hours=1)).breached == []
 
 
 def test_warning_at_80_percent_is_sent_once_to_oncall(customer_a, case_contacts, oncall):
     case = s1(customer_a, minutes_ago=13)  # warning at 12 min, due at 15
-    first = services.escalation_sweep()
+    first = sweep.escalation_sweep()
     assert first.warned == [case.pk] and first.breached == []
-    assert services.escalation_sweep().warned == []
+    assert sweep.escalation_sweep().warned == []
     assert list(Notification.objects.values_list("recipient", flat=True)) == [oncall]
     # and the breach still comes, once
-    later = services.escalation_sweep(now=timezone.now() + timedelta(minutes=3))
+    later = sweep.escalation_sweep(now=timezone.now() + timedelta(minutes=3))
     assert later.breached == [case.pk]
 
 
 def test_missed_ticks_heal_case_due_long_ago_is_breached_not_warned(customer_a):
     case = s1(customer_a, minutes_ago=600)  # the beat was down for hours
-    result = services.escalation_sweep()
+    result = sweep.escalation_sweep()
     assert result.breached == [case.pk] and result.warned == []
 
 
 def test_severity_raise_before_acknowledgement_is_caught_by_the_next_sweep(alice, customer_a):
     case = CaseFactory(customer=customer_a, opened_at=timezone.now() - timedelta(hours=1))
-    assert services.escalation_sweep().breached == []
+    assert sweep.escalation_sweep().breached == []
     services.case_request_escalation(user=alice, case=case, severity="S2", reason="Worse")
-    assert services.escalation_sweep().breached == [case.pk]
+    assert sweep.escalation_sweep().breached == [case.pk]
 
 
 def test_sweep_works_in_batches(customer_a):
     ids = {s1(customer_a, minutes_ago=30).pk for _ in range(7)}
-    result = services.escalation_sweep(batch_size=3)
+    result = sweep.escalation_sweep(batch_size=3)
     assert set(result.breached) == ids and len(result.breached) == 7
 
 
@@ -106,18 +106,18 @@ def test_sweep_query_count_does_not_grow_with_due_cases(customer_a, case_contact
     ContentType.objects.get_for_model(Case)  # warm the content-type cache
     s1(customer_a, minutes_ago=30)
     with CaptureQueriesContext(connection) as one:
-        services.escalation_sweep()
+        sweep.escalation_sweep()
     for _ in range(20):  # (SQLite splits bigger inserts by its parameter limit)
         s1(customer_a, minutes_ago=30)
     with CaptureQueriesContext(connection) as many:
-        assert len(services.escalation_sweep().breached) == 20
+        assert len(sweep.escalation_sweep().breached) == 20
     assert len(many) == len(one)
 
 
 def test_empty_sweep_is_a_couple_of_queries(customer_a):
     CaseFactory(customer=customer_a)
     with CaptureQueriesContext(connection) as queries:
-        services.escalation_sweep()
+        sweep.escalation_sweep()
     selects = [q for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
     assert len(selects) == 2  # one indexed look-up for breaches, one for warnings
 
@@ -163,7 +163,7 @@ def test_concurrent_sweeps_breach_and_notify_each_case_exactly_once(partner_a, o
     def sweep() -> None:
         try:
             barrier.wait()
-            results.append(services.escalation_sweep(batch_size=200))
+            results.append(sweep.escalation_sweep(batch_size=200))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -188,22 +188,22 @@ def test_a_case_that_makes_the_sweep_raise_is_skipped_and_retried(customer_a, mo
     """One bad row must not stop the escalation of the others (R-CASE-10)."""
     poisoned = s1(customer_a, minutes_ago=40)  # the most overdue: first in every batch
     others = [s1(customer_a, minutes_ago=20) for _ in range(4)]
-    real_summary = services._case_summary
+    real_summary = sweep.case_summary
 
     def summary(case):
         if case.pk == poisoned.pk:
             raise ValueError("corrupt case data")
         return real_summary(case)
 
-    monkeypatch.setattr(services, "_case_summary", summary)
-    result = services.escalation_sweep(batch_size=2)
+    monkeypatch.setattr(sweep, "case_summary", summary)
+    result = sweep.escalation_sweep(batch_size=2)
     assert sorted(result.breached) == sorted(c.pk for c in others)
     assert result.failed == [poisoned.pk]
     assert "failed and will be retried" in result.summary()
     poisoned.refresh_from_db()
     assert not poisoned.breached and not poisoned.events.filter(kind=EventKind.BREACH).exists()
 
-    monkeypatch.setattr(services, "_case_summary", real_summary)
-    retry = services.escalation_sweep()
+    monkeypatch.setattr(sweep, "case_summary", real_summary)
+    retry = sweep.escalation_sweep()
     assert retry.breached == [poisoned.pk] and retry.failed == []
     assert Case.objects.filter(breached_at__isnull=False).count() == 5

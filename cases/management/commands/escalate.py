@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from cases import services
+from cases import sweep
 
 
 class Command(BaseCommand):
     help = "Breach and warn every unacknowledged case that is due (R-CASE-10), once."
 
     def handle(self, *args, **options) -> None:
-        result = services.escalation_sweep()
+        result = sweep.escalation_sweep()
         self.stdout.write(result.summary())
         for case_id in result.breached:
             self.stdout.write(f"  breached #{case_id}")

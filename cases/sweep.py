@@ -1,0 +1,282 @@
+"""The periodic duties of cases: the escalation sweep (R-CASE-10), overdue action plans
+(R-CASE-9) and the end of monitoring periods (R-CASE-12).
+
+Each is state-based: one indexed query finds what is due *now*, so missed ticks or a broker
+outage heal on the next run. Rows are claimed through :mod:`portal.jobs` (skip-locked on
+PostgreSQL, the claim's stamp takes them out of the due set), so concurrent runs never handle
+a case twice; the timeline events and the outbox rows are written in the claim's transaction,
+set-based per batch. A case that makes its batch fail is set aside by the batch's bisection and
+tried again by the next run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import jobs
+from portal.choices import Category as NotificationCategory
+from portal.notifications import Message, notify_many_written
+
+from . import rules
+from .choices import EventKind, Status
+from .models import Case, CaseEvent
+from .services import case_summary, reopen_period
+
+SWEEP_BATCH_SIZE = 500
+
+
+@dataclass
+class SweepResult:
+    breached: list[int] = field(default_factory=list)
+    warned: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    notifications: int = 0
+
+    def summary(self) -> str:
+        text = _(
+            "Escalation sweep: %(breached)s case(s) breached, %(warned)s warned, "
+            "%(notifications)s notification(s) queued."
+        ) % {
+            "breached": len(self.breached),
+            "warned": len(self.warned),
+            "notifications": self.notifications,
+        }
+        if self.failed:
+            text += " " + _("%(count)s case(s) failed and will be retried: %(ids)s.") % {
+                "count": len(self.failed),
+                "ids": ", ".join(map(str, self.failed)),
+            }
+        return text
+
+
+def _oncall() -> tuple[str, ...]:
+    return (settings.OPERATOR_ONCALL_EMAIL,) if settings.OPERATOR_ONCALL_EMAIL else ()
+
+
+def _claimed_cases(ids: list[int]) -> list[Case]:
+    return list(Case.objects.filter(id__in=ids).select_related("customer", "partner").order_by("id"))
+
+
+def _notification_events(
+    cases: list[Case], written: dict[str, int], key: dict[int, str], *, now: datetime, about: str
+) -> list[CaseEvent]:
+    """A ``notification_sent`` entry for each case whose own message was written now."""
+    return [
+        CaseEvent(
+            case=case,
+            kind=EventKind.NOTIFICATION_SENT,
+            at=now,
+            actor_name="system",
+            data={"about": about},
+        )
+        for case in cases
+        if key[case.pk] in written
+    ]
+
+
+# --- the escalation sweep (R-CASE-10) ----------------------------------------------------------
+
+
+def _due_queryset(kind: str, now: datetime):
+    unacked = Case.objects.filter(acknowledged_at__isnull=True, breached_at__isnull=True)
+    if kind == EventKind.BREACH:
+        return unacked.filter(response_due_at__lte=now)
+    return unacked.filter(warned_at__isnull=True, warning_due_at__lte=now, response_due_at__gt=now)
+
+
+def escalation_sweep(
+    *, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE
+) -> SweepResult:
+    """Breach every unacknowledged case past its due time, and warn those past the warning
+    time, each exactly once (R-CASE-10)."""
+    now = now or timezone.now()
+    result = SweepResult()
+    for kind, handled in ((EventKind.BREACH, result.breached), (EventKind.WARNING, result.warned)):
+        breach = kind == EventKind.BREACH
+        run = jobs.run_batches(
+            name=f"escalation sweep ({kind})",
+            due=lambda kind=kind: _due_queryset(kind, now),
+            handle=lambda ids, kind=kind: _record_sweep(_claimed_cases(ids), kind=kind, now=now),
+            stamp={"breached_at": now} if breach else {"warned_at": now},
+            order_by=("response_due_at" if breach else "warning_due_at", "id"),
+            batch_size=batch_size,
+        )
+        handled += run.handled
+        result.notifications += run.counts.get("notifications", 0)
+        result.failed += sorted(run.failed)
+    return result
+
+
+def _record_sweep(cases: list[Case], *, kind: str, now: datetime) -> dict[str, int]:
+    """Timeline events and outbox rows of a claimed batch, set-based (a few queries per
+    batch, not per case)."""
+    breach = kind == EventKind.BREACH
+    event_name = "breach" if breach else "warning"
+    messages: list[Message] = []
+    events: list[CaseEvent] = []
+    keys: dict[int, str] = {}
+    for case in cases:
+        if breach:
+            subject = _("[%(severity)s] BREACHED: case #%(id)s not acknowledged in time") % {
+                "severity": case.severity,
+                "id": case.pk,
+            }
+        else:
+            subject = _("[%(severity)s] Warning: case #%(id)s is due soon") % {
+                "severity": case.severity,
+                "id": case.pk,
+            }
+        keys[case.pk] = f"case:{case.pk}:{event_name}"
+        messages.append(
+            Message(
+                # R-CASE-10: a breach goes to the partner's "cases" contacts and on-call; the
+                # warning before it only to on-call.
+                partner_id=case.partner_id if breach else None,
+                customer_id=case.customer_id,
+                category=NotificationCategory.CASES,
+                subject=subject,
+                body=case_summary(case),
+                dedupe_key=keys[case.pk],
+                related=case,
+                extra_emails=_oncall(),
+            )
+        )
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=kind,
+                at=now,
+                actor_name="system",
+                data={"due": case.response_due_at.isoformat()},
+            )
+        )
+    # Exactly once per (event, recipient): the outbox's unique key skips what already exists.
+    written = notify_many_written(messages)
+    events += _notification_events(cases, written, keys, now=now, about=event_name)
+    CaseEvent.objects.bulk_create(events)
+    return {"notifications": sum(written.values())}
+
+
+# --- overdue action plans (R-CASE-9) -----------------------------------------------------------
+
+
+def _action_plan_due_queryset(now: datetime):
+    return Case.objects.filter(
+        action_plan_at__isnull=True,
+        action_plan_overdue_at__isnull=True,
+        action_plan_due_at__lte=now,
+        status__in=rules.PLAN_CLOCK_RUNNING,
+    )
+
+
+def action_plan_sweep(
+    *, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE
+) -> list[int]:
+    """Flag every acknowledged case whose status and action plan is overdue, once (R-CASE-9):
+    a timeline event and a message to on-call. A flagged case is never flagged again."""
+    now = now or timezone.now()
+    return jobs.run_batches(
+        name="action plan sweep",
+        due=lambda: _action_plan_due_queryset(now),
+        handle=lambda ids: _flag_overdue_plans(_claimed_cases(ids), now=now),
+        stamp={"action_plan_overdue_at": now},
+        order_by=("action_plan_due_at", "id"),
+        batch_size=batch_size,
+    ).handled
+
+
+def _flag_overdue_plans(cases: list[Case], *, now: datetime) -> dict[str, int]:
+    messages = [
+        Message(
+            partner_id=None,  # an operator duty: on-call only
+            customer_id=case.customer_id,
+            category=NotificationCategory.CASES,
+            subject=_("[%(severity)s] Case #%(id)s: the status and action plan is overdue")
+            % {"severity": case.severity, "id": case.pk},
+            body=case_summary(case),
+            dedupe_key=f"case:{case.pk}:action_plan_overdue",
+            related=case,
+            extra_emails=_oncall(),
+        )
+        for case in cases
+    ]
+    written = notify_many_written(messages)
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case,
+            kind=EventKind.ACTION_PLAN_OVERDUE,
+            at=now,
+            actor_name="system",
+            data={"due": case.action_plan_due_at.isoformat()},
+        )
+        for case in cases
+    )
+    return {"flagged": len(cases), "notifications": sum(written.values())}
+
+
+# --- the end of monitoring periods (R-CASE-12) -------------------------------------------------
+
+
+def monitoring_sweep(
+    *, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE
+) -> list[int]:
+    """Resolve every case whose monitoring period ended without a recurrence, and tell the
+    partner (R-CASE-12). Only cases still in monitoring with an ended period are due."""
+    now = now or timezone.now()
+    return jobs.run_batches(
+        name="monitoring sweep",
+        due=lambda: Case.objects.filter(status=Status.MONITORING, monitoring_until__lte=now),
+        handle=lambda ids: _resolve_monitored(_claimed_cases(ids), now=now),
+        # monitoring_until stays: when the period ended (cleared when the case moves on)
+        stamp={"status": Status.RESOLVED, "resolved_at": now},
+        order_by=("monitoring_until", "id"),
+        batch_size=batch_size,
+    ).handled
+
+
+def _resolve_monitored(cases: list[Case], *, now: datetime) -> dict[str, int]:
+    messages: list[Message] = []
+    events: list[CaseEvent] = []
+    keys: dict[int, str] = {}
+    for case in cases:
+        until = case.monitoring_until or now
+        keys[case.pk] = f"case:{case.pk}:monitoring_resolved:{int(until.timestamp())}"
+        messages.append(
+            Message(
+                partner_id=case.partner_id,
+                customer_id=case.customer_id,
+                category=NotificationCategory.CASES,
+                subject=_("Case #%(id)s resolved: no recurrence during monitoring")
+                % {"id": case.pk},
+                body=_(
+                    "The monitoring period ended without a recurrence, so the case is now "
+                    "resolved. If the problem comes back, reopen the case within %(days)s days."
+                )
+                % {"days": reopen_period().days}
+                + "\n\n"
+                + case_summary(case),
+                dedupe_key=keys[case.pk],
+                related=case,
+            )
+        )
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.STATUS_CHANGE,
+                at=now,
+                actor_name="system",
+                from_value=Status.MONITORING,
+                to_value=Status.RESOLVED,
+                text=_("The monitoring period ended without a recurrence."),
+                data={"monitoring_ended": until.isoformat()},
+            )
+        )
+    written = notify_many_written(messages)
+    events += _notification_events(cases, written, keys, now=now, about="monitoring_resolved")
+    CaseEvent.objects.bulk_create(events)
+    return {"resolved": len(cases), "notifications": sum(written.values())}
