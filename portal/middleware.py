@@ -38,6 +38,11 @@ def language_for_user(user: Any) -> str | None:
     return user._portal_language
 
 
+# The API speaks ISO 8601 in UTC to every caller (machines compare them); only the pages use
+# the viewer's zone.
+API_PREFIX = "/api/"
+
+
 class UserPreferencesMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -49,7 +54,8 @@ class UserPreferencesMiddleware:
             if language and translation.check_for_language(language):
                 translation.activate(language)
                 request.LANGUAGE_CODE = translation.get_language()
-            timezone.activate(zone_for_user(user))
+            if not request.path_info.startswith(API_PREFIX):
+                timezone.activate(zone_for_user(user))
         try:
             return self.get_response(request)
         finally:

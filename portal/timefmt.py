@@ -184,6 +184,26 @@ def format_time(moment: dt.datetime, zone: dt.tzinfo, *, language: str | None = 
     return f"{local.day} {_MONTHS_EN[local.month - 1]} {local.year}, {local:%H:%M} {label}"
 
 
+def format_clock(moment: dt.datetime, zone: dt.tzinfo, *, language: str | None = None) -> str:
+    """Only the time of day with its zone (``21:00 CET``), where the date is shown beside it
+    (a calendar cell)."""
+    local = moment.astimezone(zone)
+    return f"{local:%H:%M} {zone_label(local, zone, language=language)}"
+
+
+def format_clock_span(
+    start: dt.datetime, end: dt.datetime, zone: dt.tzinfo, *, language: str | None = None
+) -> str:
+    """A window's hours with its zone once (``21:00–06:00 CET``), or twice when daylight
+    saving changes inside it (``21:00 CEST–06:00 CET``)."""
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    first_label = zone_label(first, zone, language=language)
+    last_label = zone_label(last, zone, language=language)
+    if first_label == last_label:
+        return f"{first:%H:%M}–{last:%H:%M} {last_label}"
+    return f"{first:%H:%M} {first_label}–{last:%H:%M} {last_label}"
+
+
 def format_date(day: dt.date, *, language: str | None = None) -> str:
     """A calendar date (no time, so no zone): ``22 Dec 2026`` / ``22/12/2026``."""
     if isinstance(day, dt.datetime):

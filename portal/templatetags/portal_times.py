@@ -32,6 +32,22 @@ def when(moment: dt.datetime | None, target: Any = None) -> str:
 
 
 @register.filter
+def clock(moment: dt.datetime | None, target: Any = None) -> str:
+    """The time of day with its zone (``21:00 CET``), in ``target``'s zone or the viewer's."""
+    if moment is None or moment == "":
+        return "—"
+    zone = timefmt.zone_of(target) if target else None
+    return timefmt.format_clock(moment, zone or timezone.get_current_timezone())
+
+
+@register.simple_tag
+def hours(start: dt.datetime, end: dt.datetime, target: Any = None) -> str:
+    """A window's hours with its zone: ``{% hours window.start window.end customer %}``."""
+    zone = timefmt.zone_of(target) if target else None
+    return timefmt.format_clock_span(start, end, zone or timezone.get_current_timezone())
+
+
+@register.filter
 def day(value: dt.date | None) -> str:
     if value is None or value == "":
         return "—"

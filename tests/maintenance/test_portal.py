@@ -40,7 +40,7 @@ def test_the_calendar_shows_windows_and_the_customer_s_changes(
     assert response.status_code == 200
     html = response.content.decode()
     assert "Patch the publisher" in html
-    assert "21:00–06:00" in html
+    assert "21:00–06:00 CE" in html  # CET or CEST, by the month
     assert "infrastructure only" in html
 
 

@@ -175,3 +175,15 @@ def test_durations_read_as_words(value, english, portuguese):
 def test_a_duration_is_never_a_clock_reading():
     text = show_duration(dt.timedelta(minutes=3, seconds=40, microseconds=814037), language="en")
     assert ":" not in text and "." not in text
+
+
+def test_a_windows_hours_name_the_zone_once_or_twice_across_a_dst_change():
+    from portal.timefmt import format_clock_span
+
+    assert format_clock_span(at(2026, 12, 1, 20), at(2026, 12, 2, 5), PARIS, language="en") == (
+        "21:00–06:00 CET"
+    )
+    # The night Paris leaves summer time (25 Oct 2026): 21:00 CEST to 06:00 CET.
+    assert format_clock_span(at(2026, 10, 24, 19), at(2026, 10, 25, 5), PARIS, language="en") == (
+        "21:00 CEST–06:00 CET"
+    )
