@@ -15,9 +15,9 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
 
 from portal import timefmt
+from portal.admin_times import countdown_html
 
 register = template.Library()
 
@@ -65,11 +65,4 @@ def countdown(moment: dt.datetime | None, target: Any = None, now: dt.datetime |
     time itself with its zone."""
     if moment is None:
         return "—"
-    left = moment - (now or timezone.now())
-    return format_html(
-        '<span class="countdown{}" data-due="{}" title="{}">{}</span>',
-        " overdue" if left.total_seconds() < 0 else "",
-        moment.astimezone(dt.UTC).isoformat(),
-        when(moment, target),
-        timefmt.show_duration(left),
-    )
+    return countdown_html(moment, owner=target or None, now=now)
