@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -225,8 +225,12 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     # --- the change form is read-only: changes go through the action pages
 
-    def get_readonly_fields(self, request, obj=None) -> list[str]:
-        return [f.name for f in Case._meta.fields]
+    def get_readonly_fields(self, request, obj=None) -> list[Any]:
+        """Every field, read-only; times with their zone (the due times in the customer's
+        region zone, DOMAIN.md "Times shown to people")."""
+        return [
+            f"{f.name}_shown" if isinstance(f, DateTimeField) else f.name for f in Case._meta.fields
+        ]
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # the audit trail is never deleted
@@ -342,6 +346,22 @@ class CaseAdmin(SimpleHistoryAdmin):
         if request.method == "POST":
             self.message_user(request, services.escalation_sweep().summary(), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:cases_case_changelist"))
+
+
+# The change form's times, read-only, with their zone: the due times in the customer's region
+# zone, the others in the viewer's (DOMAIN.md "Times shown to people").
+for _field in Case._meta.fields:
+    if isinstance(_field, DateTimeField):
+        _owner = (
+            (lambda case: case.customer)
+            if _field.name in {"response_due_at", "warning_due_at"}
+            else None
+        )
+        setattr(
+            CaseAdmin,
+            f"{_field.name}_shown",
+            staticmethod(time_column(Case, _field.name, owner=_owner)),
+        )
 
 
 @admin.register(CaseEvent)

@@ -119,3 +119,31 @@ def test_the_waiting_time_reads_as_words(client_for, alice, staff, customer_a):
     Case.objects.filter(pk=case.pk).update(paused_total=timedelta(minutes=3, seconds=40.8))
     html = client_for(alice).get(f"/cases/{case.pk}/").content.decode()
     assert 'id="waiting-on-partner">3 min 40 s' in html
+
+
+def test_the_admin_shows_case_times_with_their_zone_and_the_countdown_in_words(
+    client_for, staff, customer_a
+):
+    case = CaseFactory(customer=customer_a, opened_at=OPENED)
+    client = client_for(staff)
+    form = client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+    assert "1 Dec 2026, 12:00 UTC" in form  # opened: the staff viewer's zone (UTC)
+    due = case.response_due_at.astimezone(customer_a_zone())
+    assert f"{due.day} Dec 2026, {due:%H:%M} CET" in form  # due: the customer's region zone
+    listing = client.get("/admin/cases/case/").content.decode()
+    countdown = re.search(r'<span class="countdown[^"]*"[^>]*>([^<]+)</span>', listing)
+    assert countdown and ":" not in countdown.group(1)
+    assert re.fullmatch(r"−?\d+ (days?|h|min|s)( \d+ (h|min|s))?", countdown.group(1))
+
+
+def test_the_admin_change_list_shows_a_windows_start_in_the_customers_zone(
+    client_for, staff, customer_a
+):
+    ChangeFactory(
+        partner=customer_a.partner,
+        customers=[customer_a],
+        start=WINDOW,
+        end=WINDOW + timedelta(hours=2),
+    )
+    listing = client_for(staff).get("/admin/maintenance/change/").content.decode()
+    assert "13 Jan 2027, 21:00 CET" in listing
