@@ -70,7 +70,7 @@ class CapacityBaselineAdmin(admin.ModelAdmin):
         "customer",
         "knowledge_workers",
         "workspace_devices",
-        "effective_at",
+        "effective",
         "reason",
         "request",
         "recorded_by",
@@ -101,10 +101,19 @@ class CapacityBaselineAdmin(admin.ModelAdmin):
         obj.pk = baseline.pk
         obj.effective_at = baseline.effective_at
 
+    @admin.display(
+        description=CapacityBaseline._meta.get_field("effective_at").verbose_name,
+        ordering="effective_at",
+    )
+    def effective(self, obj: CapacityBaseline) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.effective_at)
+
 
 @admin.register(ProvisionedReport)
 class ProvisionedReportAdmin(admin.ModelAdmin):
-    list_display = ["customer", "knowledge_workers", "workspace_devices", "reported_at", "source"]
+    list_display = ["customer", "knowledge_workers", "workspace_devices", "reported", "source"]
     list_filter = ["source", "customer__partner"]
     search_fields = ["customer__name"]
     autocomplete_fields = ["customer"]
@@ -130,6 +139,15 @@ class ProvisionedReportAdmin(admin.ModelAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, **kwargs)
         return _with_service_check(form, _check_report)
+
+    @admin.display(
+        description=ProvisionedReport._meta.get_field("reported_at").verbose_name,
+        ordering="reported_at",
+    )
+    def reported(self, obj: ProvisionedReport) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.reported_at)
 
 
 def _check_report(form: forms.ModelForm) -> None:
@@ -232,7 +250,7 @@ class CapacityRequestAdmin(SimpleHistoryAdmin):
         "knowledge_workers",
         "workspace_devices",
         "case",
-        "created_at",
+        "created",
     ]
     list_filter = ["status", "customer__partner"]
     search_fields = ["customer__name", "reason", "case__title"]
@@ -315,3 +333,12 @@ class CapacityRequestAdmin(SimpleHistoryAdmin):
     @admin.action(description=_("Capacity added: approve the requested totals"))
     def add_capacity(self, request: HttpRequest, queryset: Any) -> None:
         self._move(request, queryset, RequestStatus.CAPACITY_ADDED)
+
+    @admin.display(
+        description=CapacityRequest._meta.get_field("created_at").verbose_name,
+        ordering="created_at",
+    )
+    def created(self, obj: CapacityRequest) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.created_at)

@@ -13,6 +13,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from portal.timefmt import format_date
+
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
 
@@ -58,9 +60,9 @@ def trend_svg(
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}" stroke="#5d6b7a"/>',
         f'<text x="{LEFT - 4}" y="{TOP + 8}" text-anchor="end" font-size="10">{top}</text>',
         f'<text x="{LEFT - 4}" y="{HEIGHT - BOTTOM}" text-anchor="end" font-size="10">0</text>',
-        f'<text x="{LEFT}" y="{HEIGHT - 8}" font-size="10">{start.isoformat()}</text>',
+        f'<text x="{LEFT}" y="{HEIGHT - 8}" font-size="10">{escape(format_date(start))}</text>',
         f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" text-anchor="end" font-size="10">'
-        f"{end.isoformat()}</text>",
+        f"{escape(format_date(end))}</text>",
     ]
     for resource, steps in limits.items():
         colour = SERIES_COLOURS.get(resource, "#5d6b7a")

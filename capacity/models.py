@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from portal.models import Customer
 from portal.tenancy import TenantManager
+from portal.timefmt import show_time
 
 from .choices import ReportSource, RequestStatus, Threshold
 from .rules import OPEN_STATUSES, Counts
@@ -179,7 +180,7 @@ class ProvisionedReport(models.Model):
         indexes = [models.Index(fields=["customer", "reported_at"], name="capreport_customer_time")]
 
     def __str__(self) -> str:
-        return f"{self.customer} @ {self.reported_at:%Y-%m-%d}"
+        return f"{self.customer} @ {show_time(self.reported_at)}"
 
 
 class CapacityRequest(models.Model):

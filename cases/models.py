@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from portal.models import Customer, Partner
 from portal.tenancy import TenantQuerySet
+from portal.timefmt import show_time
 
 from .choices import (
     Category,
@@ -262,7 +263,7 @@ class CaseEvent(models.Model):
         indexes = [models.Index(fields=["case", "at", "id"], name="caseevent_timeline")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} @ {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} @ {show_time(self.at)}"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and not self._state.adding:

@@ -25,6 +25,7 @@ from portal.errors import DomainError
 from portal.models import Customer
 from portal.notifications import notify
 from portal.tenancy import is_operator, require_operator, require_partner_of
+from portal.timefmt import show_time
 
 from . import rules
 from .choices import Channel, EventKind, Severity, Status
@@ -167,7 +168,7 @@ def case_summary(case: Case) -> str:
         "region": case.customer.region,
         "severity": case.severity,
         "status": Status(case.status).label,  # (cheaper than get_status_display in a batch)
-        "due": case.response_due_at.isoformat(),
+        "due": show_time(case.response_due_at, customer=case.customer),
         "url": case_url(case),
     }
 

@@ -130,7 +130,7 @@ class RescheduleInline(admin.TabularInline):
 @admin.register(Change)
 class ChangeAdmin(SimpleHistoryAdmin):
     form = ChangeAdminForm
-    list_display = ["title", "partner", "kind", "status", "start", "end", "notice_sent_at"]
+    list_display = ["title", "partner", "kind", "status", "window_start", "notice_sent"]
     list_filter = [
         "status",
         "kind",
@@ -227,6 +227,20 @@ class ChangeAdmin(SimpleHistoryAdmin):
             _("Rejected"),
         )
 
+    @admin.display(description=Change._meta.get_field("start").verbose_name, ordering="start")
+    def window_start(self, obj: Change) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.start, customer=obj)
+
+    @admin.display(
+        description=Change._meta.get_field("notice_sent_at").verbose_name, ordering="notice_sent_at"
+    )
+    def notice_sent(self, obj: Change) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.notice_sent_at)
+
 
 class AlternativeInline(admin.TabularInline):
     model = RescheduleAlternative
@@ -240,7 +254,7 @@ class AlternativeInline(admin.TabularInline):
 
 @admin.register(RescheduleRequest)
 class RescheduleRequestAdmin(admin.ModelAdmin):
-    list_display = ["change", "status", "created_at", "answered_at"]
+    list_display = ["change", "status", "requested", "answered"]
     list_filter = ["status"]
     search_fields = ["change__title", "reason"]
     readonly_fields = ["change", "reason", "requested_by", "chosen", "created_at", "answered_at"]
@@ -279,6 +293,24 @@ class RescheduleRequestAdmin(admin.ModelAdmin):
             _("Declined"),
         )
 
+    @admin.display(
+        description=RescheduleRequest._meta.get_field("created_at").verbose_name,
+        ordering="created_at",
+    )
+    def requested(self, obj: RescheduleRequest) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.created_at)
+
+    @admin.display(
+        description=RescheduleRequest._meta.get_field("answered_at").verbose_name,
+        ordering="answered_at",
+    )
+    def answered(self, obj: RescheduleRequest) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.answered_at)
+
 
 @admin.register(Certificate)
 class CertificateAdmin(SimpleHistoryAdmin):
@@ -293,7 +325,10 @@ class CertificateAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("expires"), ordering="expires_at")
     def expiry(self, cert: Certificate) -> str:
-        """Expired: red; within the 7-day renewal band: amber; within 30 days: muted."""
+        """Expired: red; within the 7-day renewal band: amber; within 30 days: muted. Shown in
+        the customer's region zone."""
+        from portal.timefmt import show_time
+
         left = cert.expires_at - timezone.now()
         css = "ok"
         if left <= timedelta(0):
@@ -307,7 +342,7 @@ class CertificateAdmin(SimpleHistoryAdmin):
             '<span class="expiry-{}" style="color:{};font-weight:600">{}</span>',
             css,
             colours[css],
-            f"{cert.expires_at:%Y-%m-%d %H:%M}",
+            show_time(cert.expires_at, customer=cert.customer),
         )
 
     @admin.action(description=_("Run the certificate scan now (R-MNT-6)"))
@@ -328,15 +363,32 @@ class StepInline(admin.TabularInline):
 
 @admin.register(SsoChecklist)
 class SsoChecklistAdmin(admin.ModelAdmin):
-    list_display = ["customer", "change", "created_at", "completed_at"]
+    list_display = ["customer", "change", "created", "completed"]
     list_filter = ["completed_at"]
     readonly_fields = ["customer", "change", "created_at", "completed_at"]
     inlines = [StepInline]
 
+    @admin.display(
+        description=SsoChecklist._meta.get_field("created_at").verbose_name, ordering="created_at"
+    )
+    def created(self, obj: SsoChecklist) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.created_at)
+
+    @admin.display(
+        description=SsoChecklist._meta.get_field("completed_at").verbose_name,
+        ordering="completed_at",
+    )
+    def completed(self, obj: SsoChecklist) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.completed_at)
+
 
 @admin.register(PatchRequest)
 class PatchRequestAdmin(SimpleHistoryAdmin):
-    list_display = ["file_name", "customer", "kind", "status", "requested_at", "uploaded_at"]
+    list_display = ["file_name", "customer", "kind", "status", "requested", "uploaded"]
     list_filter = ["status", "kind"]
     search_fields = ["file_name", "customer__name"]
     list_select_related = ["customer"]
@@ -358,10 +410,27 @@ class PatchRequestAdmin(SimpleHistoryAdmin):
             _("Uploaded"),
         )
 
+    @admin.display(
+        description=PatchRequest._meta.get_field("requested_at").verbose_name,
+        ordering="requested_at",
+    )
+    def requested(self, obj: PatchRequest) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.requested_at)
+
+    @admin.display(
+        description=PatchRequest._meta.get_field("uploaded_at").verbose_name, ordering="uploaded_at"
+    )
+    def uploaded(self, obj: PatchRequest) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.uploaded_at)
+
 
 @admin.register(Outage)
 class OutageAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "status", "declared_at", "resolved_at"]
+    list_display = ["title", "status", "declared", "resolved"]
     list_filter = ["status"]
     search_fields = ["title", "customers__name"]
     autocomplete_fields = ["customers"]
@@ -388,8 +457,32 @@ class OutageAdmin(SimpleHistoryAdmin):
             _("Resolved"),
         )
 
+    @admin.display(
+        description=Outage._meta.get_field("declared_at").verbose_name, ordering="declared_at"
+    )
+    def declared(self, obj: Outage) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.declared_at)
+
+    @admin.display(
+        description=Outage._meta.get_field("resolved_at").verbose_name, ordering="resolved_at"
+    )
+    def resolved(self, obj: Outage) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.resolved_at)
+
 
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(admin.ModelAdmin):
-    list_display = ["partner", "include_windows", "rotated_at"]
+    list_display = ["partner", "include_windows", "rotated"]
     readonly_fields = ["token", "rotated_at"]
+
+    @admin.display(
+        description=CalendarFeed._meta.get_field("rotated_at").verbose_name, ordering="rotated_at"
+    )
+    def rotated(self, obj: CalendarFeed) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.rotated_at)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from portal.models import Customer
+from portal.timefmt import show_time
 
 from .models import CalendarFeed
 from .selectors import feed_changes
@@ -37,8 +38,14 @@ def build_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
         event.add("dtend", change.end.astimezone(UTC))
         event.add("summary", f"[{change.get_kind_display()}] {change.title}")
         customers = ", ".join(c.name for c in change.customers.all())
+        # Calendars show DTSTART in the reader's zone; the description adds the customer's.
+        local = _("Customer's local time: %(start)s – %(end)s") % {
+            "start": show_time(change.start, customer=change),
+            "end": show_time(change.end, customer=change),
+        }
         event.add(
-            "description", f"{change.get_status_display()} · {customers}\n{change.description}"
+            "description",
+            f"{change.get_status_display()} · {customers}\n{local}\n{change.description}",
         )
         event.add("url", settings.SITE_URL + reverse("maintenance:change", args=[change.pk]))
         event.add("status", "CANCELLED" if change.status == "cancelled" else "CONFIRMED")

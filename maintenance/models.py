@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from portal.choices import Application, Region
 from portal.tenancy import TenantManager
+from portal.timefmt import show_time
 
 from .choices import (
     ChangeKind,
@@ -264,7 +265,9 @@ class RescheduleAlternative(models.Model):
         verbose_name_plural = _("alternative windows")
 
     def __str__(self) -> str:
-        return f"{self.start:%Y-%m-%d %H:%M} – {self.end:%H:%M}"
+        # In the zone of the change's customers, as every shown time (DOMAIN.md).
+        change = self.request.change
+        return f"{show_time(self.start, customer=change)} – {show_time(self.end, customer=change)}"
 
 
 class Certificate(models.Model):

@@ -27,6 +27,7 @@ from portal.errors import DomainError, raise_violation
 from portal.models import Customer, Partner
 from portal.notifications import notify
 from portal.tenancy import partner_for, require_operator, require_partner_of
+from portal.timefmt import show_time
 
 from . import rules
 from .choices import (
@@ -183,8 +184,9 @@ def _local_times(change: Change, customers: Sequence[Customer]) -> str:
         from .windows import region_zone
 
         zone = region_zone(region)
-        start, end = change.start.astimezone(zone), change.end.astimezone(zone)
-        lines.append(f"{region}: {start:%Y-%m-%d %H:%M %Z} – {end:%Y-%m-%d %H:%M %Z}")
+        lines.append(
+            f"{region}: {show_time(change.start, zone=zone)} – {show_time(change.end, zone=zone)}"
+        )
     return "\n".join(lines)
 
 
@@ -436,7 +438,7 @@ def change_send_notice(*, actor: Any, change: Change, now: datetime | None = Non
         extra = _(
             "If this change conflicts with your business priorities, request a reschedule "
             "with a detailed reason before %(deadline)s (R-MNT-5)."
-        ) % {"deadline": f"{change.reschedule_deadline:%Y-%m-%d %H:%M %Z}"}
+        ) % {"deadline": show_time(change.reschedule_deadline, customer=change)}
     _send(
         change,
         kind=NoticeKind.NOTICE,
@@ -967,7 +969,7 @@ def _schedule_renewal(cert: Certificate, now: datetime) -> Change | None:
                     title=_("Certificate renewal: %(name)s (%(app)s)")
                     % {"name": cert.common_name, "app": cert.application},
                     description=_("The certificate expires on %(date)s.")
-                    % {"date": f"{cert.expires_at:%Y-%m-%d %H:%M %Z}"},
+                    % {"date": show_time(cert.expires_at, customer=customer)},
                     customers=[customer],
                     start=start,
                     end=end,

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from . import notifications
+from .admin_times import time_column
 from .calendars import calendars_missing_holidays, holiday_years_reached
 from .models import (
     BusinessCalendar,
@@ -16,6 +17,7 @@ from .models import (
     Partner,
     PartnerMembership,
     Subscription,
+    UserProfile,
 )
 
 
@@ -37,9 +39,10 @@ class PartnerAdmin(admin.ModelAdmin):
     list_display = [
         "name",
         "slug",
-        "contacts_confirmed_at",
-        "contact_review_requested_at",
-        "created_at",
+        "language",
+        time_column(Partner, "contacts_confirmed_at"),
+        time_column(Partner, "contact_review_requested_at"),
+        time_column(Partner, "created_at"),
     ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -83,13 +86,13 @@ class PartnerMembershipAdmin(admin.ModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = [
-        "created_at",
+        time_column(Notification, "created_at"),
         "recipient",
         "category",
         "subject",
         "status",
         "attempts",
-        "sent_at",
+        time_column(Notification, "sent_at"),
     ]
     list_filter = ["status", "category", "partner"]
     search_fields = ["recipient", "subject", "dedupe_key"]
@@ -166,3 +169,14 @@ class HolidayAdmin(admin.ModelAdmin):
     list_filter = ["calendar"]
     search_fields = ["name"]
     date_hierarchy = "date"
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(admin.ModelAdmin):
+    """A user's language and time zone; blank means the default (DOMAIN.md: "Times shown to
+    people")."""
+
+    list_display = ["user", "language", "time_zone"]
+    list_filter = ["language"]
+    search_fields = ["user__username", "user__email", "time_zone"]
+    autocomplete_fields = ["user"]

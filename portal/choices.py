@@ -22,6 +22,13 @@ REGION_TIMEZONES: dict[str, str] = {
 }
 
 
+class Language(models.TextChoices):
+    """The languages the portal ships (settings.LANGUAGES)."""
+
+    EN = "en", _("English")
+    PT_BR = "pt-br", _("Brazilian Portuguese")
+
+
 class Role(models.TextChoices):
     """A partner user's role: admins manage users, contacts and subscriptions."""
 

@@ -30,3 +30,29 @@ class ContactForm(forms.ModelForm):
 
     def validate_unique(self) -> None:
         """Uniqueness is checked by the service, which knows the partner."""
+
+
+def _zone_choices() -> list[tuple[str, str]]:
+    from .timefmt import zone_names
+
+    return [("", _("Default"))] + [(name, name) for name in sorted(zone_names())]
+
+
+class SettingsForm(forms.Form):
+    """A user's own language and time zone (blank: the defaults)."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False, choices=_zone_choices)
+
+    def __init__(self, *args: Any, default_language: str, default_zone: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        from .choices import Language
+
+        self.fields["language"].choices = [
+            ("", _("Default (%(language)s)") % {"language": default_language})
+        ] + list(Language.choices)
+        self.fields["time_zone"].help_text = _(
+            "Times of a customer's instance (windows, changes, upgrades, response due) are "
+            "always shown in its region's zone. Other times are shown in this zone; the "
+            "default is %(zone)s."
+        ) % {"zone": default_zone}

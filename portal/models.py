@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import REGION_TIMEZONES, Category, NotificationStatus, Region, Role
+from .choices import REGION_TIMEZONES, Category, Language, NotificationStatus, Region, Role
 from .tenancy import TenantManager
 
 
@@ -31,6 +31,13 @@ class Partner(models.Model):
     )
     contact_review_requested_at = models.DateTimeField(
         _("contact review last requested"), null=True, blank=True
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=Language.choices,
+        default=Language.EN,
+        help_text=_("The language of the partner's users who have not chosen one."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -186,6 +193,57 @@ class PartnerMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.partner} ({self.get_role_display()})"
+
+
+def validate_time_zone(value: str) -> None:
+    """A user's time zone must be an IANA zone name zoneinfo knows."""
+    from django.core.exceptions import ValidationError
+
+    from .timefmt import zone_names
+
+    if value and value not in zone_names():
+        raise ValidationError(
+            _("Unknown time zone %(zone)s: use an IANA name such as America/Sao_Paulo."),
+            code="invalid",
+            params={"zone": value},
+        )
+
+
+class UserProfile(models.Model):
+    """A user's own settings: the language of the portal and the zone times are shown in
+    (DOMAIN.md: "Times shown to people"). Blank means the default: the partner's language, and
+    the zone of the partner's first customer's region (UTC for staff). Created on demand."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        help_text=_("Leave empty to use the partner's language."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("Leave empty to use the zone of your first customer's region."),
+    )
+
+    tenant_field = "user__membership__partner"
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 class Notification(models.Model):

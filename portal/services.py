@@ -18,9 +18,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from .choices import Category, Role
+from .choices import Category, Language, Role
 from .errors import DomainError
-from .models import Contact, Customer, Partner, PartnerMembership, Subscription
+from .models import Contact, Customer, Partner, PartnerMembership, Subscription, UserProfile
 from .notifications import notify
 from .tenancy import is_operator, is_partner_admin, partner_for
 
@@ -200,3 +200,57 @@ def user_invite(*, actor: Any, partner: Partner, username: str, email: str, role
         extra_emails=[email],
     )
     return user
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: Any,
+    language: str | None = None,
+    time_zone: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+) -> UserProfile:
+    """A user changes its own settings (DOMAIN.md: "Times shown to people"). Only the given
+    fields change; an empty language or zone returns to the default."""
+    from .timefmt import zone_names
+
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(_("Log in to change your settings."))
+    profile = profile_for(user)
+    if language is not None:
+        if language and language not in Language.values:
+            raise DomainError(
+                _("Language must be one of: %(languages)s.")
+                % {"languages": ", ".join(Language.values)},
+                field="language",
+            )
+        profile.language = language
+    if time_zone is not None:
+        time_zone = time_zone.strip()
+        if time_zone and time_zone not in zone_names():
+            raise DomainError(
+                _("Unknown time zone %(zone)s: use an IANA name such as America/Sao_Paulo.")
+                % {"zone": time_zone},
+                field="time_zone",
+            )
+        profile.time_zone = time_zone
+    profile.save()
+    changed = []
+    for name, value in (("first_name", first_name), ("last_name", last_name), ("email", email)):
+        if value is not None and getattr(user, name) != value:
+            setattr(user, name, value)
+            changed.append(name)
+    if changed:
+        user.save(update_fields=changed)
+    for cached in ("_portal_zone", "_portal_language"):
+        if hasattr(user, cached):
+            delattr(user, cached)
+    return profile
+
+
+def profile_for(user: Any) -> UserProfile:
+    """The user's profile, created on first use (blank: every default applies)."""
+    profile, _created = UserProfile.objects.get_or_create(user_id=user.pk)
+    return profile

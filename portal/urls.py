@@ -18,6 +18,7 @@ portal_patterns = (
         path("contacts/<int:pk>/", views.ContactEditView.as_view(), name="contact-edit"),
         path("contacts/<int:pk>/delete/", views.ContactDeleteView.as_view(), name="contact-delete"),
         path("contacts/confirm/", views.ContactsConfirmView.as_view(), name="contacts-confirm"),
+        path("settings/", views.SettingsView.as_view(), name="settings"),
     ],
     "portal",
 )
@@ -53,6 +54,7 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(success_url="/accounts/login/"),
         name="password_reset_confirm",
     ),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),

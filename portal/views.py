@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views import View, defaults
+from django.views import View, defaults, i18n
 from django.views.generic import ListView
 
-from . import selectors, services
+from . import selectors, services, timefmt
 from .dashboard import cards
 from .errors import DomainError, add_domain_error
-from .forms import ContactForm
+from .forms import ContactForm, SettingsForm
+from .middleware import language_for_user
 from .tenancy import is_partner_admin, partner_for
 
 
@@ -154,3 +157,73 @@ class ContactsConfirmView(PartnerAdminRequiredMixin, View):
         services.contacts_confirm(user=request.user, partner=self.partner)
         messages.success(request, _("Thank you: your contact list is confirmed."))
         return redirect(reverse("portal:contacts"))
+
+
+class SettingsView(LoginRequiredMixin, View):
+    """My settings: the portal's language and the zone other times are shown in."""
+
+    def _form(self, data: Any = None) -> SettingsForm:
+        from .choices import Language
+        from .models import Customer
+
+        user = self.request.user
+        partner = partner_for(user)
+        default_language = partner.language if partner else django_settings.LANGUAGE_CODE
+        region = (
+            Customer.objects.filter(partner=partner)
+            .order_by("created_at", "pk")
+            .values_list("region", flat=True)
+            .first()
+            if partner
+            else None
+        )
+        default_zone = timefmt.region_zone(region).key if region else "UTC"
+        profile = services.profile_for(user)
+        return SettingsForm(
+            data,
+            initial={"language": profile.language, "time_zone": profile.time_zone},
+            default_language=Language(default_language).label,
+            default_zone=default_zone,
+        )
+
+    def _page(self, form: SettingsForm, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            "portal/settings.html",
+            {"form": form, "now": timezone.now()},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._page(self._form())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self._form(request.POST)
+        if form.is_valid():
+            try:
+                services.profile_update(user=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                language = form.cleaned_data["language"] or language_for_user(request.user)
+                response = redirect("portal:settings")
+                if language:
+                    translation.activate(language)
+                    response.set_cookie(django_settings.LANGUAGE_COOKIE_NAME, language)
+                messages.success(request, _("Your settings are saved."))
+                return response
+        return self._page(form, status=400)
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also keeps a logged-in user's choice in its profile so
+    it follows the user to every device."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language in dict(django_settings.LANGUAGES)
+    ):
+        services.profile_update(user=request.user, language=language)
+    return response

@@ -159,9 +159,8 @@ class UpgradeAdmin(SimpleHistoryAdmin):
         "target",
         "start",
         "status",
-        "reschedules_used",
-        "completed_at",
-    ]
+        "completed",
+    ]  # fits 1366 px; the reschedules used are on the upgrade's page
     list_filter = ["target", "change__status"]
     search_fields = ["change__title", "change__partner__name"]
     list_select_related = ["change", "change__partner", "target"]
@@ -193,7 +192,16 @@ class UpgradeAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("start"), ordering="change__start")
     def start(self, obj: Upgrade) -> Any:
-        return obj.change.start
+        """In the zone of the customers' regions, with the zone named."""
+        from portal.timefmt import show_time
+
+        return show_time(obj.change.start, customer=obj.change)
+
+    @admin.display(description=_("completed"), ordering="completed_at")
+    def completed(self, obj: Upgrade) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(obj.completed_at, customer=obj.change)
 
     @admin.display(description=_("status"))
     def status(self, obj: Upgrade) -> str:

@@ -11,7 +11,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from portal.errors import DomainError, raise_violation
 from portal.models import Customer, Partner
 from portal.notifications import notify
 from portal.tenancy import require_operator, require_partner_of
+from portal.timefmt import show_time
 
 from . import rules, selectors
 from .models import InstalledVersion, Release, Upgrade
@@ -344,13 +345,13 @@ def upgrade_schedule(
         category=Category.RELEASES,
         subject=_("Upgrade planned to %(release)s") % {"release": target.key.short_label},
         body=_(
-            "Customers %(customers)s will be upgraded to %(release)s on %(start)s (UTC).\n"
+            "Customers %(customers)s will be upgraded to %(release)s on %(start)s.\n"
             "You may reschedule this upgrade once, up to one week before it (R-REL-4)."
         )
         % {
             "customers": names,
             "release": target.key.short_label,
-            "start": f"{start.astimezone(UTC):%Y-%m-%d %H:%M}",
+            "start": show_time(start, customer=change),
         },
         related=upgrade,
         dedupe_key=f"upgrade:{upgrade.pk}:planned",

@@ -120,8 +120,6 @@ class UpgradeDetailView(PartnerRequiredMixin, View):
                 "customers": change.customers.order_by("name"),
                 "form": form,
                 "zone": zone.key,
-                "start_local": change.start.astimezone(zone) if change.start else None,
-                "end_local": change.end.astimezone(zone) if change.end else None,
                 "can_reschedule": violation is None and upgrade.completed_at is None,
                 "refusal": violation.message if violation else "",
             },

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from portal.choices import Category, Role
+from portal.choices import Category, Language, Role
 from portal.models import Contact, Customer, Partner
+from portal.tenancy import partner_for, role_for
 
 from .fields import TenantPrimaryKeyRelatedField
 
@@ -12,7 +14,7 @@ from .fields import TenantPrimaryKeyRelatedField
 class PartnerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Partner
-        fields = ["id", "name", "slug"]
+        fields = ["id", "name", "slug", "language"]
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -62,3 +64,43 @@ class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = get_user_model()
         fields = ["id", "username", "email", "partner", "role"]
+
+
+class MeSerializer(serializers.Serializer):
+    """The caller's own account and settings (``/api/v1/me/``). Blank language or time zone
+    means the default: the partner's language, the zone of the first customer's region (UTC
+    for staff); ``effective_language`` and ``effective_time_zone`` say what applies."""
+
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    email = serializers.EmailField(required=False)
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    partner = serializers.SerializerMethodField()
+    role = serializers.SerializerMethodField()
+    is_staff = serializers.BooleanField(read_only=True)
+    language = serializers.ChoiceField(
+        choices=Language.choices, required=False, allow_blank=True, source="profile.language"
+    )
+    time_zone = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, source="profile.time_zone"
+    )
+    effective_language = serializers.SerializerMethodField()
+    effective_time_zone = serializers.SerializerMethodField()
+
+    def get_partner(self, user) -> int | None:
+        partner = partner_for(user)
+        return partner.pk if partner else None
+
+    def get_role(self, user) -> str | None:
+        return role_for(user)
+
+    def get_effective_language(self, user) -> str:
+        from portal.middleware import language_for_user
+
+        return language_for_user(user) or settings.LANGUAGE_CODE
+
+    def get_effective_time_zone(self, user) -> str:
+        from portal.timefmt import zone_for_user
+
+        return zone_for_user(user).key

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -7,4 +8,4 @@ router.register("partners", views.PartnerViewSet, basename="partner")
 router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("contacts", views.ContactViewSet, basename="contact")
 router.register("users", views.UserViewSet, basename="user")
-urlpatterns = router.urls
+urlpatterns = [path("me/", views.MeView.as_view(), name="me"), *router.urls]

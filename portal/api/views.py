@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from portal import selectors, services
 from portal.errors import DomainError
@@ -20,6 +21,7 @@ from .serializers import (
     ContactSerializer,
     CustomerSerializer,
     CustomerWriteSerializer,
+    MeSerializer,
     PartnerSerializer,
     UserInviteSerializer,
     UserSerializer,
@@ -113,3 +115,26 @@ class UserViewSet(
         payload.is_valid(raise_exception=True)
         user = services.user_invite(actor=request.user, **payload.validated_data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class MeView(APIView):
+    """The caller's own account: read it, change its language and time zone (and name)."""
+
+    serializer_class = MeSerializer
+
+    def _answer(self, user) -> Response:
+        user.profile = services.profile_for(user)
+        return Response(MeSerializer(user).data)
+
+    @extend_schema(responses={200: MeSerializer})
+    def get(self, request) -> Response:
+        return self._answer(request.user)
+
+    @extend_schema(request=MeSerializer, responses={200: MeSerializer})
+    def patch(self, request) -> Response:
+        payload = MeSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        profile = data.pop("profile", {})
+        services.profile_update(user=request.user, **profile, **data)
+        return self._answer(request.user)

@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# A countdown's text is a duration in words ("3 min 40 s", "1 dia 3 h"), as portal.js writes it.
+SHOWS_A_DURATION = (
+    "el => /^−?(\\d+ (days?|dias?)( \\d+ h)?|\\d+ h( \\d+ min)?|\\d+ min( \\d+ s)?|\\d+ s)$/"
+    ".test(el.textContent.trim())"
+)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are

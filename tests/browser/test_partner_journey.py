@@ -25,11 +25,13 @@ from maintenance.models import Change
 from maintenance.windows import region_zone
 from portal.models import Customer
 
-from .conftest import login
+from .conftest import SHOWS_A_DURATION, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-COUNTDOWN = re.compile(r"^(\d+d )?(\d+h )?(\d+)m$")
+COUNTDOWN = re.compile(
+    r"^−?(?:(\d+) (?:days?|dias?)(?: \d+ h)?|(\d+) h(?: \d+ min)?|(\d+) min(?: \d+ s)?|\d+ s)$"
+)  # a duration in words, as portal/timefmt.py and portal.js write it
 S1_TITLE = "Alpha Bank: no calls in or out at head office"
 S3_TITLE = "Alpha Bank: voicemail greetings cut off"
 CHANGE_TITLE = "Alpha Bank: call manager database maintenance"
@@ -168,7 +170,7 @@ def test_partner_walks_the_whole_portal(demo, page, shot, lang):
     assert page.locator(".pagehead .badge.S1").count() == 1
     countdown = page.locator(".pagehead .countdown")
     page.wait_for_function(
-        "el => /^(\\d+d )?(\\d+h )?\\d+m$/.test(el.textContent.trim())",
+        SHOWS_A_DURATION,
         arg=countdown.element_handle(),
     )
     minutes = int(COUNTDOWN.match(countdown.inner_text().strip()).group(3))
@@ -216,7 +218,7 @@ def test_partner_walks_the_whole_portal(demo, page, shot, lang):
     assert words["notice"] in page.inner_text("ul.timeline")
     assert words["reschedule_until"] in page.inner_text("dl.facts")
     page.wait_for_function(
-        "el => /^(\\d+d )?(\\d+h )?\\d+m$/.test(el.textContent.trim())",
+        SHOWS_A_DURATION,
         arg=page.locator("dl.facts .countdown").element_handle(),
     )
     step("06-maintenance-notice")

@@ -73,8 +73,10 @@ def test_the_tac_phone_number_defaults_to_the_global_line(settings):
     assert project_settings.TAC_PHONE_NUMBER == "1-800-553-2447"
 
 
-def test_the_open_page_in_portuguese(client_for, bob):
-    html = client_for(bob).get("/cases/new/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+def test_the_open_page_in_portuguese(client_for, bob, partner_a):
+    partner_a.language = "pt-br"  # the partner's default language reaches its users' pages
+    partner_a.save(update_fields=["language"])
+    html = client_for(bob).get("/cases/new/").content.decode()
     assert "1-800-553-2447" in html and "gravidade" in html.lower()
 
 

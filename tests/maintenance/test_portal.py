@@ -40,7 +40,7 @@ def test_the_calendar_shows_windows_and_the_customer_s_changes(
     assert response.status_code == 200
     html = response.content.decode()
     assert "Patch the publisher" in html
-    assert "21:00–06:00" in html
+    assert "21:00–06:00 CE" in html  # CET or CEST, by the month
     assert "infrastructure only" in html
 
 
@@ -257,6 +257,9 @@ def test_the_feed_parses_and_holds_only_the_partner_s_changes(
     assert events[0].decoded("dtstart") == change_a.start
     assert events[0].decoded("dtend") == change_a.end
     assert str(events[0]["uid"]) == f"change-{change_a.pk}@partner-operations-portal"
+    # The description gives the window in the customer's zone (EMEA: CET or CEST).
+    local = change_a.start.astimezone(region_zone("EMEA"))
+    assert f"{local:%H:%M} CE" in str(events[0]["description"])
 
 
 def test_the_feed_needs_no_login_but_the_right_token(client, partner_a, change_a) -> None:

@@ -275,7 +275,7 @@ def test_a_notice_names_the_local_window_times(staff, partner_a, customer_a, noc
     services.change_send_notice(actor=staff, change=change, now=NOW)
 
     body = Notification.objects.get().body
-    assert "EMEA: 2027-03-24 21:00 CET" in body
+    assert "EMEA: 24 Mar 2027, 21:00 CET – 24 Mar 2027, 23:00 CET" in body
     assert f"/maintenance/changes/{change.pk}/" in body
 
 

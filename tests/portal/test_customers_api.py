@@ -59,4 +59,4 @@ def test_partners_endpoint_lists_all_for_staff_and_own_for_partner(
         "borealis",
     }
     assert [p["slug"] for p in api(alice).get("/api/v1/partners/").json()["results"]] == ["acme"]
-    assert set(api(alice).get("/api/v1/partners/").json()["results"][0]) == {"id", "name", "slug"}
+    assert set(api(alice).get("/api/v1/partners/").json()["results"][0]) == {"id", "name", "slug", "language"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cases.services import escalation_sweep
+from cases.sweep import escalation_sweep
 from portal import jobs
 from tests.cases.factories import CaseFactory
 

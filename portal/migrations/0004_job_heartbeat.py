@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0002_default_calendars'),
+        ('portal', '0003_user_profile_and_partner_language'),
     ]
 
     operations = [
