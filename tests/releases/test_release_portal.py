@@ -130,6 +130,7 @@ def test_admin_plans_an_upgrade(client_for, staff, customer_a):
             "customers": [customer_a.pk],
             "target": rows["15.0 SU2"].pk,
             "reason": "security_vulnerability",
+            "advisory": "cisco-sa-cucm-2026-0001",
             "start_0": start.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d"),
             "start_1": start.astimezone(timezone.get_current_timezone()).strftime("%H:%M:%S"),
             "end_0": end.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d"),
