@@ -349,6 +349,7 @@ class InstalledRelease:
     end_of_sale: date | None = None
     end_of_life: date | None = None
     may_stay: bool = True
+    must_upgrade_to: ReleaseKey | None = None
 
 
 def upgrade_target_violation(
@@ -357,8 +358,9 @@ def upgrade_target_violation(
     """Why ``target`` cannot be an upgrade's target (R-REL-3, R-REL-4 Decision), or ``None``.
 
     The target must be available, its policy must support upgrades (by default the latest
-    service update of n: n-2 and older never do), and it may never be older than what a
-    customer runs on an affected application: an upgrade is never a downgrade.
+    service update of n: n-2 and older never do), it may never be older than what a
+    customer runs on an affected application (an upgrade is never a downgrade), nor older
+    than the release the policy tells that customer to upgrade to.
     """
     if target is None or target.position is None:
         return Violation(
@@ -393,6 +395,29 @@ def upgrade_target_violation(
             },
             "target",
             "R-REL-4",
+        )
+    short = [
+        row
+        for row in installed
+        if row.must_upgrade_to is not None
+        and row.must_upgrade_to.sort_key > target.key.sort_key
+    ]
+    if short:
+        row = short[0]
+        return Violation(
+            _(
+                "%(customer)s must upgrade %(application)s from %(release)s to %(required)s "
+                "or newer; %(target)s is not enough (R-REL-3)."
+            )
+            % {
+                "customer": row.customer,
+                "application": row.application,
+                "release": row.release.short_label,
+                "required": row.must_upgrade_to.short_label,
+                "target": target.key.short_label,
+            },
+            "target",
+            "R-REL-3",
         )
     return None
 

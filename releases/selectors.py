@@ -153,6 +153,7 @@ def installed_releases(
             end_of_sale=row.release.end_of_sale,
             end_of_life=row.release.end_of_life,
             may_stay=cat.view(row.release).policy.may_stay,
+            must_upgrade_to=cat.compliance(row.release).target,
         )
         for row in rows.order_by("customer__name", "application")
     ]

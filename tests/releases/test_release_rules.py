@@ -284,13 +284,21 @@ def _runs(label: str, customer: str = "Alpha", **kwargs) -> InstalledRelease:
         release=ReleaseKey(version, su),
         position=status.position,
         may_stay=status.policy.may_stay,
+        must_upgrade_to=status.target,
         **kwargs,
     )
 
 
 @pytest.mark.parametrize("target", ["15.0 SU2", "15.0 SU1"])
 def test_r_rel_3_upgrade_to_a_release_supporting_upgrades_is_allowed(target):
-    assert upgrade_target_violation(target=_status(target), installed=[_runs("14.0 SU4")]) is None
+    assert upgrade_target_violation(target=_status(target), installed=[]) is None
+
+
+def test_r_rel_3_upgrade_reaches_at_least_the_release_the_policy_names():
+    installed = [_runs("14.0 SU4")]  # must upgrade to v15 SU2
+    assert upgrade_target_violation(target=_status("15.0 SU2"), installed=installed) is None
+    violation = upgrade_target_violation(target=_status("15.0 SU1"), installed=installed)
+    assert violation.rule == "R-REL-3" and "v15 SU2" in violation.message
 
 
 @pytest.mark.parametrize("target", ["12.5 SU7a", "14.0 SU3", "14.0 SU4"])

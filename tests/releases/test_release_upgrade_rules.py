@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from portal.choices import Region
 from portal.errors import DomainError
 from releases import services
-from releases.models import InstalledVersion, Upgrade
+from releases.models import InstalledVersion, Release, Upgrade
 from tests.capacity.helpers import open_case
 from tests.factories import CustomerFactory
 
@@ -49,10 +50,22 @@ def test_r_rel_4_downgrade_is_refused(staff, customer_a):
 
 def test_r_rel_4_downgrade_check_looks_only_at_the_upgraded_applications(staff, customer_a):
     rows = load_table(staff)
-    install(customer_a, staff, rows["15.0 SU2"], "IMP")
-    install(customer_a, staff, rows["14.0 SU4"], "CUCM")
-    upgrade = plan_upgrade(customer_a, staff, rows["15.0 SU1"], applications=["CUCM"])
-    assert upgrade.target == rows["15.0 SU1"]
+    newest = Release.objects.create(
+        version="15.0", service_update="SU3", available_on=timezone.localdate()
+    )
+    install(customer_a, staff, newest, "IMP")
+    install(customer_a, staff, rows["15.0 SU1"], "CUCM")
+    error = _refused(customer=customer_a, staff=staff, target=rows["15.0 SU2"])
+    assert error.rule == "R-REL-4" and "IM" in error.message
+    upgrade = plan_upgrade(customer_a, staff, rows["15.0 SU2"], applications=["CUCM"])
+    assert upgrade.target == rows["15.0 SU2"]
+
+
+def test_r_rel_3_upgrade_short_of_the_policy_target_is_refused(staff, customer_a):
+    rows = load_table(staff)
+    install(customer_a, staff, rows["14.0 SU4"], "CUCM")  # must upgrade to v15 SU2
+    error = _refused(customer=customer_a, staff=staff, target=rows["15.0 SU1"])
+    assert error.rule == "R-REL-3" and "v15 SU2" in error.message
 
 
 def test_r_rel_3_upgrade_target_api_answers_400_with_the_rule(api, staff, customer_a):
