@@ -161,7 +161,7 @@ class UpgradeSerializer(serializers.ModelSerializer):
     start = serializers.DateTimeField(source="change.start", read_only=True)
     end = serializers.DateTimeField(source="change.end", read_only=True)
     change = serializers.PrimaryKeyRelatedField(read_only=True)
-    case = serializers.PrimaryKeyRelatedField(source="change.case", read_only=True)
+    case = serializers.PrimaryKeyRelatedField(source="change.case", read_only=True, allow_null=True)
 
     class Meta:
         model = Upgrade
