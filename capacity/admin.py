@@ -122,6 +122,9 @@ class ProvisionedReportAdmin(ServiceAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the samples of the trend (R-CAP-4) are never rewritten
+
     def service_save(
         self, request: HttpRequest, obj: ProvisionedReport, form: Any, change: bool
     ) -> None:

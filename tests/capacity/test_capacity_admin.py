@@ -157,3 +157,18 @@ def test_admin_bulk_confirm_runs_the_service_once_r_cap_1(client_for, staff, ali
     for _ in range(2):
         client.post(ACTIVATIONS, {"action": "confirm_selected", "_selected_action": [activation.pk]})
     assert customer_a.capacity_baselines.count() == 1
+
+
+def test_admin_cannot_delete_history_rows(client_for, staff, alice, customer_a):
+    baseline = set_baseline(customer_a, staff)
+    report = services.provisioned_report(
+        customer=customer_a, knowledge_workers=10, workspace_devices=10, actor=alice
+    )
+    client = client_for(staff)
+    for url in (
+        f"/admin/capacity/provisionedreport/{report.pk}/delete/",
+        f"/admin/capacity/capacitybaseline/{baseline.pk}/delete/",
+    ):
+        assert client.post(url, {"post": "yes"}).status_code == 403, url
+    assert customer_a.provisioned_reports.count() == 1
+    assert customer_a.capacity_baselines.count() == 1

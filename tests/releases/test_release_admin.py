@@ -245,3 +245,19 @@ def test_admin_planned_upgrade_is_read_only(client_for, staff, customer_a):
     page = client_for(staff).get(f"{UPGRADES}{upgrade.pk}/change/").content.decode()
     assert 'name="_save"' not in page
     assert ADVISORY in page
+
+
+def test_admin_feature_upgrade_links_the_partners_case_r_mnt_7(
+    client_for, staff, alice, customer_a
+):
+    from tests.capacity.helpers import open_case
+
+    rows = load_table(staff)
+    case = open_case(customer_a, alice, title="We need the new features")
+    data = upgrade_form(customer_a, rows["15.0 SU2"], reason="partner_feature_request")
+    missing = client_for(staff).post(UPGRADES + "add/", {**data, "case": ""})
+    assert missing.status_code == 200
+    assert missing.context["adminform"].form.errors["case"]
+    done = client_for(staff).post(UPGRADES + "add/", {**data, "case": case.pk})
+    assert done.status_code == 302
+    assert Upgrade.objects.get().change.case == case
