@@ -331,7 +331,7 @@ def upgrade_schedule(
     if unknown:
         raise DomainError(_("Unknown application."), field="applications", rule="R-REL-1")
     customers = _customers_of(partner, customers)
-    cat = selectors.catalogue(today=(now or timezone.now()).date())
+    cat = selectors.catalogue(today=timezone.localdate(now) if now else None)
     installed = selectors.installed_releases(cat, customers, applications)
     raise_violation(
         rules.upgrade_target_violation(target=cat.rules.status(target.key), installed=installed)

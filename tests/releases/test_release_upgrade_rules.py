@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -198,3 +200,18 @@ def test_r_mnt_7_reason_api_answers_400_naming_the_field(api, staff, customer_a)
     response = api(staff).post("/api/v1/upgrades/", payload, format="json")
     assert response.status_code == 400
     assert response.json()["rule"] == "R-MNT-7" and "reason" in response.json()
+
+
+@pytest.mark.parametrize(("days_left", "accepted"), [(100, True), (400, False)])
+def test_r_mnt_7_end_of_life_date_within_the_horizon(staff, customer_a, days_left, accepted):
+    rows = load_table(staff)
+    running = rows["15.0 SU1"]
+    running.end_of_life = timezone.localdate() + timedelta(days=days_left)
+    services.release_save(actor=staff, release=running)
+    install(customer_a, staff, running, "CUCM")
+    kwargs = {"customer": customer_a, "staff": staff, "target": rows["15.0 SU2"]}
+    if accepted:
+        assert plan_upgrade(**kwargs, reason="approaching_end_of_life").target == rows["15.0 SU2"]
+    else:
+        error = _refused(**kwargs, reason="approaching_end_of_life")
+        assert (error.rule, error.field) == ("R-MNT-7", "reason")
