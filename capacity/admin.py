@@ -1,6 +1,8 @@
-"""Staff UI of the capacity app: baselines, the change-request queue, reports.
+"""Staff UI of the capacity app: activation counts, baselines, the change-request queue,
+reports.
 
-Every write goes through ``capacity.services``; a broken rule is shown as an error message.
+Every write goes through ``capacity.services`` via the shared admin base: the services
+check the rules, and a broken one shows on the form's field, as in the API and the portal.
 """
 
 from __future__ import annotations
@@ -8,16 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal.errors import DomainError
+from portal.admin_actions import AdminAction, ServiceAdmin
 
 from . import rules, services
-from .choices import ReportSource, RequestStatus
+from .choices import ActivationStatus, ReportSource, RequestStatus
 from .models import (
+    CapacityActivation,
     CapacityBaseline,
     CapacityRequest,
     CapacityRequestEvent,
@@ -27,7 +31,7 @@ from .models import (
 
 
 @admin.register(CustomerCapacity)
-class CustomerCapacityAdmin(SimpleHistoryAdmin):
+class CustomerCapacityAdmin(ServiceAdmin, SimpleHistoryAdmin):
     list_display = [
         "customer",
         "partner",
@@ -47,6 +51,9 @@ class CustomerCapacityAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created by the services with the first baseline or report
 
+    def is_editable(self, obj: CustomerCapacity) -> bool:
+        return False  # kept current by the services from baselines and reports
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -63,7 +70,7 @@ class CustomerCapacityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CapacityBaseline)
-class CapacityBaselineAdmin(admin.ModelAdmin):
+class CapacityBaselineAdmin(ServiceAdmin):
     """Approved capacity history (R-CAP-1). Adding a row sets the customer's approved capacity."""
 
     list_display = [
@@ -88,7 +95,7 @@ class CapacityBaselineAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # history is never rewritten: record a new value instead
 
-    def save_model(
+    def service_save(
         self, request: HttpRequest, obj: CapacityBaseline, form: Any, change: bool
     ) -> None:
         baseline = services.capacity_set_baseline(
@@ -112,7 +119,7 @@ class CapacityBaselineAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProvisionedReport)
-class ProvisionedReportAdmin(admin.ModelAdmin):
+class ProvisionedReportAdmin(ServiceAdmin):
     list_display = ["customer", "knowledge_workers", "workspace_devices", "reported", "source"]
     list_filter = ["source", "customer__partner"]
     search_fields = ["customer__name"]
@@ -124,7 +131,10 @@ class ProvisionedReportAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
-    def save_model(
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the samples of the trend (R-CAP-4) are never rewritten
+
+    def service_save(
         self, request: HttpRequest, obj: ProvisionedReport, form: Any, change: bool
     ) -> None:
         report = services.provisioned_report(
@@ -136,10 +146,6 @@ class ProvisionedReportAdmin(admin.ModelAdmin):
         )
         obj.pk, obj.reported_at, obj.source = report.pk, report.reported_at, report.source
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
-        return _with_service_check(form, _check_report)
-
     @admin.display(
         description=ProvisionedReport._meta.get_field("reported_at").verbose_name,
         ordering="reported_at",
@@ -149,29 +155,6 @@ class ProvisionedReportAdmin(admin.ModelAdmin):
 
         return show_time(obj.reported_at)
 
-
-def _check_report(form: forms.ModelForm) -> None:
-    """Run the R-CAP-2 gate in the form, so a refusal shows on the field."""
-    data = form.cleaned_data
-    customer = data.get("customer")
-    if customer is None or data.get("knowledge_workers") is None:
-        return
-    capacity = CustomerCapacity.objects.filter(customer=customer).first() or CustomerCapacity()
-    for violation in rules.provisioning_violations(
-        approved=capacity.approved,
-        provisioned=rules.Counts(data["knowledge_workers"], data.get("workspace_devices") or 0),
-    ):
-        form.add_error(violation.field, violation.message)
-
-
-def _with_service_check(form_class: type, check: Any) -> type:
-    class Checked(form_class):  # type: ignore[misc, valid-type]
-        def clean(self) -> dict:
-            data = super().clean()
-            check(self)
-            return data
-
-    return Checked
 
 
 class EventInline(admin.TabularInline):
@@ -203,43 +186,9 @@ class CapacityRequestForm(forms.ModelForm):
         model = CapacityRequest
         fields = ["customer", "knowledge_workers", "workspace_devices", "reason", "case"]
 
-    def clean(self) -> dict:
-        data = super().clean()
-        if not self.instance.pk:
-            self._check_new(data)
-        target = data.get("move_to")
-        if self.instance.pk and target:
-            violation = rules.transition_violation(self.instance.status, target)
-            if violation:
-                self.add_error("move_to", violation.message)
-            elif target == RequestStatus.REJECTED and not (data.get("note") or "").strip():
-                self.add_error("note", _("Give the reason for rejecting the request (R-CAP-3)."))
-        return data
-
-    def _check_new(self, data: dict) -> None:
-        """The R-CAP-3 checks of ``capacity_request_submit``, shown on the form's fields."""
-        customer, case = data.get("customer"), data.get("case")
-        if customer is None or data.get("knowledge_workers") is None:
-            return
-        if case is not None and case.customer_id != customer.pk:
-            self.add_error(
-                "case", _("Link the TAC case raised for this customer's expansion (R-CAP-3).")
-            )
-        capacity = CustomerCapacity.objects.filter(customer=customer).first() or CustomerCapacity()
-        requested = rules.Counts(data["knowledge_workers"], data.get("workspace_devices") or 0)
-        for violation in rules.request_violations(requested=requested, approved=capacity.approved):
-            self.add_error(violation.field, violation.message)
-        if CapacityRequest.objects.filter(
-            customer=customer, status__in=rules.OPEN_STATUSES
-        ).exists():
-            self.add_error(
-                "customer",
-                _("This customer already has an open capacity request; update that one (R-CAP-3)."),
-            )
-
 
 @admin.register(CapacityRequest)
-class CapacityRequestAdmin(SimpleHistoryAdmin):
+class CapacityRequestAdmin(ServiceAdmin, SimpleHistoryAdmin):
     """The requests queue (R-CAP-3): open requests first, actions move them on."""
 
     form = CapacityRequestForm
@@ -283,7 +232,7 @@ class CapacityRequestAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(
+    def service_save(
         self, request: HttpRequest, obj: CapacityRequest, form: Any, change: bool
     ) -> None:
         data = form.cleaned_data
@@ -304,23 +253,14 @@ class CapacityRequestAdmin(SimpleHistoryAdmin):
             )
 
     def _move(self, request: HttpRequest, queryset: Any, status: str) -> None:
-        moved = 0
-        for item in queryset:
-            try:
-                services.capacity_request_transition(
-                    request=item, status=status, actor=request.user
-                )
-            except DomainError as exc:
-                self.message_user(request, f"#{item.pk}: {exc.message}", messages.ERROR)
-            else:
-                moved += 1
-        if moved:
-            self.message_user(
-                request,
-                _("%(count)d requests moved to “%(status)s”.")
-                % {"count": moved, "status": RequestStatus(status).label},
-                messages.SUCCESS,
-            )
+        self.run_each(
+            request,
+            queryset,
+            lambda item: services.capacity_request_transition(
+                request=item, status=status, actor=request.user
+            ),
+            gettext("Requests moved to “%(status)s”") % {"status": RequestStatus(status).label},
+        )
 
     @admin.action(description=_("Start analysis of the selected requests"))
     def start_analysis(self, request: HttpRequest, queryset: Any) -> None:
@@ -342,3 +282,81 @@ class CapacityRequestAdmin(SimpleHistoryAdmin):
         from portal.timefmt import show_time
 
         return show_time(obj.created_at)
+
+def activation_confirmation(activation: CapacityActivation) -> str:
+    """What confirming does, shown before staff confirm (R-CAP-1)."""
+    return gettext(
+        "The approved capacity of %(customer)s becomes %(kw)s knowledge workers and %(wd)s "
+        "workspace devices, and the partner is told."
+    ) % {
+        "customer": activation.customer,
+        "kw": activation.knowledge_workers,
+        "wd": activation.workspace_devices,
+    }
+
+
+@admin.register(CapacityActivation)
+class CapacityActivationAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    """The partners' activation counts of new customers (R-CAP-1): confirming one sets the
+    customer's approved capacity."""
+
+    list_display = [
+        "customer",
+        "knowledge_workers",
+        "workspace_devices",
+        "status",
+        "submitted_at",
+        "confirmed_at",
+    ]
+    list_filter = ["status", "customer__partner"]
+    search_fields = ["customer__name", "customer__partner__name"]
+    autocomplete_fields = ["customer"]
+    list_select_related = ["customer"]
+    fields = ["customer", "knowledge_workers", "workspace_devices"]
+    actions = ["confirm_selected"]
+    object_actions = (
+        AdminAction(
+            "confirm",
+            _("Confirm as approved capacity"),
+            lambda request, activation: services.capacity_activation_confirm(
+                activation=activation, actor=request.user
+            ),
+            available=lambda activation: activation.status == ActivationStatus.SUBMITTED,
+            confirm=activation_confirmation,
+            success=_("Approved capacity recorded."),
+        ),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return []
+        return [*self.fields, "status", "submitted_by", "submitted_at", "confirmed_at"]
+
+    def is_editable(self, obj: CapacityActivation) -> bool:
+        return False  # the partner resubmits; staff confirm through the action
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def service_save(
+        self, request: HttpRequest, obj: CapacityActivation, form: Any, change: bool
+    ) -> None:
+        """Staff record the counts a partner gave by other means (R-CAP-1)."""
+        saved = services.capacity_activation_submit(
+            customer=obj.customer,
+            knowledge_workers=obj.knowledge_workers,
+            workspace_devices=obj.workspace_devices,
+            actor=request.user,
+        )
+        obj.pk, obj.status, obj.submitted_at = saved.pk, saved.status, saved.submitted_at
+
+    @admin.action(description=_("Confirm the selected counts as approved capacity"))
+    def confirm_selected(self, request: HttpRequest, queryset: Any) -> None:
+        self.run_each(
+            request,
+            queryset,
+            lambda activation: services.capacity_activation_confirm(
+                activation=activation, actor=request.user
+            ),
+            gettext("Approved capacity recorded"),
+        )

@@ -19,6 +19,14 @@ class RequestStatus(models.TextChoices):
     PLAN_AGREED = "plan_agreed", _("Plan agreed")
     CAPACITY_ADDED = "capacity_added", _("Capacity added")
     REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ActivationStatus(models.TextChoices):
+    """The partner's activation counts: submitted, then confirmed by staff (R-CAP-1)."""
+
+    SUBMITTED = "submitted", _("Submitted")
+    CONFIRMED = "confirmed", _("Confirmed")
 
 
 class Threshold(models.IntegerChoices):

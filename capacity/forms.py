@@ -36,3 +36,22 @@ class CapacityRequestForm(forms.Form):
         self.fields["case"].queryset = (
             Case.objects.for_user(user).filter(customer=customer).order_by("-opened_at")
         )
+
+
+class ActivationForm(forms.Form):
+    """A new customer's end-state totals, which the applications are sized on (R-CAP-1)."""
+
+    knowledge_workers = forms.IntegerField(
+        label=_("Knowledge workers at end state"), min_value=0
+    )
+    workspace_devices = forms.IntegerField(
+        label=_("Workspace devices at end state"), min_value=0
+    )
+
+
+class CapacityRequestUpdateForm(forms.Form):
+    """The partner's change to its open request, until staff agree a plan (R-CAP-3)."""
+
+    knowledge_workers = forms.IntegerField(label=_("New knowledge workers total"), min_value=0)
+    workspace_devices = forms.IntegerField(label=_("New workspace devices total"), min_value=0)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)

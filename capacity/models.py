@@ -13,7 +13,7 @@ from portal.models import Customer
 from portal.tenancy import TenantManager
 from portal.timefmt import show_time
 
-from .choices import ReportSource, RequestStatus, Threshold
+from .choices import ActivationStatus, ReportSource, RequestStatus, Threshold
 from .rules import OPEN_STATUSES, Counts
 
 
@@ -292,3 +292,60 @@ class CapacityRequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class CapacityActivation(models.Model):
+    """A new customer's end-state totals as the partner submitted them at activation
+    (R-CAP-1). Staff confirm them, which records the first approved capacity; until then the
+    partner may submit them again."""
+
+    customer = models.OneToOneField(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="capacity_activation",
+        verbose_name=_("customer"),
+    )
+    knowledge_workers = models.PositiveIntegerField(_("knowledge workers"))
+    workspace_devices = models.PositiveIntegerField(_("workspace devices"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ActivationStatus.choices,
+        default=ActivationStatus.SUBMITTED,
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    tenant_field = "customer__partner"
+    objects = TenantManager()
+
+    # Audit history: who changed what and when, shown to staff in the admin.
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("activation counts")
+        verbose_name_plural = _("activation counts")
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.knowledge_workers} / {self.workspace_devices}"
+
+    @property
+    def counts(self) -> Counts:
+        return Counts(self.knowledge_workers, self.workspace_devices)

@@ -228,7 +228,14 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     RequestStatus.PLAN_AGREED: (RequestStatus.CAPACITY_ADDED, RequestStatus.REJECTED),
     RequestStatus.CAPACITY_ADDED: (),
     RequestStatus.REJECTED: (),
+    RequestStatus.WITHDRAWN: (),
 }
+
+# Decision: the partner may update or withdraw its open request until staff agree a plan.
+PARTNER_CHANGEABLE_STATUSES: tuple[str, ...] = (
+    RequestStatus.SUBMITTED,
+    RequestStatus.UNDER_ANALYSIS,
+)
 
 
 def allowed_transitions(current: str) -> tuple[str, ...]:
@@ -275,6 +282,44 @@ def request_violations(*, requested: Counts, approved: Counts) -> list[Violation
                     "count (R-CAP-3)."
                 ),
                 rule="R-CAP-3",
+            )
+        )
+    return violations
+
+
+def partner_change_violation(status: str) -> Violation | None:
+    """Why the partner can no longer update or withdraw a request (R-CAP-3), or ``None``.
+
+    Decision: the partner may change its open request until staff agree the expansion plan;
+    after that the plan is worked on those totals, and a closed request stays as it ended.
+    """
+    if status in PARTNER_CHANGEABLE_STATUSES:
+        return None
+    if status == RequestStatus.PLAN_AGREED:
+        message = _("The expansion plan is agreed: this request can no longer be changed.")
+    else:
+        message = _("This request is closed: it can no longer be changed.")
+    return Violation(field=None, message=message, rule="R-CAP-3")
+
+
+def activation_violations(*, counts: Counts) -> list[Violation]:
+    """Why activation counts cannot be submitted (R-CAP-1), or ``[]``: the end-state totals
+    are non-negative and size at least something."""
+    violations = [
+        Violation(
+            field=resource,
+            message=_("%(resource)s cannot be negative.") % {"resource": _label(resource)},
+            rule="R-CAP-1",
+        )
+        for resource in RESOURCES
+        if counts.get(resource) < 0
+    ]
+    if not violations and counts == Counts(0, 0):
+        violations.append(
+            Violation(
+                field=Resource.KNOWLEDGE_WORKERS,
+                message=_("Give the end-state totals the customer's applications are sized on."),
+                rule="R-CAP-1",
             )
         )
     return violations

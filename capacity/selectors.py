@@ -16,7 +16,13 @@ from portal.selectors import customers_for
 
 from . import rules
 from .choices import RequestStatus, Resource
-from .models import CapacityBaseline, CapacityRequest, CustomerCapacity, ProvisionedReport
+from .models import (
+    CapacityActivation,
+    CapacityBaseline,
+    CapacityRequest,
+    CustomerCapacity,
+    ProvisionedReport,
+)
 from .rules import Counts
 
 
@@ -86,6 +92,21 @@ def requests_for(user: Any) -> QuerySet[CapacityRequest]:
     return CapacityRequest.objects.for_user(user).select_related(
         "customer", "customer__partner", "case", "submitted_by"
     )
+
+
+def activation_for(user: Any, customer: Customer) -> CapacityActivation | None:
+    """The customer's activation counts (R-CAP-1), if the caller may see them."""
+    return CapacityActivation.objects.for_user(user).filter(customer=customer).first()
+
+
+def awaits_activation(customer: Customer) -> bool:
+    """No approved capacity yet: the partner gives the activation counts (R-CAP-1)."""
+    return not CapacityBaseline.objects.filter(customer=customer).exists()
+
+
+def partner_may_change(request: CapacityRequest) -> bool:
+    """Whether the partner may still update or withdraw the request (R-CAP-3)."""
+    return rules.partner_change_violation(request.status) is None
 
 
 def daily_samples(
@@ -194,9 +215,9 @@ def request_steps(request: CapacityRequest) -> list[dict[str, Any]]:
         RequestStatus.PLAN_AGREED,
         RequestStatus.CAPACITY_ADDED,
     ]
-    if request.status == RequestStatus.REJECTED:
+    if request.status in (RequestStatus.REJECTED, RequestStatus.WITHDRAWN):
         reached = {e.to_status for e in request.events.all()}
-        path = [s for s in path if s in reached] + [RequestStatus.REJECTED]
+        path = [s for s in path if s in reached] + [request.status]
     current = path.index(request.status)
     return [
         {

@@ -19,8 +19,9 @@ from portal.notifications import notify
 from portal.tenancy import require_operator, require_partner_of
 
 from . import rules
-from .choices import ReportSource, RequestStatus
+from .choices import ActivationStatus, ReportSource, RequestStatus
 from .models import (
+    CapacityActivation,
     CapacityBaseline,
     CapacityRequest,
     CapacityRequestEvent,
@@ -92,6 +93,100 @@ def capacity_set_baseline(
             "approved_at",
             "current_level",
         ]
+    )
+    return baseline
+
+
+@transaction.atomic
+def capacity_activation_submit(
+    *,
+    customer: Customer,
+    knowledge_workers: int,
+    workspace_devices: int,
+    actor: Any,
+    now: datetime | None = None,
+) -> CapacityActivation:
+    """The partner gives a new customer's end-state totals (R-CAP-1 Decision).
+
+    Only a customer without approved capacity is activated; until staff confirm, the
+    partner may submit the counts again, which replaces them. Later growth is a change
+    request (R-CAP-3).
+    """
+    _require_access(actor, customer)
+    now = now or timezone.now()
+    counts = Counts(knowledge_workers, workspace_devices)
+    violations = rules.activation_violations(counts=counts)
+    if violations:
+        raise_violation(violations[0])
+    _capacity_for_update(customer)  # serialises submissions for one customer
+    activation = CapacityActivation.objects.filter(customer=customer).first()
+    if (activation is not None and activation.status == ActivationStatus.CONFIRMED) or (
+        CapacityBaseline.objects.filter(customer=customer).exists()
+    ):
+        raise DomainError(
+            _(
+                "This customer's capacity is already approved: to change it, request a "
+                "capacity change."
+            ),
+            rule="R-CAP-1",
+        )
+    submitted_by = actor if getattr(actor, "pk", None) else None
+    activation, _created = CapacityActivation.objects.update_or_create(
+        customer=customer,
+        defaults={
+            "knowledge_workers": knowledge_workers,
+            "workspace_devices": workspace_devices,
+            "submitted_by": submitted_by,
+            "submitted_at": now,
+            "status": ActivationStatus.SUBMITTED,
+        },
+    )
+    return activation
+
+
+@transaction.atomic
+def capacity_activation_confirm(
+    *, activation: CapacityActivation, actor: Any, now: datetime | None = None
+) -> CapacityBaseline:
+    """Staff confirm the activation counts: they become the approved capacity (R-CAP-1)."""
+    require_operator(actor)
+    now = now or timezone.now()
+    claimed = CapacityActivation.objects.filter(
+        pk=activation.pk, status=ActivationStatus.SUBMITTED
+    ).update(
+        status=ActivationStatus.CONFIRMED,
+        confirmed_at=now,
+        confirmed_by=actor if getattr(actor, "pk", None) else None,
+    )
+    if claimed != 1:
+        raise DomainError(_("These activation counts are already confirmed."), rule="R-CAP-1")
+    activation.refresh_from_db()
+    baseline = capacity_set_baseline(
+        customer=activation.customer,
+        knowledge_workers=activation.knowledge_workers,
+        workspace_devices=activation.workspace_devices,
+        actor=actor,
+        reason=_("Activation"),
+        at=now,
+    )
+    customer = activation.customer
+    params = {
+        "customer": customer.name,
+        "kw": activation.knowledge_workers,
+        "wd": activation.workspace_devices,
+    }
+    notify(
+        partner=customer.partner,
+        customer=customer,
+        category=Category.CAPACITY,
+        subject=_("Approved capacity of %(customer)s confirmed") % params,
+        body=_(
+            "The activation counts of %(customer)s are confirmed as its approved capacity: "
+            "%(kw)s knowledge workers, %(wd)s workspace devices."
+        )
+        % params,
+        related=customer,
+        dedupe_key=f"capacity-activation:{activation.pk}:confirmed",
     )
     return baseline
 
@@ -259,9 +354,16 @@ def capacity_request_submit(
     )
     if violations:
         raise_violation(violations[0])
-    if CapacityRequest.objects.filter(customer=customer, status__in=rules.OPEN_STATUSES).exists():
+    open_request = CapacityRequest.objects.filter(
+        customer=customer, status__in=rules.OPEN_STATUSES
+    ).first()
+    if open_request is not None:
         raise DomainError(
-            _("This customer already has an open capacity request; update that one (R-CAP-3)."),
+            _(
+                "This customer already has an open capacity request (#%(id)s): update or "
+                "withdraw that one instead."
+            )
+            % {"id": open_request.pk},
             rule="R-CAP-3",
         )
     request = CapacityRequest.objects.create(
@@ -324,6 +426,80 @@ def capacity_request_transition(
             reason=_("Capacity request #%(id)s") % {"id": locked.pk},
             request=locked,
         )
+    _notify_request(locked, event)
+    request.refresh_from_db()
+    return locked
+
+
+def _partner_change_lock(actor: Any, request: CapacityRequest) -> CapacityRequest:
+    """The request, locked, once the actor may still change it (R-CAP-3)."""
+    _require_access(actor, request.customer)
+    locked = CapacityRequest.objects.select_for_update().get(pk=request.pk)
+    raise_violation(rules.partner_change_violation(locked.status))
+    return locked
+
+
+@transaction.atomic
+def capacity_request_update(
+    *,
+    request: CapacityRequest,
+    actor: Any,
+    knowledge_workers: int | None = None,
+    workspace_devices: int | None = None,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> CapacityRequest:
+    """The partner changes the totals or the reason of its open request until staff agree a
+    plan (R-CAP-3 Decision). The new totals must still change the approved capacity."""
+    locked = _partner_change_lock(actor, request)
+    now = now or timezone.now()
+    if reason is not None and not reason.strip():
+        raise DomainError(_("Give the reason for the change."), field="reason", rule="R-CAP-3")
+    requested = Counts(
+        locked.knowledge_workers if knowledge_workers is None else knowledge_workers,
+        locked.workspace_devices if workspace_devices is None else workspace_devices,
+    )
+    capacity = _capacity_for_update(locked.customer)
+    violations = rules.request_violations(requested=requested, approved=capacity.approved)
+    if violations:
+        raise_violation(violations[0])
+    locked.knowledge_workers = requested.knowledge_workers
+    locked.workspace_devices = requested.workspace_devices
+    if reason is not None:
+        locked.reason = reason.strip()
+    locked.save(update_fields=["knowledge_workers", "workspace_devices", "reason", "updated_at"])
+    CapacityRequestEvent.objects.create(
+        request=locked,
+        from_status=locked.status,
+        to_status=locked.status,
+        note=_("Updated: %(kw)s knowledge workers, %(wd)s workspace devices.")
+        % {"kw": requested.knowledge_workers, "wd": requested.workspace_devices},
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=now,
+    )
+    request.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def capacity_request_withdraw(
+    *, request: CapacityRequest, actor: Any, note: str = "", now: datetime | None = None
+) -> CapacityRequest:
+    """The partner withdraws its open request until staff agree a plan (R-CAP-3 Decision);
+    the customer may then submit a new one."""
+    locked = _partner_change_lock(actor, request)
+    now = now or timezone.now()
+    previous = locked.status
+    locked.status = RequestStatus.WITHDRAWN
+    locked.save(update_fields=["status", "updated_at"])
+    event = CapacityRequestEvent.objects.create(
+        request=locked,
+        from_status=previous,
+        to_status=RequestStatus.WITHDRAWN,
+        note=note.strip(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=now,
+    )
     _notify_request(locked, event)
     request.refresh_from_db()
     return locked

@@ -13,6 +13,15 @@ urlpatterns = [
         views.CapacityRequestCreateView.as_view(),
         name="request-create",
     ),
+    path("customers/<int:pk>/activation/", views.ActivationView.as_view(), name="activation"),
     path("requests/", views.CapacityRequestListView.as_view(), name="requests"),
     path("requests/<int:pk>/", views.CapacityRequestDetailView.as_view(), name="request"),
+    path(
+        "requests/<int:pk>/edit/", views.CapacityRequestUpdateView.as_view(), name="request-edit"
+    ),
+    path(
+        "requests/<int:pk>/withdraw/",
+        views.CapacityRequestWithdrawView.as_view(),
+        name="request-withdraw",
+    ),
 ]

@@ -18,7 +18,7 @@ from portal.views import PartnerRequiredMixin, get_for_user_or_404
 from . import selectors, services
 from .charts import trend_svg
 from .choices import ReportSource, Resource
-from .forms import CapacityRequestForm, ProvisionedForm
+from .forms import ActivationForm, CapacityRequestForm, CapacityRequestUpdateForm, ProvisionedForm
 from .rules import RESOURCES
 
 
@@ -61,6 +61,7 @@ class CustomerCapacityView(PartnerRequiredMixin, View):
             "baselines": selectors.baselines_for(user).filter(customer=customer)[:20],
             "reports": selectors.reports_for(user).filter(customer=customer)[:10],
             "requests": selectors.requests_for(user).filter(customer=customer)[:10],
+            "awaits_activation": selectors.awaits_activation(customer),
         }
         return render(self.request, "capacity/customer.html", context, status=status)
 
@@ -150,5 +151,111 @@ class CapacityRequestDetailView(PartnerRequiredMixin, View):
                 "capacity_request": capacity_request,
                 "events": capacity_request.events.select_related("actor"),
                 "steps": selectors.request_steps(capacity_request),
+                "can_change": selectors.partner_may_change(capacity_request),
             },
         )
+
+
+class ActivationView(PartnerRequiredMixin, View):
+    """The partner gives a new customer's end-state totals; staff confirm them (R-CAP-1)."""
+
+    def _page(self, customer: Customer, form: ActivationForm, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            "capacity/activation_form.html",
+            {
+                "customer": customer,
+                "form": form,
+                "activation": selectors.activation_for(self.request.user, customer),
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = get_for_user_or_404(customers_for(request.user), request.user, pk=pk)
+        activation = selectors.activation_for(request.user, customer)
+        initial = (
+            {
+                "knowledge_workers": activation.knowledge_workers,
+                "workspace_devices": activation.workspace_devices,
+            }
+            if activation
+            else {}
+        )
+        return self._page(customer, ActivationForm(initial=initial))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = get_for_user_or_404(customers_for(request.user), request.user, pk=pk)
+        form = ActivationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.capacity_activation_submit(
+                    customer=customer, actor=request.user, **form.cleaned_data
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Activation counts submitted; the operator will confirm them.")
+                )
+                return redirect("capacity:customer", pk=customer.pk)
+        return self._page(customer, form, status=400)
+
+
+class CapacityRequestUpdateView(PartnerRequiredMixin, View):
+    """The partner changes its open request until staff agree a plan (R-CAP-3)."""
+
+    def _request(self, pk: int):
+        return get_for_user_or_404(selectors.requests_for(self.request.user), self.request.user, pk=pk)
+
+    def _page(self, capacity_request, form, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            "capacity/request_edit.html",
+            {"capacity_request": capacity_request, "form": form},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        capacity_request = self._request(pk)
+        form = CapacityRequestUpdateForm(
+            initial={
+                "knowledge_workers": capacity_request.knowledge_workers,
+                "workspace_devices": capacity_request.workspace_devices,
+                "reason": capacity_request.reason,
+            }
+        )
+        return self._page(capacity_request, form)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        capacity_request = self._request(pk)
+        form = CapacityRequestUpdateForm(request.POST)
+        if form.is_valid():
+            try:
+                services.capacity_request_update(
+                    request=capacity_request, actor=request.user, **form.cleaned_data
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("Capacity request updated."))
+                return redirect("capacity:request", pk=capacity_request.pk)
+        return self._page(capacity_request, form, status=400)
+
+
+class CapacityRequestWithdrawView(PartnerRequiredMixin, View):
+    """The partner withdraws its open request until staff agree a plan (R-CAP-3)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        capacity_request = get_for_user_or_404(
+            selectors.requests_for(request.user), request.user, pk=pk
+        )
+        try:
+            services.capacity_request_withdraw(
+                request=capacity_request, actor=request.user, note=request.POST.get("note", "")
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Capacity request withdrawn."))
+        return redirect("capacity:request", pk=capacity_request.pk)

@@ -44,7 +44,8 @@ class AdminAction:
 
     ``run(request, obj, **cleaned_data)`` calls the service; ``initial(obj)`` pre-fills the
     form; ``available(obj)`` hides the button where the action cannot apply (the service still
-    decides); ``confirm`` says what the action will do, for actions with wide effects.
+    decides); ``confirm`` says what the action will do, for actions with wide effects: a text,
+    or ``confirm(obj)`` returning one when it depends on the object.
     """
 
     name: str
@@ -212,7 +213,8 @@ class ServiceAdmin(admin.ModelAdmin):
         obj = get_object_or_404(self.get_queryset(request), pk=pk)
         action = actions[what]
         initial = action.initial(obj) if action.initial else {}
-        form = action.form(request.POST or None, initial=initial)
+        data = request.POST if request.method == "POST" else None  # a bare confirm posts nothing
+        form = action.form(data, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():
@@ -222,8 +224,9 @@ class ServiceAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, str(action.success), messages.SUCCESS)
                 return HttpResponseRedirect(reverse(self._url_name("change"), args=[obj.pk]))
+        confirm = action.confirm(obj) if callable(action.confirm) else action.confirm
         return self.render_action_form(
-            request, form, title=f"{action.label} — {obj}", obj=obj, confirm=action.confirm
+            request, form, title=f"{action.label} — {obj}", obj=obj, confirm=confirm
         )
 
     def render_action_form(

@@ -1,5 +1,6 @@
 """Staff UI of the releases app: releases and policy, installed versions (the compliance
-report), upgrades. Every write goes through ``releases.services``."""
+report), upgrades. Every write goes through ``releases.services`` via the shared admin base,
+so a broken rule shows on the form, as in the API and the portal."""
 
 from __future__ import annotations
 
@@ -8,21 +9,57 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from cases.models import Case
 from maintenance.choices import UpgradeReason
+from portal.admin_actions import AdminAction, ServiceAdmin
 from portal.choices import Application
-from portal.errors import DomainError
 from portal.models import Customer, Partner
 
 from . import selectors, services
 from .models import InstalledVersion, Release, Upgrade
 
 
+def announce_confirmation(release: Release) -> str:
+    """What announcing ``release`` today will do, shown before staff confirm (R-REL-2)."""
+    preview = selectors.announce_preview(release, available_on=timezone.localdate())
+    shifts = "; ".join(
+        f"{r}: {before or '—'} → {after or '—'}" for r, before, after in preview.shifts
+    )
+    text = gettext(
+        "Announcing %(release)s as available on %(date)s shifts release positions: %(shifts)s."
+    ) % {"release": release, "date": preview.available_on.isoformat(), "shifts": shifts}
+    if preview.end_of_sale:
+        text += " " + gettext("End of sale starts for: %(releases)s.") % {
+            "releases": ", ".join(str(r) for r in preview.end_of_sale)
+        }
+    text += " " + ngettext(
+        "%(customers)d customer of %(partners)d partner(s) (%(applications)d applications) "
+        "will be told.",
+        "%(customers)d customers of %(partners)d partner(s) (%(applications)d applications) "
+        "will be told.",
+        preview.customers,
+    ) % {
+        "customers": preview.customers,
+        "partners": preview.partners,
+        "applications": preview.applications,
+    }
+    return text
+
+
+def _announceable(release: Release) -> bool:
+    return release.available_on is None or release.available_on > timezone.localdate()
+
+
 @admin.register(Release)
-class ReleaseAdmin(SimpleHistoryAdmin):
+class ReleaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
     """The release table. Position is derived (R-REL-2); empty policy cells follow it."""
 
     list_display = [
@@ -48,6 +85,18 @@ class ReleaseAdmin(SimpleHistoryAdmin):
         "upgrade_target",
     ]
     actions = ["announce"]
+    object_actions = (
+        AdminAction(
+            "announce",
+            _("Announce as available today"),
+            lambda request, release: services.release_announce(
+                actor=request.user, release=release
+            ),
+            available=_announceable,
+            confirm=announce_confirmation,
+            success=_("Release announced; partners are being told."),
+        ),
+    )
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         self._catalogue = selectors.catalogue()
@@ -73,27 +122,45 @@ class ReleaseAdmin(SimpleHistoryAdmin):
     def policy_may_stay(self, obj: Release) -> bool:
         return self._view(obj).policy.may_stay
 
-    def save_model(self, request: HttpRequest, obj: Release, form: Any, change: bool) -> None:
+    def service_save(self, request: HttpRequest, obj: Release, form: Any, change: bool) -> None:
         services.release_save(actor=request.user, release=obj)
 
     def delete_model(self, request: HttpRequest, obj: Release) -> None:
-        obj.delete()
+        services.release_delete(actor=request.user, release=obj)
 
     @admin.action(description=_("Announce as available today (shifts positions, R-REL-2)"))
-    def announce(self, request: HttpRequest, queryset: Any) -> None:
-        for release in queryset:
-            try:
-                services.release_announce(actor=request.user, release=release)
-            except DomainError as exc:
-                self.message_user(request, f"{release}: {exc.message}", messages.ERROR)
-            else:
-                self.message_user(
-                    request, _("%(release)s announced.") % {"release": release}, messages.SUCCESS
-                )
+    def announce(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        """Announcing has wide effects: it is confirmed on the release's own action page,
+        which says what will shift and who will be told."""
+        releases = list(queryset[:2])
+        if len(releases) != 1:
+            self.message_user(
+                request, gettext("Select exactly one release to announce."), messages.ERROR
+            )
+            return None
+        return HttpResponseRedirect(
+            reverse(self._url_name("action"), args=[releases[0].pk, "announce"])
+        )
+
+
+class InstalledVersionForm(forms.ModelForm):
+    existing_deployment = forms.BooleanField(
+        label=_("Existing deployment"),
+        required=False,
+        help_text=_(
+            "Tick to record a customer that already ran this release before it was recorded "
+            "here. Otherwise a new customer's first release must support new deployments "
+            "(R-REL-3)."
+        ),
+    )
+
+    class Meta:
+        model = InstalledVersion
+        fields = ["customer", "application", "release", "installed_at"]
 
 
 @admin.register(InstalledVersion)
-class InstalledVersionAdmin(SimpleHistoryAdmin):
+class InstalledVersionAdmin(ServiceAdmin, SimpleHistoryAdmin):
     """The compliance report: every customer's applications and where they stand."""
 
     list_display = [
@@ -109,13 +176,14 @@ class InstalledVersionAdmin(SimpleHistoryAdmin):
     search_fields = ["customer__name", "customer__partner__name"]
     autocomplete_fields = ["customer"]
     list_select_related = ["customer", "customer__partner", "release", "compliance_target"]
-    fields = ["customer", "application", "release", "installed_at"]
+    form = InstalledVersionForm
+    fields = ["customer", "application", "release", "installed_at", "existing_deployment"]
 
     @admin.display(description=_("partner"), ordering="customer__partner__name")
     def partner(self, obj: InstalledVersion) -> str:
         return obj.customer.partner.name
 
-    def save_model(
+    def service_save(
         self, request: HttpRequest, obj: InstalledVersion, form: Any, change: bool
     ) -> None:
         saved = services.installed_version_set(
@@ -124,8 +192,12 @@ class InstalledVersionAdmin(SimpleHistoryAdmin):
             application=obj.application,
             release=obj.release,
             installed_at=obj.installed_at,
+            existing_deployment=form.cleaned_data.get("existing_deployment", False),
         )
         obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: InstalledVersion) -> None:
+        services.installed_version_remove(actor=request.user, installed=obj)
 
 
 class UpgradeForm(forms.ModelForm):
@@ -136,6 +208,19 @@ class UpgradeForm(forms.ModelForm):
         label=_("Customers"), queryset=Customer.objects.select_related("partner")
     )
     reason = forms.ChoiceField(label=_("Reason (R-MNT-7)"), choices=UpgradeReason.choices)
+    advisory = forms.CharField(
+        label=_("Security advisory"),
+        required=False,
+        max_length=200,
+        help_text=_("Required for the security reason: the advisory the upgrade fixes."),
+    )
+    case = forms.ModelChoiceField(
+        label=_("Partner's TAC case"),
+        queryset=Case.objects.select_related("customer"),
+        required=False,
+        widget=forms.NumberInput,
+        help_text=_("Required for the feature reason: the case number of the partner's request."),
+    )
     start = forms.SplitDateTimeField(label=_("Start"), widget=AdminSplitDateTime)
     end = forms.SplitDateTimeField(label=_("End"), widget=AdminSplitDateTime)
     application_list = forms.MultipleChoiceField(
@@ -151,8 +236,24 @@ class UpgradeForm(forms.ModelForm):
         fields = ["target"]
 
 
+ADD_FIELDS = [
+    "partner",
+    "customers",
+    "target",
+    "reason",
+    "advisory",
+    "case",
+    "start",
+    "end",
+    "application_list",
+]
+
+
 @admin.register(Upgrade)
-class UpgradeAdmin(SimpleHistoryAdmin):
+class UpgradeAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    """Upgrades are planned here through ``upgrade_schedule``; once planned they move as
+    maintenance changes (the change's own admin and services)."""
+
     list_display = [
         "change",
         "partner",
@@ -172,11 +273,12 @@ class UpgradeAdmin(SimpleHistoryAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
-            return ["partner", "customers", "target", "reason", "start", "end", "application_list"]
+            return ADD_FIELDS
         return [
             "change",
             "target",
             "applications",
+            "advisory",
             "reschedules_used",
             "rescheduled_at",
             "reschedule_reason",
@@ -185,6 +287,12 @@ class UpgradeAdmin(SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [] if obj is None else self.get_fields(request, obj)
+
+    def is_editable(self, obj: Upgrade) -> bool:
+        return False  # a planned upgrade moves through maintenance's change services
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # an upgrade is cancelled as a maintenance change, never deleted
 
     @admin.display(description=_("partner"))
     def partner(self, obj: Upgrade) -> str:
@@ -207,7 +315,7 @@ class UpgradeAdmin(SimpleHistoryAdmin):
     def status(self, obj: Upgrade) -> str:
         return obj.change.get_status_display()
 
-    def save_model(self, request: HttpRequest, obj: Upgrade, form: Any, change: bool) -> None:
+    def service_save(self, request: HttpRequest, obj: Upgrade, form: Any, change: bool) -> None:
         data = form.cleaned_data
         upgrade = services.upgrade_schedule(
             actor=request.user,
@@ -215,18 +323,11 @@ class UpgradeAdmin(SimpleHistoryAdmin):
             customers=data["customers"],
             target=data["target"],
             reason=data["reason"],
+            advisory=data.get("advisory") or "",
+            case=data.get("case"),
             start=data["start"],
             end=data["end"],
             applications=data.get("application_list") or [],
         )
         obj.pk = upgrade.pk
         obj.change = upgrade.change
-
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
-        try:
-            return super().add_view(request, form_url, extra_context)
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            from django.shortcuts import redirect
-
-            return redirect(request.get_full_path())

@@ -51,6 +51,7 @@ def load() -> None:
                     customer=customer,
                     application=app,
                     release=releases[exceptions.get(app, default)],
+                    existing_deployment=True,  # demo customers ran these before joining
                 )
     atlas = Customer.objects.filter(name="Atlas Logistics").select_related("partner").first()
     if atlas and not Upgrade.objects.filter(change__customers=atlas).exists():

@@ -181,6 +181,12 @@ class Upgrade(models.Model):
         blank=True,
         help_text=_("Empty: every application installed on the affected customers."),
     )
+    advisory = models.CharField(
+        _("security advisory"),
+        max_length=200,
+        blank=True,
+        help_text=_("R-MNT-7: the advisory a security upgrade fixes."),
+    )
     reschedules_used = models.PositiveSmallIntegerField(_("reschedules used"), default=0)
     rescheduled_at = models.DateTimeField(_("rescheduled"), null=True, blank=True)
     reschedule_reason = models.TextField(_("reschedule reason"), blank=True)

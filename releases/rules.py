@@ -333,3 +333,181 @@ def upgrade_reschedule_violation(
             rule="R-REL-4",
         )
     return None
+
+
+# --- R-REL-3 / R-REL-4: what an upgrade may target ---------------------------------------
+
+
+@dataclass(frozen=True)
+class InstalledRelease:
+    """One application of one customer and what the release table says of its release."""
+
+    customer: str
+    application: str
+    release: ReleaseKey
+    position: Position | None = None
+    end_of_sale: date | None = None
+    end_of_life: date | None = None
+    may_stay: bool = True
+    must_upgrade_to: ReleaseKey | None = None
+
+
+def upgrade_target_violation(
+    *, target: ReleaseStatus | None, installed: Iterable[InstalledRelease]
+) -> Violation | None:
+    """Why ``target`` cannot be an upgrade's target (R-REL-3, R-REL-4 Decision), or ``None``.
+
+    The target must be available, its policy must support upgrades (by default the latest
+    service update of n: n-2 and older never do), it may never be older than what a
+    customer runs on an affected application (an upgrade is never a downgrade), nor older
+    than the release the policy tells that customer to upgrade to.
+    """
+    if target is None or target.position is None:
+        return Violation(
+            _("The target release is not available yet (R-REL-2)."), "target", "R-REL-2"
+        )
+    if not target.policy.upgrades_supported:
+        return Violation(
+            _(
+                "Upgrades to %(release)s are not supported by the release policy; choose a "
+                "release that supports upgrades, such as %(suggested)s (R-REL-3)."
+            )
+            % {
+                "release": target.key.short_label,
+                "suggested": target.target.short_label if target.target else "n",
+            },
+            "target",
+            "R-REL-3",
+        )
+    newer = [row for row in installed if row.release.sort_key > target.key.sort_key]
+    if newer:
+        row = newer[0]
+        return Violation(
+            _(
+                "%(customer)s already runs %(release)s on %(application)s, newer than "
+                "%(target)s: an upgrade cannot go back to an older release (R-REL-4)."
+            )
+            % {
+                "customer": row.customer,
+                "release": row.release.short_label,
+                "application": row.application,
+                "target": target.key.short_label,
+            },
+            "target",
+            "R-REL-4",
+        )
+    short = [
+        row
+        for row in installed
+        if row.must_upgrade_to is not None
+        and row.must_upgrade_to.sort_key > target.key.sort_key
+    ]
+    if short:
+        row = short[0]
+        return Violation(
+            _(
+                "%(customer)s must upgrade %(application)s from %(release)s to %(required)s "
+                "or newer; %(target)s is not enough (R-REL-3)."
+            )
+            % {
+                "customer": row.customer,
+                "application": row.application,
+                "release": row.release.short_label,
+                "required": row.must_upgrade_to.short_label,
+                "target": target.key.short_label,
+            },
+            "target",
+            "R-REL-3",
+        )
+    return None
+
+
+def first_installation_violation(*, release: ReleaseStatus | None) -> Violation | None:
+    """A new customer's first installed version must support new deployments (R-REL-3,
+    R-REL-4 Decision), or ``None``."""
+    if release is not None and release.position is not None and release.policy.new_deployments:
+        return None
+    label = release.key.short_label if release is not None else ""
+    return Violation(
+        _(
+            "%(release)s does not support new customer deployments: a new customer starts on "
+            "a release that does (R-REL-3)."
+        )
+        % {"release": label},
+        "release",
+        "R-REL-3",
+    )
+
+
+# --- R-MNT-7: an upgrade's reason must be true of the customer ---------------------------
+
+# "Approaching end of life" includes an end of life within this horizon.
+END_OF_LIFE_HORIZON = timedelta(days=180)
+
+REASON_SECURITY = "security_vulnerability"
+REASON_BELOW_N_1 = "version_below_n_minus_1"
+REASON_END_OF_LIFE = "approaching_end_of_life"
+REASON_FEATURES = "partner_feature_request"
+
+
+def below_n_minus_1(row: InstalledRelease) -> bool:
+    """The release is older than n-1 by the release table (R-MNT-7)."""
+    return row.position in (Position.N_2, Position.OLDER)
+
+
+def near_end_of_life(row: InstalledRelease, *, today: date) -> bool:
+    """The release approaches end of life (R-MNT-7): the release policy no longer lets
+    customers stay on it (R-REL-3), its end of sale has come, or its end of life falls within
+    the horizon."""
+    if not row.may_stay:
+        return True
+    if row.end_of_life is not None and row.end_of_life <= today + END_OF_LIFE_HORIZON:
+        return True
+    return row.end_of_sale is not None and row.end_of_sale <= today
+
+
+def upgrade_reason_violation(
+    *,
+    reason: str,
+    customers: Sequence[str],
+    installed: Iterable[InstalledRelease],
+    advisory: str,
+    has_case: bool,
+    today: date,
+) -> Violation | None:
+    """Why the reason given for an upgrade is not true of its customers (R-MNT-7), or ``None``.
+
+    "Lower than n-1" and "approaching end of life" must hold, by the release table, for at
+    least one affected application of every customer; a security upgrade names its advisory;
+    a feature upgrade links the partner's TAC case (whose customer the service checks).
+    """
+    rows = list(installed)
+    if reason == REASON_SECURITY and not advisory.strip():
+        return Violation(
+            _("Name the security advisory this upgrade fixes (R-MNT-7)."), "advisory", "R-MNT-7"
+        )
+    if reason == REASON_FEATURES and not has_case:
+        return Violation(
+            _("An upgrade for new features must be linked to the partner's TAC case (R-MNT-7)."),
+            "case",
+            "R-MNT-7",
+        )
+    checks = {
+        REASON_BELOW_N_1: (
+            below_n_minus_1,
+            _("%(customer)s runs no release lower than n-1 on the upgraded applications (R-MNT-7)."),
+        ),
+        REASON_END_OF_LIFE: (
+            lambda row: near_end_of_life(row, today=today),
+            _(
+                "%(customer)s runs no release approaching end of life on the upgraded "
+                "applications (R-MNT-7)."
+            ),
+        ),
+    }
+    if reason in checks:
+        holds, message = checks[reason]
+        for customer in customers:
+            if not any(holds(row) for row in rows if row.customer == customer):
+                return Violation(message % {"customer": customer}, "reason", "R-MNT-7")
+    return None

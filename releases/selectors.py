@@ -3,6 +3,7 @@ read; installed versions and upgrades are tenant data, scoped through ``for_user
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -83,6 +84,79 @@ class ReleaseCatalogue:
 def catalogue(*, today: date | None = None) -> ReleaseCatalogue:
     releases = list(Release.objects.select_related("upgrade_target"))
     return ReleaseCatalogue(releases, today=today or timezone.localdate())
+
+
+@dataclass(frozen=True)
+class AnnouncePreview:
+    """What announcing a release would do (R-REL-2): every row whose position shifts, the
+    n-2 rows whose end of sale starts, and who will be told."""
+
+    release: Release
+    available_on: date
+    shifts: list[tuple[Release, Position | None, Position | None]]
+    end_of_sale: list[Release]
+    applications: int
+    customers: int
+    partners: int
+
+    @property
+    def shifted_ids(self) -> list[int]:
+        return [release.pk for release, _before, _after in self.shifts]
+
+
+def announce_preview(release: Release, *, available_on: date) -> AnnouncePreview:
+    """Positions before and after ``release`` becomes available on ``available_on``, computed
+    without writing: the admin shows it before staff confirm, the service acts on it."""
+    rows = list(Release.objects.select_related("upgrade_target"))
+    before = ReleaseCatalogue(rows, today=available_on)
+    announced = copy.copy(next(r for r in rows if r.pk == release.pk))
+    announced.available_on = available_on
+    after = ReleaseCatalogue(
+        [announced if r.pk == release.pk else r for r in rows], today=available_on
+    )
+    shifts = [
+        (r, before.position(r), after.position(r))
+        for r in sorted(after.releases, key=lambda r: r.key.sort_key, reverse=True)
+        if after.position(r) != before.position(r)
+    ]
+    end_of_sale = [
+        r for r in after.releases if after.position(r) == Position.N_2 and r.end_of_sale is None
+    ]
+    told = InstalledVersion.objects.filter(release_id__in=[r.pk for r, _b, _a in shifts])
+    return AnnouncePreview(
+        release=release,
+        available_on=available_on,
+        shifts=shifts,
+        end_of_sale=end_of_sale,
+        applications=told.count(),
+        customers=told.values("customer_id").distinct().count(),
+        partners=told.values("customer__partner_id").distinct().count(),
+    )
+
+
+def installed_releases(
+    cat: ReleaseCatalogue, customers: Any, applications: Any = ()
+) -> list[rules.InstalledRelease]:
+    """What the customers run on the given applications (all when none), read against the
+    release table, for the upgrade rules (R-REL-4, R-MNT-7)."""
+    rows = InstalledVersion.objects.filter(customer__in=customers).select_related(
+        "customer", "release"
+    )
+    if applications:
+        rows = rows.filter(application__in=list(applications))
+    return [
+        rules.InstalledRelease(
+            customer=row.customer.name,
+            application=row.get_application_display(),
+            release=row.release.key,
+            position=cat.position(row.release),
+            end_of_sale=row.release.end_of_sale,
+            end_of_life=row.release.end_of_life,
+            may_stay=cat.view(row.release).policy.may_stay,
+            must_upgrade_to=cat.compliance(row.release).target,
+        )
+        for row in rows.order_by("customer__name", "application")
+    ]
 
 
 def releases_qs() -> QuerySet[Release]:

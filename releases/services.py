@@ -100,13 +100,11 @@ def release_announce(*, actor: Any, release: Release, available_on: date | None 
     release = Release.objects.select_for_update().get(pk=release.pk)
     if release.available_on is not None and release.available_on <= available_on:
         raise DomainError(_("This release is already available."), rule="R-REL-2")
-    before = selectors.catalogue(today=available_on)
+    preview = selectors.announce_preview(release, available_on=available_on)
     release.available_on = available_on
     release.save(update_fields=["available_on"])
-    after = selectors.catalogue(today=available_on)
-    shifted = [r.pk for r in after.releases if after.position(r) != before.position(r)]
-    n_2 = [r for r in after.releases if after.position(r) == "n-2" and r.end_of_sale is None]
-    Release.objects.filter(pk__in=[r.pk for r in n_2]).update(
+    shifted = preview.shifted_ids
+    Release.objects.filter(pk__in=[r.pk for r in preview.end_of_sale]).update(
         end_of_sale=available_on + end_of_sale_grace()
     )
     compliance_refresh(today=available_on)
@@ -166,17 +164,24 @@ def installed_version_set(
     application: str,
     release: Release,
     installed_at: datetime | None = None,
+    existing_deployment: bool = False,
 ) -> InstalledVersion:
     """Record the release an application of a customer runs (R-REL-1; staff).
 
-    The compliance state is computed at once and counts as told: only later changes of
-    state (a shift, a policy edit, an end-of-sale date passing) are notified.
+    A new customer's first installed version must support new deployments (R-REL-3, R-REL-4
+    Decision); ``existing_deployment`` records a customer that already ran its releases
+    before it was recorded here, which the rule does not concern. The compliance state is
+    computed at once and counts as told: only later changes of state (a shift, a policy
+    edit, an end-of-sale date passing) are notified.
     """
     _require_operator(actor)
     if application not in Application.values:
         raise DomainError(_("Unknown application."), field="application", rule="R-REL-1")
-    compliance = selectors.catalogue().compliance(release)
-    target = selectors.catalogue().release_for(compliance.target)
+    cat = selectors.catalogue()
+    if not existing_deployment and not InstalledVersion.objects.filter(customer=customer).exists():
+        raise_violation(rules.first_installation_violation(release=cat.view(release).status))
+    compliance = cat.compliance(release)
+    target = cat.release_for(compliance.target)
     installed, _created = InstalledVersion.objects.update_or_create(
         customer=customer,
         application=application,
@@ -189,6 +194,13 @@ def installed_version_set(
         },
     )
     return installed
+
+
+@transaction.atomic
+def installed_version_remove(*, actor: Any, installed: InstalledVersion) -> None:
+    """Staff remove an application a customer no longer runs (R-REL-1)."""
+    _require_operator(actor)
+    installed.delete()
 
 
 def compliance_refresh(*, today: date | None = None) -> int:
@@ -306,18 +318,40 @@ def upgrade_schedule(
     title: str = "",
     description: str = "",
     case: Any = None,
+    advisory: str = "",
     now: datetime | None = None,
 ) -> Upgrade:
     """Plan an upgrade: a maintenance change of kind ``upgrade`` with a target release and
     an R-MNT-7 reason, scheduled in the customers' windows by maintenance (R-MNT-2).
-    The partner is told which customers will be upgraded and to which version (R-REL-4)."""
+
+    The target must be one the release policy allows and never older than what a customer
+    runs (R-REL-3, R-REL-4); the reason must be true of the customers (R-MNT-7). The
+    partner is told which customers will be upgraded and to which version (R-REL-4)."""
     _require_operator(actor)
     unknown = set(applications) - set(Application.values)
     if unknown:
         raise DomainError(_("Unknown application."), field="applications", rule="R-REL-1")
-    if selectors.catalogue().position(target) is None:
+    customers = _customers_of(partner, customers)
+    cat = selectors.catalogue(today=timezone.localdate(now) if now else None)
+    installed = selectors.installed_releases(cat, customers, applications)
+    raise_violation(
+        rules.upgrade_target_violation(target=cat.rules.status(target.key), installed=installed)
+    )
+    raise_violation(
+        rules.upgrade_reason_violation(
+            reason=reason,
+            customers=[c.name for c in customers],
+            installed=installed,
+            advisory=advisory,
+            has_case=case is not None,
+            today=cat.today,
+        )
+    )
+    if case is not None and case.customer_id not in {c.pk for c in customers}:
         raise DomainError(
-            _("The target release is not available yet (R-REL-2)."), field="target", rule="R-REL-2"
+            _("Link the TAC case in which this customer's partner asked for the features (R-MNT-7)."),
+            field="case",
+            rule="R-MNT-7",
         )
     apps = sorted(applications)
     title = title or _("Upgrade to %(release)s") % {"release": target.key.short_label}
@@ -338,7 +372,9 @@ def upgrade_schedule(
         case=case,
         now=now,
     )
-    upgrade = Upgrade.objects.create(change=change, target=target, applications=apps)
+    upgrade = Upgrade.objects.create(
+        change=change, target=target, applications=apps, advisory=advisory.strip()
+    )
     names = ", ".join(change.customers.order_by("name").values_list("name", flat=True))
     notify(
         partner=partner,
@@ -357,6 +393,20 @@ def upgrade_schedule(
         dedupe_key=f"upgrade:{upgrade.pk}:planned",
     )
     return upgrade
+
+
+def _customers_of(partner: Partner, customers: Iterable[Customer | int]) -> list[Customer]:
+    """The upgrade's customers as rows; another partner's customer is refused, as if it did
+    not exist."""
+    ids = {c.pk if isinstance(c, Customer) else int(c) for c in customers}
+    if not ids:
+        raise DomainError(_("Name at least one affected customer."), field="customers")
+    found = list(Customer.objects.filter(pk__in=ids, partner=partner).order_by("name"))
+    if len(found) != len(ids):
+        raise DomainError(
+            _("Every affected customer must belong to the change's partner."), field="customers"
+        )
+    return found
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from portal.api.fields import TenantPrimaryKeyRelatedField
 from portal.models import Customer
 
 from ..choices import RequestStatus
-from ..models import CapacityRequest, CapacityRequestEvent, ProvisionedReport
+from ..models import CapacityActivation, CapacityRequest, CapacityRequestEvent, ProvisionedReport
 
 
 class CountsSerializer(serializers.Serializer):
@@ -103,4 +103,36 @@ class CapacityRequestSerializer(serializers.ModelSerializer):
 
 class CapacityTransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=RequestStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CapacityActivationSerializer(serializers.ModelSerializer):
+    """A new customer's end-state totals (R-CAP-1); staff confirm them as approved capacity."""
+
+    knowledge_workers = serializers.IntegerField(min_value=0)
+    workspace_devices = serializers.IntegerField(min_value=0)
+
+    class Meta:
+        model = CapacityActivation
+        fields = [
+            "id",
+            "customer",
+            "knowledge_workers",
+            "workspace_devices",
+            "status",
+            "submitted_at",
+            "confirmed_at",
+        ]
+        read_only_fields = ["id", "customer", "status", "submitted_at", "confirmed_at"]
+
+
+class CapacityRequestUpdateSerializer(serializers.Serializer):
+    """What the partner may change in its open request (R-CAP-3): the totals and the reason."""
+
+    knowledge_workers = serializers.IntegerField(min_value=0, required=False)
+    workspace_devices = serializers.IntegerField(min_value=0, required=False)
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class CapacityWithdrawSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 
 from portal.api.mixins import TenantScopedMixin
 from portal.api.permissions import IsStaff
+from portal.errors import DomainError
 from portal.models import Customer
 
 from .. import selectors, services
@@ -18,9 +20,12 @@ from ..choices import ReportSource
 from ..filtersets import CapacityRequestFilter
 from ..models import CapacityRequest
 from .serializers import (
+    CapacityActivationSerializer,
     CapacityRequestSerializer,
+    CapacityRequestUpdateSerializer,
     CapacitySummarySerializer,
     CapacityTransitionSerializer,
+    CapacityWithdrawSerializer,
     ProvisionedReportSerializer,
 )
 
@@ -59,6 +64,49 @@ class CapacityViewSet(TenantScopedMixin, viewsets.GenericViewSet):
         return Response(CapacitySummarySerializer(summary).data, status=status.HTTP_201_CREATED)
 
 
+    @extend_schema(
+        methods=["post"],
+        request=CapacityActivationSerializer,
+        responses={201: CapacityActivationSerializer},
+    )
+    @extend_schema(methods=["get"], responses={200: CapacityActivationSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=CapacityActivationSerializer)
+    def activation(self, request: Request, customer_id: int) -> Response:
+        """A new customer's activation counts (R-CAP-1): the partner submits them (again,
+        until staff confirm); GET shows them."""
+        customer = self.get_object()
+        if request.method == "GET":
+            activation = selectors.activation_for(request.user, customer)
+            if activation is None:
+                return Response({"detail": _("No activation counts yet.")}, status=404)
+            return Response(CapacityActivationSerializer(activation).data)
+        payload = CapacityActivationSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        activation = services.capacity_activation_submit(
+            customer=customer, actor=request.user, **payload.validated_data
+        )
+        return Response(
+            CapacityActivationSerializer(activation).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=None, responses={200: CapacitySummarySerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="activation/confirm",
+        permission_classes=[IsStaff],
+        serializer_class=CapacitySummarySerializer,
+    )
+    def confirm_activation(self, request: Request, customer_id: int) -> Response:
+        """Staff: the activation counts become the approved capacity (R-CAP-1)."""
+        customer = self.get_object()
+        activation = selectors.activation_for(request.user, customer)
+        if activation is None:
+            raise DomainError(_("No activation counts yet."), rule="R-CAP-1")
+        services.capacity_activation_confirm(activation=activation, actor=request.user)
+        return Response(CapacitySummarySerializer(selectors.summary_for_customer(customer)).data)
+
+
 class CapacityRequestViewSet(
     TenantScopedMixin,
     mixins.CreateModelMixin,
@@ -71,6 +119,7 @@ class CapacityRequestViewSet(
     queryset = CapacityRequest.objects.all()
     serializer_class = CapacityRequestSerializer
     filterset_class = CapacityRequestFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet:
         return selectors.requests_for(self.request.user).prefetch_related("events")
@@ -79,6 +128,34 @@ class CapacityRequestViewSet(
         serializer.instance = services.capacity_request_submit(
             actor=self.request.user, **serializer.validated_data
         )
+
+    def _answer(self, capacity_request: CapacityRequest) -> Response:
+        fresh = self.get_queryset().get(pk=capacity_request.pk)
+        return Response(CapacityRequestSerializer(fresh, context={"request": self.request}).data)
+
+    @extend_schema(request=CapacityRequestUpdateSerializer, responses={200: CapacityRequestSerializer})
+    def partial_update(self, request: Request, pk: int) -> Response:
+        """The partner changes the totals or reason of its open request until staff agree a
+        plan (R-CAP-3)."""
+        capacity_request = self.get_object()
+        payload = CapacityRequestUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        updated = services.capacity_request_update(
+            request=capacity_request, actor=request.user, **payload.validated_data
+        )
+        return self._answer(updated)
+
+    @extend_schema(request=CapacityWithdrawSerializer, responses={200: CapacityRequestSerializer})
+    @action(detail=True, methods=["post"], serializer_class=CapacityWithdrawSerializer)
+    def withdraw(self, request: Request, pk: int) -> Response:
+        """The partner withdraws its open request until staff agree a plan (R-CAP-3)."""
+        capacity_request = self.get_object()
+        payload = CapacityWithdrawSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        updated = services.capacity_request_withdraw(
+            request=capacity_request, actor=request.user, **payload.validated_data
+        )
+        return self._answer(updated)
 
     @extend_schema(request=CapacityTransitionSerializer, responses={200: CapacityRequestSerializer})
     @action(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from cases.models import Case
 from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
 from portal.choices import Application
 from portal.models import Customer, Partner
@@ -125,6 +126,13 @@ class InstalledVersionSerializer(serializers.ModelSerializer):
     application = serializers.ChoiceField(choices=Application.choices)
     release = serializers.PrimaryKeyRelatedField(queryset=Release.objects.all())
     installed_at = AwareDateTimeField(required=False, allow_null=True)
+    existing_deployment = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Records a customer that already ran this release before it was recorded "
+        "here; otherwise a new customer's first release must support new deployments (R-REL-3).",
+    )
 
     class Meta:
         model = InstalledVersion
@@ -134,6 +142,7 @@ class InstalledVersionSerializer(serializers.ModelSerializer):
             "application",
             "release",
             "installed_at",
+            "existing_deployment",
             "compliance_state",
             "compliance_target",
         ]
@@ -152,6 +161,7 @@ class UpgradeSerializer(serializers.ModelSerializer):
     start = serializers.DateTimeField(source="change.start", read_only=True)
     end = serializers.DateTimeField(source="change.end", read_only=True)
     change = serializers.PrimaryKeyRelatedField(read_only=True)
+    case = serializers.PrimaryKeyRelatedField(source="change.case", read_only=True, allow_null=True)
 
     class Meta:
         model = Upgrade
@@ -164,6 +174,8 @@ class UpgradeSerializer(serializers.ModelSerializer):
             "target",
             "applications",
             "reason",
+            "advisory",
+            "case",
             "status",
             "start",
             "end",
@@ -188,6 +200,11 @@ class UpgradeCreateSerializer(serializers.Serializer):
         child=serializers.CharField(), required=False, default=list
     )
     title = serializers.CharField(required=False, allow_blank=True, default="")
+    # R-MNT-7: a security upgrade names its advisory; a feature upgrade links the case.
+    advisory = serializers.CharField(required=False, allow_blank=True, default="")
+    case = serializers.PrimaryKeyRelatedField(
+        queryset=Case.objects.all(), required=False, allow_null=True, default=None
+    )
 
 
 class UpgradeRescheduleSerializer(serializers.Serializer):

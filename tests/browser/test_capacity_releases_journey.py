@@ -85,7 +85,7 @@ def test_partner_reads_compliance_and_reschedules_an_upgrade_once(acme, tess, pa
     n1 = Release.objects.get(version="14.0", service_update="SU4")
     target = Release.objects.get(version="15.0", service_update="SU2")
     release_services.installed_version_set(
-        actor=tess, customer=acme, application="CUCM", release=n1
+        actor=tess, customer=acme, application="CUCM", release=n1, existing_deployment=True
     )
     start, end = weeknight(21)
     upgrade = release_services.upgrade_schedule(
@@ -93,7 +93,7 @@ def test_partner_reads_compliance_and_reschedules_an_upgrade_once(acme, tess, pa
         partner=acme.partner,
         customers=[acme],
         target=target,
-        reason="version_below_n_minus_1",
+        reason="approaching_end_of_life",
         start=start,
         end=end,
     )

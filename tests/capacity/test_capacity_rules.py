@@ -240,3 +240,49 @@ def test_r_cap_3_request_must_change_the_totals():
 def test_r_cap_3_request_counts_cannot_be_negative():
     [violation] = request_violations(requested=Counts(-1, 1500), approved=APPROVED)
     assert violation.field == "knowledge_workers"
+
+
+# --- R-CAP-3: the partner's changes; R-CAP-1: activation counts --------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "may_change"),
+    [
+        ("submitted", True),
+        ("under_analysis", True),
+        ("plan_agreed", False),
+        ("capacity_added", False),
+        ("rejected", False),
+        ("withdrawn", False),
+    ],
+)
+def test_r_cap_3_partner_may_change_until_the_plan_is_agreed(status, may_change):
+    from capacity.rules import partner_change_violation
+
+    violation = partner_change_violation(status)
+    assert (violation is None) is may_change
+    if violation is not None:
+        assert violation.rule == "R-CAP-3"
+
+
+def test_r_cap_3_withdrawn_is_final():
+    from capacity.rules import allowed_transitions
+
+    assert allowed_transitions("withdrawn") == ()
+
+
+@pytest.mark.parametrize(
+    ("kw", "wd", "field"),
+    [(0, 0, "knowledge_workers"), (-1, 5, "knowledge_workers"), (5, -1, "workspace_devices")],
+)
+def test_r_cap_1_activation_counts_are_sized_and_not_negative(kw, wd, field):
+    from capacity.rules import Counts, activation_violations
+
+    [violation] = activation_violations(counts=Counts(kw, wd))
+    assert violation.field == field and violation.rule == "R-CAP-1"
+
+
+def test_r_cap_1_activation_counts_with_one_resource_are_fine():
+    from capacity.rules import Counts, activation_violations
+
+    assert activation_violations(counts=Counts(0, 10)) == []

@@ -31,20 +31,30 @@ def load_table(staff=None) -> dict[str, Release]:
 def install(customer, staff, release: Release, *applications: str):
     return [
         services.installed_version_set(
-            actor=staff, customer=customer, application=app, release=release
+            actor=staff,
+            customer=customer,
+            application=app,
+            release=release,
+            existing_deployment=True,
         )
         for app in applications or ("CUCM",)
     ]
 
 
+ADVISORY = "cisco-sa-cucm-2026-0001"
+
+
 def plan_upgrade(customer, staff, target: Release, days_ahead: int = 21, **kwargs):
+    """A security upgrade (R-MNT-7) of ``customer`` to ``target``."""
     start, end = weeknight(days_ahead)
+    kwargs.setdefault("reason", "security_vulnerability")
+    if kwargs["reason"] == "security_vulnerability":
+        kwargs.setdefault("advisory", ADVISORY)
     return services.upgrade_schedule(
         actor=staff,
         partner=customer.partner,
         customers=[customer],
         target=target,
-        reason="version_below_n_minus_1",
         start=start,
         end=end,
         **kwargs,

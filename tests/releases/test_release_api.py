@@ -93,7 +93,12 @@ def test_installed_versions_scoped_and_staff_written(api, alice, charlie, staff,
     rows = load_table(staff)
     created = api(staff).post(
         "/api/v1/installed-versions/",
-        {"customer": customer_a.pk, "application": "CUCM", "release": rows["12.5 SU7a"].pk},
+        {
+            "customer": customer_a.pk,
+            "application": "CUCM",
+            "release": rows["12.5 SU7a"].pk,
+            "existing_deployment": True,
+        },
     )
     assert created.status_code == 201, created.json()
     assert created.json()["compliance_state"] == "end_of_sale"
@@ -168,6 +173,7 @@ def test_staff_plan_upgrade_through_the_api(api, alice, staff, customer_a):
         "customers": [customer_a.pk],
         "target": rows["15.0 SU2"].pk,
         "reason": "security_vulnerability",
+        "advisory": "cisco-sa-cucm-2026-0001",
         "start": start.isoformat(),
         "end": end.isoformat(),
         "applications": ["CUCM"],

@@ -130,6 +130,7 @@ def test_admin_plans_an_upgrade(client_for, staff, customer_a):
             "customers": [customer_a.pk],
             "target": rows["15.0 SU2"].pk,
             "reason": "security_vulnerability",
+            "advisory": "cisco-sa-cucm-2026-0001",
             "start_0": start.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d"),
             "start_1": start.astimezone(timezone.get_current_timezone()).strftime("%H:%M:%S"),
             "end_0": end.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d"),
@@ -140,3 +141,14 @@ def test_admin_plans_an_upgrade(client_for, staff, customer_a):
     assert response.status_code == 302, response.context["adminform"].form.errors
     upgrade = Upgrade.objects.get()
     assert upgrade.change.kind == "upgrade" and upgrade.applications == ["CUCM"]
+
+
+def test_upgrade_page_shows_the_reason_with_its_advisory_r_mnt_7(
+    client_for, alice, staff, customer_a
+):
+    from .helpers import ADVISORY
+
+    rows = load_table(staff)
+    upgrade = plan_upgrade(customer_a, staff, rows["15.0 SU2"])
+    html = client_for(alice).get(f"/releases/upgrades/{upgrade.pk}/").content.decode()
+    assert "Security vulnerability" in html and ADVISORY in html

@@ -254,3 +254,126 @@ def test_r_rel_4_second_reschedule_is_refused():
     violation = upgrade_reschedule_violation(start=START, now=now, reschedules_used=1)
     assert violation is not None and violation.rule == "R-REL-4"
     assert "once" in violation.message
+
+
+# --- R-REL-3 / R-REL-4: upgrade targets; R-MNT-7: reasons ---------------------------------
+
+from releases.rules import (  # noqa: E402
+    InstalledRelease,
+    first_installation_violation,
+    upgrade_reason_violation,
+    upgrade_target_violation,
+)
+
+
+def _source_catalogue() -> Catalogue:
+    return Catalogue(source_rows())
+
+
+def _status(label: str):
+    version, su = label.split()
+    return _source_catalogue().status(ReleaseKey(version, su))
+
+
+def _runs(label: str, customer: str = "Alpha", **kwargs) -> InstalledRelease:
+    version, su = label.split()
+    status = _status(label)
+    return InstalledRelease(
+        customer=customer,
+        application="CUCM",
+        release=ReleaseKey(version, su),
+        position=status.position,
+        may_stay=status.policy.may_stay,
+        must_upgrade_to=status.target,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("target", ["15.0 SU2", "15.0 SU1"])
+def test_r_rel_3_upgrade_to_a_release_supporting_upgrades_is_allowed(target):
+    assert upgrade_target_violation(target=_status(target), installed=[]) is None
+
+
+def test_r_rel_3_upgrade_reaches_at_least_the_release_the_policy_names():
+    installed = [_runs("14.0 SU4")]  # must upgrade to v15 SU2
+    assert upgrade_target_violation(target=_status("15.0 SU2"), installed=installed) is None
+    violation = upgrade_target_violation(target=_status("15.0 SU1"), installed=installed)
+    assert violation.rule == "R-REL-3" and "v15 SU2" in violation.message
+
+
+@pytest.mark.parametrize("target", ["12.5 SU7a", "14.0 SU3", "14.0 SU4"])
+def test_r_rel_3_upgrade_to_a_release_without_upgrade_support_is_refused(target):
+    violation = upgrade_target_violation(target=_status(target), installed=[])
+    assert violation.rule == "R-REL-3" and violation.field == "target"
+    assert "v15 SU2" in violation.message  # names where to go instead
+
+
+def test_r_rel_4_an_upgrade_is_never_a_downgrade():
+    violation = upgrade_target_violation(target=_status("15.0 SU1"), installed=[_runs("15.0 SU2")])
+    assert violation.rule == "R-REL-4" and "Alpha" in violation.message
+
+
+def test_r_rel_4_same_release_on_some_applications_is_not_a_downgrade():
+    installed = [_runs("15.0 SU2"), _runs("14.0 SU4")]
+    assert upgrade_target_violation(target=_status("15.0 SU2"), installed=installed) is None
+
+
+def test_r_rel_2_unavailable_target_is_refused():
+    assert upgrade_target_violation(target=None, installed=[]).rule == "R-REL-2"
+
+
+@pytest.mark.parametrize(
+    ("label", "allowed"),
+    [("15.0 SU2", True), ("15.0 SU1", True), ("14.0 SU4", False), ("12.5 SU7a", False)],
+)
+def test_r_rel_3_first_installation_must_support_new_deployments(label, allowed):
+    assert (first_installation_violation(release=_status(label)) is None) is allowed
+
+
+def _reason(reason: str, installed, *, customers=("Alpha",), advisory="", has_case=False):
+    return upgrade_reason_violation(
+        reason=reason,
+        customers=list(customers),
+        installed=installed,
+        advisory=advisory,
+        has_case=has_case,
+        today=TODAY,
+    )
+
+
+def test_r_mnt_7_below_n_1_holds_for_n_2_and_not_for_n_1():
+    assert _reason("version_below_n_minus_1", [_runs("12.5 SU7a")]) is None
+    violation = _reason("version_below_n_minus_1", [_runs("14.0 SU4")])
+    assert violation.rule == "R-MNT-7" and violation.field == "reason"
+
+
+def test_r_mnt_7_below_n_1_must_hold_for_every_customer():
+    installed = [_runs("12.5 SU7a", "Alpha"), _runs("15.0 SU2", "Beta")]
+    violation = _reason("version_below_n_minus_1", installed, customers=("Alpha", "Beta"))
+    assert "Beta" in violation.message
+
+
+def test_r_mnt_7_below_n_1_with_nothing_installed_is_refused():
+    assert _reason("version_below_n_minus_1", []).rule == "R-MNT-7"
+
+
+def test_r_mnt_7_end_of_life_by_policy_dates_or_horizon():
+    assert _reason("approaching_end_of_life", [_runs("14.0 SU4")]) is None  # may not stay
+    on_n = _runs("15.0 SU2")
+    assert _reason("approaching_end_of_life", [on_n]).field == "reason"
+    soon = _runs("15.0 SU2", end_of_life=TODAY + timedelta(days=180))
+    later = _runs("15.0 SU2", end_of_life=TODAY + timedelta(days=181))
+    sale_over = _runs("15.0 SU2", end_of_sale=TODAY)
+    assert _reason("approaching_end_of_life", [soon]) is None
+    assert _reason("approaching_end_of_life", [later]) is not None
+    assert _reason("approaching_end_of_life", [sale_over]) is None
+
+
+def test_r_mnt_7_security_upgrade_names_its_advisory():
+    assert _reason("security_vulnerability", [], advisory="  ").field == "advisory"
+    assert _reason("security_vulnerability", [], advisory="cisco-sa-1") is None
+
+
+def test_r_mnt_7_feature_upgrade_links_a_case():
+    assert _reason("partner_feature_request", []).field == "case"
+    assert _reason("partner_feature_request", [], has_case=True) is None

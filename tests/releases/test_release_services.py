@@ -155,7 +155,8 @@ def test_upgrade_is_a_maintenance_change_of_kind_upgrade(staff, customer_a, cont
     rows = load_table(staff)
     upgrade = plan_upgrade(customer_a, staff, rows["15.0 SU2"])
     assert upgrade.change.kind == "upgrade"
-    assert upgrade.change.reason == "version_below_n_minus_1"
+    assert upgrade.change.reason == "security_vulnerability"
+    assert upgrade.advisory == "cisco-sa-cucm-2026-0001"
     assert list(upgrade.change.customers.all()) == [customer_a]
     note = Notification.objects.get(dedupe_key=f"upgrade:{upgrade.pk}:planned")
     assert "Alpha Bank" in note.body and "v15 SU2" in note.body
