@@ -20,12 +20,14 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .celery import app
 from .choices import NotificationStatus
 from .models import Contact, Customer, Notification, Partner, Subscription
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
+DELIVER_TASK = "portal.tasks.deliver_notifications"
 
 
 @dataclass(frozen=True)
@@ -177,10 +179,9 @@ def notify_many_written(messages: Sequence[Message]) -> dict[str, int]:
 def enqueue_delivery() -> None:
     """Ask a worker to deliver now. If the broker is unreachable the rows simply wait for the
     periodic delivery task; opening a case must never fail because the broker is down."""
-    from .tasks import deliver_notifications
-
     try:
-        deliver_notifications.apply_async(retry=False)
+        # By name: the task module imports this one, not the other way round.
+        app.tasks[DELIVER_TASK].apply_async(retry=False)
     except Exception as exc:  # noqa: BLE001 - any broker failure leaves the rows pending
         logger.warning("broker unavailable, notifications stay in the outbox: %s", exc)
 

@@ -11,12 +11,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
+from django.utils.translation import gettext as _
+
+from .choices import Role
+from .errors import DomainError
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
     from .models import Partner
+
+
+def _memberships() -> models.Manager:
+    """The partner memberships, reached through the user model's ``membership`` relation, so
+    this module needs no import of the models that use its manager."""
+    return get_user_model()._meta.get_field("membership").related_model.objects
 
 
 def partner_for(user: AbstractBaseUser | AnonymousUser | None) -> Partner | None:
@@ -26,9 +37,7 @@ def partner_for(user: AbstractBaseUser | AnonymousUser | None) -> Partner | None
     cached = getattr(user, "_portal_partner", models.NOT_PROVIDED)
     if cached is not models.NOT_PROVIDED:
         return cached
-    from .models import PartnerMembership
-
-    membership = PartnerMembership.objects.select_related("partner").filter(user_id=user.pk).first()
+    membership = _memberships().select_related("partner").filter(user_id=user.pk).first()
     partner = membership.partner if membership else None
     user._portal_partner = partner
     return partner
@@ -41,9 +50,7 @@ def role_for(user: Any) -> str | None:
     cached = getattr(user, "_portal_role", models.NOT_PROVIDED)
     if cached is not models.NOT_PROVIDED:
         return cached
-    from .models import PartnerMembership
-
-    role = PartnerMembership.objects.filter(user_id=user.pk).values_list("role", flat=True).first()
+    role = _memberships().filter(user_id=user.pk).values_list("role", flat=True).first()
     user._portal_role = role
     return role
 
@@ -54,8 +61,6 @@ def is_operator(user: Any) -> bool:
 
 
 def is_partner_admin(user: Any) -> bool:
-    from .choices import Role
-
     return role_for(user) == Role.ADMIN
 
 
@@ -104,10 +109,6 @@ def require_operator(
     if allow_system and actor is None:
         return
     if not is_operator(actor):
-        from django.utils.translation import gettext as _
-
-        from .errors import DomainError
-
         raise DomainError(message or _("Only operator staff can do this."), rule=rule)
 
 
@@ -120,6 +121,4 @@ def require_partner_of(
         return
     partner = partner_for(actor)
     if partner is None or partner.pk != partner_id:
-        from .errors import DomainError
-
         raise DomainError(message, field=field, rule=rule)
