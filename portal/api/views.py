@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal import selectors, services
@@ -113,3 +114,11 @@ class UserViewSet(
         payload.is_valid(raise_exception=True)
         user = services.user_invite(actor=request.user, **payload.validated_data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: UserSerializer})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk: str | None = None) -> Response:
+        """A departing user: sessions and API tokens stop working at once; history keeps
+        the name. Partner admins of the user's partner, and staff."""
+        user = services.user_deactivate(actor=request.user, user=self.get_object())
+        return Response(UserSerializer(user).data)
