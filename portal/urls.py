@@ -55,6 +55,8 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Staff sign-in through the operator's OpenID Connect provider (404 unless enabled).
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", CachedSpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
