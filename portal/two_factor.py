@@ -150,6 +150,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("admin:two-factor-enrol") + f"?next={_next_url(request)}")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        throttled = second_factor_throttled(request.user)
         device = second_factor_verify(user=request.user, code=form.cleaned_data["code"])
         if device is not None:
             django_otp.login(request, device)
@@ -157,7 +158,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "code",
             _("Too many wrong codes: wait a few seconds, then try again.")
-            if second_factor_throttled(request.user)
+            if throttled
             else _("This code is not valid. Try the current code again."),
         )
     return render(
