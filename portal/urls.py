@@ -18,6 +18,10 @@ portal_patterns = (
         path("contacts/<int:pk>/", views.ContactEditView.as_view(), name="contact-edit"),
         path("contacts/<int:pk>/delete/", views.ContactDeleteView.as_view(), name="contact-delete"),
         path("contacts/confirm/", views.ContactsConfirmView.as_view(), name="contacts-confirm"),
+        path("users/", views.UserListView.as_view(), name="users"),
+        path(
+            "users/<int:pk>/deactivate/", views.UserDeactivateView.as_view(), name="user-deactivate"
+        ),
     ],
     "portal",
 )

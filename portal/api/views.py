@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -102,11 +101,7 @@ class UserViewSet(
     filterset_fields: list[str] = []
 
     def get_queryset(self) -> QuerySet:
-        users = get_user_model().objects.select_related("membership").order_by("username")
-        if self.request.user.is_staff:
-            return users.filter(membership__isnull=False)
-        partner = partner_for(self.request.user)
-        return users.filter(membership__partner=partner) if partner else users.none()
+        return selectors.users_for(self.request.user)
 
     @extend_schema(request=UserInviteSerializer, responses={201: UserSerializer})
     def create(self, request, *args, **kwargs) -> Response:

@@ -70,3 +70,27 @@ def test_admin_cannot_deactivate_themselves(api, alice):
     response = deactivate(api, alice, alice)
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
+
+
+def test_portal_users_page_deactivates_with_a_button(client_for, alice, bob):
+    page = client_for(alice).get("/users/")
+    assert page.status_code == 200
+    assert f'action="/users/{bob.pk}/deactivate/"' in page.content.decode()
+    assert f'action="/users/{alice.pk}/deactivate/"' not in page.content.decode()
+    response = client_for(alice).post(f"/users/{bob.pk}/deactivate/", follow=True)
+    assert "bob is deactivated" in response.content.decode()
+    bob.refresh_from_db()
+    assert not bob.is_active
+
+
+def test_portal_engineer_sees_users_but_cannot_deactivate(client_for, alice, bob):
+    page = client_for(bob).get("/users/")
+    assert page.status_code == 200 and "deactivate/" not in page.content.decode()
+    assert client_for(bob).post(f"/users/{alice.pk}/deactivate/").status_code == 403
+    alice.refresh_from_db()
+    assert alice.is_active
+
+
+def test_portal_outsider_gets_404(client_for, charlie, bob):
+    assert "bob" not in client_for(charlie).get("/users/").content.decode()
+    assert client_for(charlie).post(f"/users/{bob.pk}/deactivate/").status_code == 404
