@@ -159,3 +159,9 @@ def test_next_must_stay_on_this_site(settings, tess, enrolled):
         "/admin/two-factor/", {"code": code_for(device, 1), "next": "https://evil.example/"}
     )
     assert response.status_code == 302 and response.url == "/admin/"
+
+
+def test_enrolment_page_speaks_portuguese(settings, client_for, staff):
+    settings.STAFF_2FA = True
+    page = client_for(staff).get("/admin/two-factor/enrol/", HTTP_ACCEPT_LANGUAGE="pt-br")
+    assert "Configure o seu autenticador" in page.content.decode()

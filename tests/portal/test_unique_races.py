@@ -151,3 +151,21 @@ def test_two_simultaneous_identical_contacts_make_one_contact(monkeypatch, alice
     assert len(errors) == 1 and isinstance(errors[0], DomainError), errors
     assert errors[0].field == "email"
     assert Contact.objects.filter(email="noc@acme.example").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["ａｌｉｃｅ", "\u0430lice", "ALICE"])
+def test_admin_user_forms_refuse_look_alikes_and_case_twins(client_for, staff, alice, name):
+    created = client_for(staff).post(
+        "/admin/auth/user/add/",
+        {"username": name, "password1": "Long-pass-2026!", "password2": "Long-pass-2026!"},
+    )
+    assert created.status_code == 200  # the form again, with the error on the field
+    assert created.context["adminform"].form.errors["username"]
+    renamed = client_for(staff).post(
+        f"/admin/auth/user/{staff.pk}/change/",
+        {"username": name, "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"},
+    )
+    assert renamed.status_code == 200
+    assert renamed.context["adminform"].form.errors["username"]
+    assert not User.objects.filter(username=name).exists()
