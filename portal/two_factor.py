@@ -23,7 +23,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -124,6 +124,10 @@ def _next_url(request: HttpRequest) -> str:
     return reverse("admin:index")
 
 
+def _with_next(request: HttpRequest, url_name: str) -> str:
+    return reverse(url_name) + "?" + urlencode({"next": _next_url(request)})
+
+
 def _staff_only(request: HttpRequest) -> None:
     if not (request.user.is_active and request.user.is_staff):
         raise Http404
@@ -147,7 +151,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     """Second step of every admin sign-in: a code from the authenticator or a recovery code."""
     _staff_only(request)
     if not has_authenticator(request.user):
-        return redirect(reverse("admin:two-factor-enrol") + f"?next={_next_url(request)}")
+        return redirect(_with_next(request, "admin:two-factor-enrol"))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         throttled = second_factor_throttled(request.user)
@@ -175,7 +179,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     if has_authenticator(request.user):
         # A second authenticator is added only by staff who already passed the first.
-        return redirect(reverse("admin:two-factor-verify") + f"?next={_next_url(request)}")
+        return redirect(_with_next(request, "admin:two-factor-verify"))
     device = totp_enrolment_start(user=request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
