@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import notifications
 from .admin_times import time_column
 from .calendars import calendars_missing_holidays, holiday_years_reached
+from .identity import username_problem
 from .models import (
     BusinessCalendar,
     Contact,
@@ -180,3 +185,43 @@ class UserProfileAdmin(admin.ModelAdmin):
     list_filter = ["language"]
     search_fields = ["user__username", "user__email", "time_zone"]
     autocomplete_fields = ["user"]
+
+
+# --- Users: staff create and rename accounts with Django's forms, plus the look-alike check --
+
+
+def _clean_username(form: AdminUserCreationForm | UserChangeForm) -> str:
+    username = form.cleaned_data.get("username", "")
+    problem = username_problem(username)
+    if problem:
+        raise ValidationError(problem)
+    return username
+
+
+class PortalUserCreationForm(AdminUserCreationForm):
+    def clean_username(self) -> str:
+        super().clean_username()
+        return _clean_username(self)
+
+
+class PortalUserChangeForm(UserChangeForm):
+    def clean_username(self) -> str:
+        username = _clean_username(self)
+        clash = (
+            get_user_model()
+            .objects.filter(username__iexact=username)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        )
+        if clash:
+            raise ValidationError(_("This username is taken."))
+        return username
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class PortalUserAdmin(UserAdmin):
+    add_form = PortalUserCreationForm
+    form = PortalUserChangeForm

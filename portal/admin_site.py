@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import NoReverseMatch, reverse
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from .calendars import calendars_missing_holidays, holiday_years_reached
@@ -11,6 +13,7 @@ from .choices import NotificationStatus
 from .dashboard import staff_columns
 from .jobs import job_states
 from .models import Notification, Partner
+from .two_factor import enrol_view, second_factor_required, verify_view
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -18,6 +21,36 @@ class PortalAdminSite(admin.AdminSite):
     site_title = _("Partner operations")
     index_title = _("Operations")
     index_template = "admin/portal_index.html"
+    login_template = "admin/portal/login.html"
+
+    # --- staff sign-in: the second factor (portal/two_factor.py) -----------------------------
+
+    def has_permission(self, request) -> bool:
+        """Staff, and with STAFF_2FA a session verified by a second factor."""
+        if not super().has_permission(request):
+            return False
+        user = request.user
+        return not second_factor_required(user) or bool(getattr(user, "is_verified", bool)())
+
+    def login(self, request, extra_context=None):
+        """A staff user past the password step but not the second factor goes to the code
+        page (or enrolment), not back to the password form."""
+        user = request.user
+        if user.is_active and second_factor_required(user) and not user.is_verified():
+            next_url = request.GET.get("next") or reverse("admin:index", current_app=self.name)
+            return redirect(
+                reverse("admin:two-factor-verify", current_app=self.name)
+                + "?"
+                + urlencode({"next": next_url})
+            )
+        return super().login(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path("two-factor/", verify_view, name="two-factor-verify"),
+            path("two-factor/enrol/", enrol_view, name="two-factor-enrol"),
+            *super().get_urls(),
+        ]
 
     def overview(self) -> dict:
         """One row per partner, one column per app: a constant number of queries."""

@@ -16,6 +16,7 @@ class PortalConfig(AppConfig):
         dashboard.register_nav(
             key="contacts", label=_("Contacts"), url_name="portal:contacts", order=90
         )
+        dashboard.register_nav(key="users", label=_("Users"), url_name="portal:users", order=95)
 
 
 class PortalAdminConfig(AdminConfig):

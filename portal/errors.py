@@ -8,8 +8,12 @@ shows it on the field, the admin shows it as an error message. Because services 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from django.db import IntegrityError, transaction
 
 NON_FIELD = "non_field_errors"
 
@@ -51,3 +55,18 @@ def add_domain_error(form: Any, exc: DomainError) -> None:
     """Show a service's DomainError on a form (admin and portal alike): on the field it names
     when the form has that field, else above the form."""
     form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+
+
+@contextmanager
+def unique_violation_as(message: str, *, field: str, rule: str | None = None) -> Iterator[None]:
+    """Turn a unique violation of the writes inside into a DomainError naming ``field``.
+
+    A service checks for a duplicate first, for a friendly answer; two identical submits at
+    once both pass that check, and only the database constraint decides. The savepoint keeps
+    the surrounding transaction usable, so the caller gets a 400 instead of a 500.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        raise DomainError(message, field=field, rule=rule) from exc

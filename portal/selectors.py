@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 
 from .models import Contact, Customer, Partner, Subscription
+from .tenancy import is_operator, partner_for
 
 
 def customers_for(user: Any) -> QuerySet[Customer]:
@@ -31,3 +32,15 @@ def staff_customers_by_partner(partner_ids: list[int]) -> dict[int, int]:
     """Staff overview: customers per partner (one grouped query)."""
     rows = Customer.objects.filter(partner_id__in=partner_ids).values("partner_id")
     return dict(rows.annotate(n=Count("id")).values_list("partner_id", "n"))
+
+
+def users_for(user: Any) -> QuerySet:
+    """Partner users the caller may see: staff all of them, a partner user its colleagues
+    (deactivated ones included: history keeps their names)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.select_related("membership").order_by("username")
+    if is_operator(user):
+        return users.filter(membership__isnull=False)
+    partner = partner_for(user)
+    return users.filter(membership__partner=partner) if partner else users.none()

@@ -17,12 +17,14 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from .choices import Category, Language, Role
-from .errors import DomainError
+from .errors import DomainError, unique_violation_as
+from .identity import username_problem
 from .models import Contact, Customer, Partner, PartnerMembership, Subscription, UserProfile
 from .notifications import notify
-from .tenancy import is_operator, is_partner_admin, partner_for
+from .tenancy import is_operator, is_partner_admin, partner_for, require_operator
 
 User = get_user_model()
 
@@ -70,9 +72,11 @@ def contact_create(
     _check_customer_scope(partner, customer)
     if Contact.objects.filter(partner=partner, customer=customer, email__iexact=email).exists():
         raise DomainError(_("A contact with this e-mail already exists."), field="email")
-    contact = Contact.objects.create(
-        partner=partner, customer=customer, name=name, email=email, phone=phone
-    )
+    # Two identical submits at once both pass the check above: the constraint decides.
+    with unique_violation_as(_("A contact with this e-mail already exists."), field="email"):
+        contact = Contact.objects.create(
+            partner=partner, customer=customer, name=name, email=email, phone=phone
+        )
     _set_subscriptions(contact, categories)
     return contact
 
@@ -98,7 +102,8 @@ def contact_update(
         raise DomainError(_("A contact with this e-mail already exists."), field="email")
     for name, value in fields.items():
         setattr(contact, name, value)
-    contact.save()
+    with unique_violation_as(_("A contact with this e-mail already exists."), field="email"):
+        contact.save()
     if categories is not None:
         _set_subscriptions(contact, categories)
     return contact
@@ -171,9 +176,14 @@ def user_invite(*, actor: Any, partner: Partner, username: str, email: str, role
         raise DomainError(
             _("Role must be one of: %(roles)s.") % {"roles": ", ".join(Role.values)}, field="role"
         )
+    problem = username_problem(username)
+    if problem:
+        raise DomainError(problem, field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("This username is taken."), field="username")
-    user = User.objects.create_user(username=username, email=email)
+    # The unique index on lower(username) settles two invitations of one name at once.
+    with unique_violation_as(_("This username is taken."), field="username"):
+        user = User.objects.create_user(username=username, email=email)
     user.set_unusable_password()
     user.save(update_fields=["password"])
     PartnerMembership.objects.create(user=user, partner=partner, role=role)
@@ -254,3 +264,23 @@ def profile_for(user: Any) -> UserProfile:
     """The user's profile, created on first use (blank: every default applies)."""
     profile, _created = UserProfile.objects.get_or_create(user_id=user.pk)
     return profile
+def user_deactivate(*, actor: Any, user: Any) -> Any:
+    """A departing user loses access at once, and history keeps their name.
+
+    The account is kept (cases, changes and audit rows point to it) but made inactive. Its
+    password is made unusable, which also changes the session-auth hash, so every open
+    session fails Django's verification on its next request; its API tokens are deleted.
+    """
+    membership = PartnerMembership.objects.select_related("partner").filter(user=user).first()
+    if membership is None:
+        # Staff accounts are managed in the admin, not by partners.
+        require_operator(actor, message=_("Only operator staff can deactivate staff accounts."))
+    else:
+        _require_partner_admin(actor, membership.partner)
+    if actor is not None and actor.pk == user.pk:
+        raise DomainError(_("You cannot deactivate your own account."))
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
+    Token.objects.filter(user=user).delete()
+    return user

@@ -410,3 +410,53 @@ SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production" if not DEBUG els
 init_sentry(SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
 # Bearer token of GET /metrics; unset: the endpoint does not exist (404).
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
+# --- Staff identity: OpenID Connect sign-in and the admin's second factor -------------------
+# (portal/oidc.py, portal/two_factor.py; README "Staff sign-in"). Kept in one block on purpose.
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "mozilla_django_oidc",
+]
+# OTPMiddleware marks a request verified once its session passed a second factor.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+# The OIDC backend answers only when OIDC_ENABLED, so it can always be listed.
+AUTHENTICATION_BACKENDS += ["portal.oidc.StaffOIDCBackend"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("portal.oidc.context")
+
+OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "the operator's sign-in")
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+# Either the issuer (its discovery document gives the endpoints) or each endpoint.
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+# Who may sign in: existing staff accounts with the provider's e-mail; and, for e-mail
+# domains listed here, new staff accounts are created on first sign-in (empty: none).
+OIDC_STAFF_EMAIL_DOMAINS = [d.lower() for d in env_list("OIDC_STAFF_EMAIL_DOMAINS", "")]
+OIDC_STAFF_GROUP = env_str("OIDC_STAFF_GROUP", "")
+OIDC_AUTHENTICATE_CLASS = "portal.oidc.StaffOIDCAuthenticateView"
+OIDC_CALLBACK_CLASS = "portal.oidc.StaffOIDCCallbackView"
+LOGIN_REDIRECT_URL_FAILURE = "/admin/login/?oidc=failed"
+if OIDC_ENABLED and not (
+    OIDC_RP_CLIENT_ID and (OIDC_OP_ISSUER or OIDC_OP_AUTHORIZATION_ENDPOINT)
+):
+    raise ImproperlyConfigured(
+        "OIDC_ENABLED needs OIDC_RP_CLIENT_ID and OIDC_OP_ISSUER (or the OIDC_OP_* endpoints)"
+    )
+
+# The admin asks staff for a TOTP code (django-otp) after the password. By default on in
+# production unless staff sign in through the operator's provider, which has its own factors.
+STAFF_2FA = env_bool("STAFF_2FA", not DEBUG and not OIDC_ENABLED)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Partner operations portal")

@@ -19,6 +19,10 @@ portal_patterns = (
         path("contacts/<int:pk>/delete/", views.ContactDeleteView.as_view(), name="contact-delete"),
         path("contacts/confirm/", views.ContactsConfirmView.as_view(), name="contacts-confirm"),
         path("settings/", views.SettingsView.as_view(), name="settings"),
+        path("users/", views.UserListView.as_view(), name="users"),
+        path(
+            "users/<int:pk>/deactivate/", views.UserDeactivateView.as_view(), name="user-deactivate"
+        ),
     ],
     "portal",
 )
@@ -57,6 +61,8 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Staff sign-in through the operator's OpenID Connect provider (404 unless enabled).
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", CachedSpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

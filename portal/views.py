@@ -152,6 +152,33 @@ class ContactDeleteView(PartnerAdminRequiredMixin, View):
         return redirect("portal:contacts")
 
 
+class UserListView(PartnerRequiredMixin, ListView):
+    """The partner's users; admins deactivate those who leave."""
+
+    template_name = "portal/user_list.html"
+    context_object_name = "users"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.users_for(self.request.user)
+
+
+class UserDeactivateView(PartnerRequiredMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = get_object_or_404(selectors.users_for(request.user), pk=pk)
+        try:
+            services.user_deactivate(actor=request.user, user=user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is deactivated: their sessions and API tokens no longer work.")
+                % {"name": user.get_username()},
+            )
+        return redirect("portal:users")
+
+
 class ContactsConfirmView(PartnerAdminRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         services.contacts_confirm(user=request.user, partner=self.partner)

@@ -34,6 +34,8 @@ def pytest_collection_modifyitems(config, items) -> None:
 def _portal_test_settings(settings) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = False
+    settings.STAFF_2FA = False  # tests of the second factor turn it on
+    settings.OIDC_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # throttling counters
     settings.STORAGES = {

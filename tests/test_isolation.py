@@ -34,6 +34,9 @@ SKIP_PREFIXES = ("admin/", "accounts/", "i18n/", "api/schema", "api/docs", "api/
 SKIP_NAMES = {"feed"}
 METHODS = ("get", "post", "put", "patch", "delete")
 DENIED = {401, 403, 404, 405}
+# The readiness probe answers 503 by design once beat has not run for three periods (a long
+# test session, with no beat, gets there): that is its answer, not a server error.
+DESIGNED_5XX = {"health-ready": 503}
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,7 @@ def test_partner_b_never_sees_or_changes_partner_a_data(world, staff, api, clien
                     )
                 walked += 1
                 status = response.status_code
-                if status >= 500:
+                if status >= 500 and DESIGNED_5XX.get(route.name) != status:
                     problems.append(f"{method.upper()} {url}: server error {status}")
                     continue
                 body = getattr(response, "content", b"")

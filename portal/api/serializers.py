@@ -63,7 +63,8 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "email", "partner", "role"]
+        fields = ["id", "username", "email", "partner", "role", "is_active"]
+        read_only_fields = ["is_active"]
 
 
 class MeSerializer(serializers.Serializer):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -103,11 +103,7 @@ class UserViewSet(
     filterset_fields: list[str] = []
 
     def get_queryset(self) -> QuerySet:
-        users = get_user_model().objects.select_related("membership").order_by("username")
-        if self.request.user.is_staff:
-            return users.filter(membership__isnull=False)
-        partner = partner_for(self.request.user)
-        return users.filter(membership__partner=partner) if partner else users.none()
+        return selectors.users_for(self.request.user)
 
     @extend_schema(request=UserInviteSerializer, responses={201: UserSerializer})
     def create(self, request, *args, **kwargs) -> Response:
@@ -115,6 +111,14 @@ class UserViewSet(
         payload.is_valid(raise_exception=True)
         user = services.user_invite(actor=request.user, **payload.validated_data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: UserSerializer})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk: str | None = None) -> Response:
+        """A departing user: sessions and API tokens stop working at once; history keeps
+        the name. Partner admins of the user's partner, and staff."""
+        user = services.user_deactivate(actor=request.user, user=self.get_object())
+        return Response(UserSerializer(user).data)
 
 
 class MeView(APIView):
