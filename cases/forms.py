@@ -56,11 +56,6 @@ class CaseOpenForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = customers_for(user)
 
-    def clean(self) -> dict:
-        data = super().clean()
-        if not data.get("impact") and data.get("affected_share") is None:
-            self.add_error("impact", _("Choose the impact or give the affected share."))
-        return data
 
 
 class EscalationForm(forms.Form):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Any
 
 from portal.business_time import BusinessCalendarSpec, add_business_time, business_time_between
 
@@ -400,3 +401,53 @@ def opened_at_allowed(*, opened_at: datetime, now: datetime) -> bool:
 def notify_partner_proactively(severity: str) -> bool:
     """S1/S2: the partner's contacts are e-mailed on opening and on breach (R-CASE-10)."""
     return Severity(severity) in (_S.S1, _S.S2)
+
+
+# --- what a partner may do with a case now: one answer for pages, API and admin --------------
+
+
+@dataclass(frozen=True)
+class PartnerActions:
+    """The moves a partner user may make on a case at ``now`` (R-CASE-6, R-CASE-12). The
+    services check each move with the same rules; pages and the API only show these."""
+
+    escalate: bool
+    resume: bool
+    reopen: bool
+    close: bool
+    report_recurrence: bool
+    reopen_until: datetime | None
+
+    def as_dict(self) -> dict[str, bool]:
+        return {
+            "escalate": self.escalate,
+            "resume": self.resume,
+            "reopen": self.reopen,
+            "close": self.close,
+            "report_recurrence": self.report_recurrence,
+        }
+
+
+def partner_actions(
+    case: Any, now: datetime, *, reopen_period: timedelta = DEFAULT_REOPEN_PERIOD
+) -> PartnerActions:
+    """What a partner may do with ``case`` (anything with ``status``, ``severity`` and
+    ``resolved_at``) at ``now``."""
+    status = Status(case.status)
+    reopen_until = (
+        case.resolved_at + reopen_period
+        if status == _St.RESOLVED and case.resolved_at is not None
+        else None
+    )
+    return PartnerActions(
+        escalate=can_request_escalation(status)
+        and any(is_raise(case.severity, s) for s in Severity),
+        resume=partner_may_transition(status, _St.IN_PROGRESS) and status in PAUSED_STATUSES,
+        reopen=reopen_until is not None
+        and partner_may_transition(status, _St.IN_PROGRESS)
+        and reopen_allowed(resolved_at=case.resolved_at, now=now, period=reopen_period),
+        close=partner_may_transition(status, _St.CLOSED),
+        report_recurrence=is_recurrence(status, _St.IN_PROGRESS)
+        and partner_may_transition(status, _St.IN_PROGRESS),
+        reopen_until=reopen_until,
+    )

@@ -19,7 +19,7 @@ from portal.errors import DomainError, add_domain_error
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
 
 from . import rules, selectors, services
-from .choices import Channel, Clock, Impact, Status, Urgency
+from .choices import Channel, Clock, Impact, Urgency
 from .filtersets import CaseFilter
 from .forms import CaseOpenForm, CommentForm, EscalationForm
 from .models import Case
@@ -111,9 +111,7 @@ class CaseDetailView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = _case(request, pk)
         now = timezone.now()
-        reopen_until = None
-        if case.status == Status.RESOLVED and case.resolved_at:
-            reopen_until = case.resolved_at + services.reopen_period()
+        actions = rules.partner_actions(case, now, reopen_period=services.reopen_period())
         return render(
             request,
             "cases/case_detail.html",
@@ -121,12 +119,12 @@ class CaseDetailView(PartnerRequiredMixin, View):
                 "case": case,
                 "events": selectors.case_events_for(user=request.user, case=case),
                 "waiting_on_partner": case.waiting_on_partner(now),
-                "can_escalate": rules.can_request_escalation(case.status) and case.severity != "S1",
-                "can_resume": case.status == Status.AWAITING_PARTNER,
-                "can_reopen": reopen_until is not None and now <= reopen_until,
-                "can_close": case.status == Status.RESOLVED,
-                "can_report_recurrence": case.status == Status.MONITORING,
-                "reopen_until": reopen_until,
+                "can_escalate": actions.escalate,
+                "can_resume": actions.resume,
+                "can_reopen": actions.reopen,
+                "can_close": actions.close,
+                "can_report_recurrence": actions.report_recurrence,
+                "reopen_until": actions.reopen_until,
                 "comment_form": CommentForm(),
                 "phone_recommended": rules.phone_recommended(case.severity),
                 "tac_phone": tac_phone_number(),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
 from portal.models import Customer
 
+from .. import rules, services
 from ..choices import Category, Impact, OutOfScopeReason, Severity, Status, Urgency
 from ..models import Case, CaseEvent
 
@@ -66,6 +69,10 @@ class CaseSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="R-CASE-12: the end of the monitoring period; the case then resolves itself.",
     )
+    partner_actions = serializers.SerializerMethodField(
+        help_text="What a partner user may do with the case now (the same answer as the portal "
+        "page): escalate, resume, reopen, close, report_recurrence."
+    )
     # Blank until the case is ruled out of scope: the schema must allow "" too.
     out_of_scope_reason = serializers.ChoiceField(
         choices=OutOfScopeReason.choices, allow_blank=True, read_only=True
@@ -111,8 +118,23 @@ class CaseSerializer(serializers.ModelSerializer):
             "out_of_scope",
             "out_of_scope_reason",
             "out_of_scope_note",
+            "partner_actions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                name: {"type": "boolean"}
+                for name in ("escalate", "resume", "reopen", "close", "report_recurrence")
+            },
+        }
+    )
+    def get_partner_actions(self, case: Case) -> dict[str, bool]:
+        return rules.partner_actions(
+            case, timezone.now(), reopen_period=services.reopen_period()
+        ).as_dict()
 
     def get_waiting_on_partner_seconds(self, case: Case) -> int:
         """R-CASE-9: the time spent waiting on the partner, shown apart."""

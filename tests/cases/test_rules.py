@@ -432,3 +432,38 @@ def test_r_case_11_opening_time_may_not_lie_in_the_future():
     assert rules.opened_at_allowed(opened_at=now, now=now)
     assert rules.opened_at_allowed(opened_at=now - H, now=now)
     assert not rules.opened_at_allowed(opened_at=now + timedelta(seconds=1), now=now)
+
+
+# --- partner_actions: one answer for pages, API and admin (R-CASE-6, R-CASE-12) -------------
+
+
+def _case_like(status, severity="S3", resolved_at=None):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(status=status, severity=severity, resolved_at=resolved_at)
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("severity", ["S1", "S2", "S3", "S4"])
+def test_partner_actions_follow_the_transition_table_r_case_12(status, severity):
+    now = datetime(2027, 3, 10, 12, tzinfo=UTC)
+    resolved = now - timedelta(days=1) if status in ("resolved", "closed") else None
+    actions = rules.partner_actions(_case_like(status, severity, resolved), now)
+    assert actions.escalate == (
+        rules.can_request_escalation(status) and severity != "S1"
+    )
+    assert actions.resume == (status == "awaiting_partner")
+    assert actions.close == (status == "resolved")
+    assert actions.reopen == (status == "resolved")
+    assert actions.report_recurrence == (status == "monitoring")
+
+
+def test_reopen_ends_with_the_reopen_period_r_case_12():
+    now = datetime(2027, 3, 10, 12, tzinfo=UTC)
+    period = timedelta(days=14)
+    inside = rules.partner_actions(_case_like("resolved", resolved_at=now - period), now)
+    outside = rules.partner_actions(
+        _case_like("resolved", resolved_at=now - period - timedelta(seconds=1)), now
+    )
+    assert inside.reopen and inside.reopen_until == now
+    assert not outside.reopen and outside.close
