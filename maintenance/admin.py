@@ -300,8 +300,10 @@ class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
             "complete",
             _("Complete"),
             lambda request, c: services.change_complete(actor=request.user, change=c),
-            available=lambda c: c.status
-            in (ChangeStatus.SCHEDULED, ChangeStatus.NOTIFIED, ChangeStatus.IN_PROGRESS),
+            available=lambda c: (
+                c.status
+                in (ChangeStatus.SCHEDULED, ChangeStatus.NOTIFIED, ChangeStatus.IN_PROGRESS)
+            ),
             confirm=_("The change is recorded as completed and the completion notice is sent."),
         ),
         AdminAction(

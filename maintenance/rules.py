@@ -98,9 +98,7 @@ def future_start_violation(*, kind: str, start: datetime, now: datetime) -> Viol
     An emergency change may start at once (R-MNT-8)."""
     if not kind_needs_window(kind) or start > now:
         return None
-    return Violation(
-        _("A planned change must start in the future (R-MNT-2)."), "start", "R-MNT-2"
-    )
+    return Violation(_("A planned change must start in the future (R-MNT-2)."), "start", "R-MNT-2")
 
 
 def record_violation(*, kind: str, start: datetime | None, now: datetime) -> Violation | None:

@@ -282,7 +282,8 @@ def _check_certificate(
                 status__in=[
                     s
                     for s in ChangeStatus.values
-                    if s not in (ChangeStatus.COMPLETED, ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
+                    if s
+                    not in (ChangeStatus.COMPLETED, ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
                 ],
             ).exists()
     raise_violation(
@@ -879,11 +880,12 @@ def reschedule_alternatives_for(
     if not members:
         return []
     holidays = _holidays_by_region(members)
-    length = (
-        change.end - change.start if change.start and change.end else timedelta(hours=1)
-    )
+    length = change.end - change.start if change.start and change.end else timedelta(hours=1)
     region = _regions(members, change.sme_publisher_region)[0]
-    want = {"weekday": weekday, "weekend": weekend if rules.kind_may_be_offered_weekend(change.kind) else 0}
+    want = {
+        "weekday": weekday,
+        "weekend": weekend if rules.kind_may_be_offered_weekend(change.kind) else 0,
+    }
     found: list[tuple[datetime, datetime]] = []
     for window in rules.alternative_windows(
         region, now, weekday=10**6, weekend=10**6, horizon=rules.ALTERNATIVES_SEARCH_HORIZON

@@ -361,7 +361,9 @@ class PartnerEmergencyViewSet(
     def get_queryset(self):
         return selectors.partner_emergencies_for(self.request.user)
 
-    @extend_schema(request=s.PartnerEmergencySerializer, responses={201: s.PartnerEmergencySerializer})
+    @extend_schema(
+        request=s.PartnerEmergencySerializer, responses={201: s.PartnerEmergencySerializer}
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = _data(s.PartnerEmergencySerializer, request)
         emergency = services.partner_emergency_report(actor=request.user, **data)

@@ -178,7 +178,10 @@ def test_a_service_impacting_change_needs_its_notice_period_in_the_admin_r_mnt_4
     response = client_for(staff).post(
         ADD,
         add_data(
-            partner_a, [customer_a], soon.start, soon.start + timedelta(hours=1),
+            partner_a,
+            [customer_a],
+            soon.start,
+            soon.start + timedelta(hours=1),
             kind="service_impacting",
         ),
     )
@@ -194,7 +197,10 @@ def test_a_certificate_renewal_added_in_the_admin_names_its_customers_certificat
     foreign = CertificateFactory(customer=customer_b, expires_at=WED.start + timedelta(days=5))
     own = CertificateFactory(customer=customer_a, expires_at=WED.start + timedelta(days=5))
     data = add_data(
-        partner_a, [customer_a], WED.start, WED.start + timedelta(hours=1),
+        partner_a,
+        [customer_a],
+        WED.start,
+        WED.start + timedelta(hours=1),
         kind="certificate_renewal",
     )
 
@@ -215,15 +221,15 @@ def test_a_certificate_renewal_added_in_the_admin_names_its_customers_certificat
 @pytest.fixture
 def notified(staff, partner_a, customer_a, noc_a) -> Change:
     change = ChangeFactory(
-        partner=partner_a, customers=[customer_a], start=WED.start,
+        partner=partner_a,
+        customers=[customer_a],
+        start=WED.start,
         end=WED.start + timedelta(hours=2),
     )
     return services.change_send_notice(actor=staff, change=change)
 
 
-def test_moving_a_notified_change_sends_the_rescheduled_notice(
-    client_for, staff, notified
-) -> None:
+def test_moving_a_notified_change_sends_the_rescheduled_notice(client_for, staff, notified) -> None:
     with mock.patch.object(services, "change_plan", wraps=services.change_plan) as spy:
         response = client_for(staff).post(
             change_url(notified),
@@ -236,9 +242,12 @@ def test_moving_a_notified_change_sends_the_rescheduled_notice(
     assert notified.start == THU.start
     assert notified.status == ChangeStatus.NOTIFIED
     assert notified.notices.filter(kind=NoticeKind.RESCHEDULED).count() == 1
-    assert Notification.objects.filter(
-        dedupe_key__startswith=f"change:{notified.pk}:rescheduled"
-    ).count() == 1
+    assert (
+        Notification.objects.filter(
+            dedupe_key__startswith=f"change:{notified.pk}:rescheduled"
+        ).count()
+        == 1
+    )
 
 
 def test_a_notified_routine_change_cannot_move_into_a_weekend_window_r_mnt_1(
@@ -311,7 +320,9 @@ def test_a_partner_request_under_review_is_read_only_with_review_buttons_r_mnt_9
     assert 'name="_save"' not in html
     assert action_url(change, "review-start") in html
 
-    assert client_for(staff).post(action_url(change, "review-start"), {"note": ""}).status_code == 302
+    assert (
+        client_for(staff).post(action_url(change, "review-start"), {"note": ""}).status_code == 302
+    )
     change.refresh_from_db()
     assert change.status == ChangeStatus.UNDER_REVIEW
     response = client_for(staff).post(
@@ -367,9 +378,12 @@ def test_the_cancel_button_sends_the_cancellation(client_for, staff, notified) -
 
 
 def test_changes_are_cancelled_never_deleted(client_for, staff, notified) -> None:
-    assert client_for(staff).post(
-        f"/admin/maintenance/change/{notified.pk}/delete/", {"post": "yes"}
-    ).status_code == 403
+    assert (
+        client_for(staff)
+        .post(f"/admin/maintenance/change/{notified.pk}/delete/", {"post": "yes"})
+        .status_code
+        == 403
+    )
     assert Change.objects.filter(pk=notified.pk).exists()
 
 
@@ -389,7 +403,9 @@ def test_the_admin_offers_alternatives_fitting_every_customers_region_r_mnt_5(
     amer = CustomerFactory(partner=partner_a, name="Zeta Corp", region=Region.AMER)
     start = window_for_night("AMER", date(2027, 3, 24)).start  # 03:00 Paris, inside EMEA too
     change = ChangeFactory(
-        partner=partner_a, customers=[customer_a, amer], start=start,
+        partner=partner_a,
+        customers=[customer_a, amer],
+        start=start,
         end=start + timedelta(hours=2),
     )
     rr = _request_for(change, staff, alice)
@@ -417,8 +433,11 @@ def test_an_infrastructure_change_is_also_offered_weekend_windows_r_mnt_5(
     client_for, staff, alice, partner_a, customer_a, noc_a
 ) -> None:
     change = ChangeFactory(
-        partner=partner_a, customers=[customer_a], kind=ChangeKind.INFRASTRUCTURE,
-        start=WED.start, end=WED.start + timedelta(hours=2),
+        partner=partner_a,
+        customers=[customer_a],
+        kind=ChangeKind.INFRASTRUCTURE,
+        start=WED.start,
+        end=WED.start + timedelta(hours=2),
     )
     rr = _request_for(change, staff, alice)
 
@@ -432,17 +451,18 @@ def test_an_infrastructure_change_is_also_offered_weekend_windows_r_mnt_5(
     assert sorted(kinds) == ["weekday", "weekday", "weekday", "weekend", "weekend"]
 
 
-def test_a_reschedule_request_is_read_only_in_the_admin(
-    client_for, staff, alice, notified
-) -> None:
+def test_a_reschedule_request_is_read_only_in_the_admin(client_for, staff, alice, notified) -> None:
     rr = services.reschedule_request_create(actor=alice, change=notified, reason="Busy")
 
     html = client_for(staff).get(f"/admin/maintenance/reschedulerequest/{rr.pk}/change/").content
     assert b'name="_save"' not in html
     assert b"/do/offer-suggested/" in html
-    assert client_for(staff).post(
-        f"/admin/maintenance/reschedulerequest/{rr.pk}/do/decline/", {"note": "No room"}
-    ).status_code == 302
+    assert (
+        client_for(staff)
+        .post(f"/admin/maintenance/reschedulerequest/{rr.pk}/do/decline/", {"note": "No room"})
+        .status_code
+        == 302
+    )
     rr.refresh_from_db()
     assert rr.status == RescheduleStatus.DECLINED
 
@@ -493,7 +513,12 @@ def test_a_patch_file_is_recorded_and_uploaded_through_the_services_r_mnt_11(
     ) as spy:
         response = client_for(staff).post(
             "/admin/maintenance/patchrequest/add/",
-            {"customer": customer_a.pk, "kind": "locale_pack", "file_name": "  fr-locale.cop ", "note": ""},
+            {
+                "customer": customer_a.pk,
+                "kind": "locale_pack",
+                "file_name": "  fr-locale.cop ",
+                "note": "",
+            },
         )
 
     assert response.status_code == 302, response.content.decode()[:3000]

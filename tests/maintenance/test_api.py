@@ -307,7 +307,9 @@ def test_staff_offer_the_suggested_alternatives_through_the_api_r_mnt_5(
     services.change_send_notice(actor=staff, change=change)
     rr = services.reschedule_request_create(actor=alice, change=change, reason="Month end")
 
-    offered = api(staff).post(f"/api/v1/reschedule-requests/{rr.pk}/alternatives/", {}, format="json")
+    offered = api(staff).post(
+        f"/api/v1/reschedule-requests/{rr.pk}/alternatives/", {}, format="json"
+    )
 
     assert offered.status_code == 200, offered.json()
     kinds = [a["window_kind"] for a in offered.json()["alternatives"]]

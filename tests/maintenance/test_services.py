@@ -385,7 +385,9 @@ def test_urgent_changes_cannot_be_rescheduled_r_mnt_5(
 ) -> None:
     certificate = None
     if kind == ChangeKind.CERTIFICATE_RENEWAL:  # R-MNT-6: a renewal names its certificate
-        certificate = CertificateFactory(customer=customer_a, expires_at=WED.start + timedelta(days=5))
+        certificate = CertificateFactory(
+            customer=customer_a, expires_at=WED.start + timedelta(days=5)
+        )
     change = schedule(
         staff,
         partner_a,

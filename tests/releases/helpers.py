@@ -51,7 +51,6 @@ def plan_upgrade(customer, staff, target: Release, days_ahead: int = 21, **kwarg
     )
 
 
-
 def plan_upgrade_planned_earlier(customer, staff, target: Release, days_ahead: int, **kwargs):
     """An upgrade ``days_ahead`` away, as if planned back when its notice was still possible
     (R-REL-4: the maintenance notice goes out at least 10 days before the window)."""
