@@ -512,7 +512,9 @@ class RescheduleRequestAdmin(ServiceAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(SimpleHistoryAdmin):
+class CertificateAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    """The inventory: saved with ``certificate_save``, deleted with ``certificate_delete``."""
+
     list_display = ["common_name", "customer", "application", "expiry", "renewal_change"]
     list_filter = ["application", "customer__region"]
     search_fields = ["common_name", "customer__name"]
@@ -540,6 +542,24 @@ class CertificateAdmin(SimpleHistoryAdmin):
             colours[css],
             f"{cert.expires_at:%Y-%m-%d %H:%M}",
         )
+
+    def service_save(self, request, obj: Certificate, form, change: bool) -> None:
+        data = form.cleaned_data
+        saved = services.certificate_save(
+            actor=request.user,
+            certificate=Certificate.objects.get(pk=obj.pk) if change else None,
+            customer=data["customer"],
+            application=data["application"],
+            common_name=data["common_name"],
+            expires_at=data["expires_at"],
+        )
+        _copy_into(obj, saved)
+
+    def service_save_related(self, request, form, formsets, change: bool) -> None:
+        """Nothing more: a certificate has no relations edited here."""
+
+    def delete_model(self, request, obj: Certificate) -> None:
+        services.certificate_delete(actor=request.user, certificate=obj)
 
     @admin.action(description=_("Run the certificate scan now (R-MNT-6)"))
     def scan(self, request, queryset) -> None:

@@ -277,15 +277,7 @@ def _check_certificate(
         certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
         linked_id = certificate.renewal_change_id
         if linked_id is not None:
-            linked_open = Change.objects.filter(
-                pk=linked_id,
-                status__in=[
-                    s
-                    for s in ChangeStatus.values
-                    if s
-                    not in (ChangeStatus.COMPLETED, ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
-                ],
-            ).exists()
+            linked_open = _open_renewal(certificate) is not None
     raise_violation(
         rules.certificate_link_violation(
             kind=kind,
@@ -1156,6 +1148,83 @@ def certificates_scan(*, now: datetime | None = None) -> dict[str, int]:
                     unplaceable += 1
                 else:
                     created += 1
+
+
+_CLOSED_STATUSES = (ChangeStatus.COMPLETED, ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
+
+
+def _open_renewal(certificate: Certificate) -> Change | None:
+    if certificate.renewal_change_id is None:
+        return None
+    return (
+        Change.objects.filter(pk=certificate.renewal_change_id)
+        .exclude(status__in=_CLOSED_STATUSES)
+        .first()
+    )
+
+
+@transaction.atomic
+def certificate_save(
+    *,
+    actor: Any,
+    customer: Customer,
+    application: str,
+    common_name: str,
+    expires_at: datetime,
+    certificate: Certificate | None = None,
+) -> Certificate:
+    """Staff record or correct a certificate of the inventory (R-MNT-6). A certificate whose
+    renewal is open keeps its customer, and its new expiry keeps the renewal in its band."""
+    _require_staff(actor)
+    if certificate is not None:
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        renewal = _open_renewal(certificate)
+        if renewal is not None:
+            if customer.pk != certificate.customer_id:
+                raise DomainError(
+                    _("A certificate with an open renewal keeps its customer (R-MNT-6)."),
+                    field="customer",
+                    rule="R-MNT-6",
+                )
+            if renewal.start is not None and rules.certificate_renewal_violation(
+                expires_at=expires_at, start=renewal.start
+            ):
+                raise DomainError(
+                    _(
+                        "This expiry would put the open renewal outside 3 to 7 days before "
+                        "expiry; move or cancel the renewal first (R-MNT-6)."
+                    ),
+                    field="expires_at",
+                    rule="R-MNT-6",
+                )
+    else:
+        certificate = Certificate()
+    duplicate = Certificate.objects.filter(
+        customer=customer, application=application, common_name=common_name
+    ).exclude(pk=certificate.pk)
+    if duplicate.exists():
+        raise DomainError(
+            _("This customer already has this certificate."), field="common_name", rule="R-MNT-6"
+        )
+    certificate.customer = customer
+    certificate.application = application
+    certificate.common_name = common_name
+    certificate.expires_at = expires_at
+    certificate.save()
+    return certificate
+
+
+@transaction.atomic
+def certificate_delete(*, actor: Any, certificate: Certificate) -> None:
+    """A certificate with an open renewal change is not removed from under it (R-MNT-6)."""
+    _require_staff(actor)
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if _open_renewal(certificate) is not None:
+        raise DomainError(
+            _("Cancel the open renewal change of this certificate first (R-MNT-6)."),
+            rule="R-MNT-6",
+        )
+    certificate.delete()
 
 
 def _schedule_renewal(cert: Certificate, now: datetime) -> Change | None:

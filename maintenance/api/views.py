@@ -234,6 +234,27 @@ class CertificateViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.certificates_for(self.request.user).order_by("expires_at", "pk")
 
+    def perform_create(self, serializer: s.CertificateSerializer) -> None:
+        serializer.instance = services.certificate_save(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: s.CertificateSerializer) -> None:
+        current = serializer.instance
+        data = {
+            "customer": current.customer,
+            "application": current.application,
+            "common_name": current.common_name,
+            "expires_at": current.expires_at,
+            **serializer.validated_data,
+        }
+        serializer.instance = services.certificate_save(
+            actor=self.request.user, certificate=current, **data
+        )
+
+    def perform_destroy(self, instance: Certificate) -> None:
+        services.certificate_delete(actor=self.request.user, certificate=instance)
+
 
 class SsoChecklistViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     """The partner's SSO follow-up after a certificate renewal (R-MNT-6)."""

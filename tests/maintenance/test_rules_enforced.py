@@ -488,3 +488,65 @@ def test_the_api_refuses_an_upgrade_too_soon_r_rel_4(api, staff, partner_a, cust
     created = post(late)
     assert created.status_code == 201, created.json()
     assert created.json()["interrupts_calling"] is False
+
+
+# --- R-MNT-6: the inventory keeps an open renewal true ----------------------------------------
+
+
+@pytest.fixture
+def renewing(staff, partner_a, customer_a):
+    cert = CertificateFactory(customer=customer_a, expires_at=WED.start + timedelta(days=5))
+    schedule(staff, partner_a, [customer_a], kind=ChangeKind.CERTIFICATE_RENEWAL, certificate=cert)
+    cert.refresh_from_db()
+    return cert
+
+
+def test_an_expiry_that_moves_the_open_renewal_out_of_its_band_is_refused_r_mnt_6(
+    api, staff, renewing
+) -> None:
+    url = f"/api/v1/certificates/{renewing.pk}/"
+    moved = api(staff).patch(
+        url, {"expires_at": (WED.start + timedelta(days=30)).isoformat()}, format="json"
+    )
+    assert moved.status_code == 400
+    assert moved.json()["rule"] == "R-MNT-6"
+    assert "expires_at" in moved.json()
+
+    fine = api(staff).patch(
+        url, {"expires_at": (WED.start + timedelta(days=6)).isoformat()}, format="json"
+    )
+    assert fine.status_code == 200, fine.json()
+    renewing.refresh_from_db()
+    assert renewing.expires_at == WED.start + timedelta(days=6)
+
+
+def test_a_certificate_with_an_open_renewal_is_not_deleted_r_mnt_6(
+    api, client_for, staff, renewing
+) -> None:
+    assert api(staff).delete(f"/api/v1/certificates/{renewing.pk}/").status_code == 400
+    page = client_for(staff).post(
+        f"/admin/maintenance/certificate/{renewing.pk}/delete/", {"post": "yes"}, follow=True
+    )
+    assert "Cancel the open renewal change" in page.content.decode()
+    assert type(renewing).objects.filter(pk=renewing.pk).exists()
+
+
+def test_the_admin_edits_a_certificate_through_its_service_r_mnt_6(
+    client_for, staff, renewing
+) -> None:
+    later = (WED.start + timedelta(days=30)).astimezone(UTC)
+    response = client_for(staff).post(
+        f"/admin/maintenance/certificate/{renewing.pk}/change/",
+        {
+            "customer": renewing.customer_id,
+            "application": renewing.application,
+            "common_name": renewing.common_name,
+            "expires_at_0": later.strftime("%Y-%m-%d"),
+            "expires_at_1": later.strftime("%H:%M:%S"),
+        },
+    )
+
+    assert response.status_code == 200
+    assert "outside 3 to 7 days before expiry" in response.content.decode()
+    renewing.refresh_from_db()
+    assert renewing.expires_at == WED.start + timedelta(days=5)
