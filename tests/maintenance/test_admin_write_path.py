@@ -549,3 +549,24 @@ def test_a_patch_file_without_a_name_is_refused_on_the_form(client_for, staff, c
 
     assert response.status_code == 200
     assert not PatchRequest.objects.exists()
+
+
+def test_an_upgrade_too_soon_for_its_notice_is_refused_on_the_form_r_rel_4(
+    client_for, staff, partner_a, customer_a
+) -> None:
+    soon = window_for_night("EMEA", date(2027, 3, 8))  # one week ahead
+    response = client_for(staff).post(
+        ADD,
+        add_data(
+            partner_a,
+            [customer_a],
+            soon.start,
+            soon.start + timedelta(hours=2),
+            kind="upgrade",
+            reason="version_below_n_minus_1",
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "at least 10 days before its window" in response.content.decode()
+    assert not Change.objects.exists()
