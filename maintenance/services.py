@@ -1141,12 +1141,14 @@ def certificates_scan(*, now: datetime | None = None) -> dict[str, int]:
                 "customer", "customer__partner"
             ):
                 cert.renewal_for_expiry = cert.expires_at
-                change = _schedule_renewal(cert, now)
+                # R-MNT-6: an open renewal is never re-pointed nor unlinked by the scan.
+                kept = _open_renewal(cert)
+                change = kept or _schedule_renewal(cert, now)
                 cert.renewal_change = change
                 cert.save(update_fields=["renewal_for_expiry", "renewal_change"])
                 if change is None:
                     unplaceable += 1
-                else:
+                elif kept is None:
                     created += 1
 
 

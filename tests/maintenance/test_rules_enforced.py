@@ -550,3 +550,22 @@ def test_the_admin_edits_a_certificate_through_its_service_r_mnt_6(
     assert "outside 3 to 7 days before expiry" in response.content.decode()
     renewing.refresh_from_db()
     assert renewing.expires_at == WED.start + timedelta(days=5)
+
+
+def test_the_daily_scan_never_unlinks_an_open_renewal_r_mnt_6(staff, renewing) -> None:
+    renewal = renewing.renewal_change
+    services.certificate_save(
+        actor=staff,
+        certificate=renewing,
+        customer=renewing.customer,
+        application=renewing.application,
+        common_name=renewing.common_name,
+        expires_at=renewing.expires_at + timedelta(hours=12),  # the renewal stays in its band
+    )
+    scan_at = renewing.expires_at - timedelta(days=12)
+
+    assert services.certificates_scan(now=scan_at)["created"] == 0
+
+    renewing.refresh_from_db()
+    assert renewing.renewal_change == renewal
+    assert Change.objects.filter(kind=ChangeKind.CERTIFICATE_RENEWAL).count() == 1
