@@ -1,5 +1,7 @@
-"""Staff UI of maintenance: forms validate with the same rules as the API, actions call
-services, a DomainError shows as an error message."""
+"""Staff UI of maintenance. Every write (add, edit, action) is a call of the same service the
+API and the portal use (``portal.admin_actions.ServiceAdmin``): a DomainError shows on the form
+and nothing is written. Rows whose state only services move are read-only, with their
+actions as buttons."""
 
 from __future__ import annotations
 
@@ -8,22 +10,25 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal.errors import DomainError
+from portal.admin_actions import AdminAction, ServiceAdmin
 
-from . import rules, services
-from .choices import ChangeKind, ChangeStatus
+from . import rules, selectors, services
+from .choices import ChangeKind, ChangeStatus, PatchStatus, RescheduleStatus
 from .models import (
     CalendarFeed,
     Certificate,
     Change,
     ChangeNotice,
     Outage,
+    PartnerEmergency,
     PatchRequest,
     RescheduleAlternative,
     RescheduleRequest,
@@ -31,22 +36,36 @@ from .models import (
     SsoChecklistStep,
 )
 
-EDITABLE_STATUSES = (ChangeStatus.DRAFT, ChangeStatus.APPROVED, ChangeStatus.SCHEDULED)
+# R-MNT-3: a change's times can be set or moved until it starts (``change_plan``).
+EDITABLE_STATUSES = (
+    ChangeStatus.DRAFT,
+    ChangeStatus.APPROVED,
+    ChangeStatus.SCHEDULED,
+    ChangeStatus.NOTIFIED,
+)
+OPEN_FOR_ACTIONS = (
+    ChangeStatus.DRAFT,
+    ChangeStatus.SUBMITTED,
+    ChangeStatus.APPROVED,
+    ChangeStatus.SCHEDULED,
+    ChangeStatus.NOTIFIED,
+    ChangeStatus.IN_PROGRESS,
+)
 
 
-def _run(modeladmin: admin.ModelAdmin, request: Any, queryset: QuerySet, func, done: str) -> None:
-    ok = 0
-    for obj in queryset:
-        try:
-            func(obj)
-            ok += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-    if ok:
-        modeladmin.message_user(request, f"{done}: {ok}", messages.SUCCESS)
+# --- forms ----------------------------------------------------------------------------------
 
 
-class ChangeAdminForm(forms.ModelForm):
+class ChangeAddForm(forms.ModelForm):
+    """A new change of any kind: ``change_create`` checks every rule (R-MNT-1 … R-MNT-8)."""
+
+    certificate = forms.ModelChoiceField(
+        queryset=Certificate.objects.select_related("customer"),
+        required=False,
+        label=_("certificate"),
+        help_text=_("R-MNT-6: the certificate a renewal renews (one of its customers')."),
+    )
+
     class Meta:
         model = Change
         fields = [
@@ -59,48 +78,63 @@ class ChangeAdminForm(forms.ModelForm):
             "end",
             "reason",
             "urgent",
+            "interrupts_calling",
             "sme_publisher_region",
             "case",
-            "origin",
-            "partner_request_kind",
-            "review_note",
         ]
+        help_texts = {"start": _("Leave empty for an emergency change starting now (R-MNT-8).")}
 
-    def clean(self) -> dict:
-        """Window, weekend, notice and overlap rules (R-MNT-1/2/4), reasons (R-MNT-7/8)."""
-        data = super().clean()
-        status = self.instance.status if self.instance.pk else ChangeStatus.SCHEDULED
-        customers = list(data.get("customers") or [])
-        partner = data.get("partner")
-        kind = data.get("kind")
-        if not (partner and kind and customers):
-            return data
-        if any(c.partner_id != partner.pk for c in customers):
-            self.add_error("customers", _("Every affected customer must belong to the partner."))
-            return data
-        violation = rules.reason_violation(
-            kind=kind, reason=data.get("reason", ""), has_linked_case=bool(data.get("case"))
-        )
-        if violation is not None:
-            self.add_error(
-                violation.field if violation.field in self.fields else None, violation.message
-            )
-            return data
-        if kind == ChangeKind.EMERGENCY or status not in EDITABLE_STATUSES:
-            return data
-        try:
-            services.validate_schedule(
-                kind=kind,
-                customers=customers,
-                start=data.get("start"),
-                end=data.get("end"),
-                sme_publisher_region=data.get("sme_publisher_region", ""),
-                notice_at=timezone.now(),
-                exclude_change_id=self.instance.pk,
-            )
-        except DomainError as exc:
-            self.add_error(exc.field if exc.field in self.fields else None, str(exc.message))
-        return data
+
+class ChangeScheduleForm(forms.ModelForm):
+    """Moving a change: ``change_plan`` (a notified change gets a "rescheduled" notice)."""
+
+    class Meta:
+        model = Change
+        fields = ["kind", "start", "end"]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ApproveForm(NoteForm):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", "—"), *ChangeKind.choices],
+        help_text=_("Optionally set the kind of maintenance the change becomes."),
+    )
+
+
+class ResolutionForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("Resolution"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class OutageDeclareForm(forms.ModelForm):
+    class Meta:
+        model = Outage
+        fields = ["title", "description", "customers", "declared_at"]
+
+
+class PatchRequestAddForm(forms.ModelForm):
+    class Meta:
+        model = PatchRequest
+        fields = ["customer", "kind", "file_name", "note"]
+
+
+def _copy_into(target: Any, source: Any) -> None:
+    """The admin keeps its own instance: make it the row the service created."""
+    for f in type(source)._meta.concrete_fields:
+        setattr(target, f.attname, getattr(source, f.attname))
+    target._state.adding = False
+    target._state.db = source._state.db
+
+
+# --- changes --------------------------------------------------------------------------------
 
 
 class NoticeInline(admin.TabularInline):
@@ -111,6 +145,9 @@ class NoticeInline(admin.TabularInline):
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -126,10 +163,13 @@ class RescheduleInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Change)
-class ChangeAdmin(SimpleHistoryAdmin):
-    form = ChangeAdminForm
+class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    form = ChangeScheduleForm
     list_display = ["title", "partner", "kind", "status", "window_start", "notice_sent"]
     list_filter = [
         "status",
@@ -143,7 +183,21 @@ class ChangeAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "description", "partner__name", "customers__name"]
     autocomplete_fields = ["partner", "customers", "case"]
     list_select_related = ["partner"]
-    readonly_fields = [
+    inlines = [NoticeInline, RescheduleInline]
+    actions = ["send_notice", "complete", "cancel", "review_start", "approve", "reject"]
+    detail_readonly = [
+        "partner",
+        "title",
+        "description",
+        "customers",
+        "reason",
+        "urgent",
+        "interrupts_calling",
+        "sme_publisher_region",
+        "case",
+        "origin",
+        "partner_request_kind",
+        "review_note",
         "status",
         "notice_sent_at",
         "reschedule_deadline",
@@ -153,78 +207,198 @@ class ChangeAdmin(SimpleHistoryAdmin):
         "completed_at",
         "cancelled_at",
         "created_by",
+        "partner_emergencies_nearby",
     ]
-    inlines = [NoticeInline, RescheduleInline]
-    actions = ["send_notice", "complete", "cancel", "review_start", "approve", "reject"]
 
-    def save_model(self, request, obj: Change, form, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user
-            obj.status = (
-                ChangeStatus.NOTIFIED
-                if obj.kind == ChangeKind.EMERGENCY
-                else ChangeStatus.SCHEDULED
-            )
-        super().save_model(request, obj, form, change)
+    # --- the forms: add = change_create, edit = change_plan
+
+    def is_editable(self, obj: Change) -> bool:
+        return obj.status in EDITABLE_STATUSES
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a change is cancelled (with its notice), never deleted
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = ChangeScheduleForm if obj is not None else ChangeAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [*ChangeAddForm._meta.fields, "certificate"]
+        return [*ChangeScheduleForm._meta.fields, *self.detail_readonly]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else list(self.detail_readonly)
+
+    def service_save(self, request, obj: Change, form, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            if form.has_changed():
+                services.change_plan(
+                    actor=request.user,
+                    change=obj,
+                    start=data.get("start"),
+                    end=data.get("end"),
+                    kind=data.get("kind"),
+                )
+            return
+        created = services.change_create(
+            actor=request.user,
+            partner=data.get("partner"),
+            kind=data.get("kind"),
+            title=data.get("title"),
+            description=data.get("description", ""),
+            customers=list(data.get("customers") or []),
+            start=data.get("start"),
+            end=data.get("end"),
+            reason=data.get("reason", ""),
+            urgent=data.get("urgent", False),
+            interrupts_calling=data.get("interrupts_calling", False),
+            sme_publisher_region=data.get("sme_publisher_region", ""),
+            case=data.get("case"),
+            certificate=data.get("certificate"),
+        )
+        _copy_into(obj, created)
+
+    def get_inlines(self, request, obj=None):
+        return [] if obj is None else self.inlines
+
+    def service_save_related(self, request, form, formsets, change: bool) -> None:
+        """The services wrote the customers; the inlines are read-only (saving them writes
+        nothing)."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    @admin.display(description=_("partner emergency changes nearby (R-MNT-8)"))
+    def partner_emergencies_nearby(self, change: Change) -> str:
+        found = list(selectors.partner_emergencies_near(change)[:10])
+        if not found:
+            return "—"
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:maintenance_partneremergency_change", args=[e.pk]), e.title)
+                for e in found
+            ),
+        )
+
+    # --- the buttons of a change
+
+    object_actions = (
+        AdminAction(
+            "send-notice",
+            _("Send the notice (R-MNT-4)"),
+            lambda request, c: services.change_send_notice(actor=request.user, change=c),
+            available=lambda c: c.status == ChangeStatus.SCHEDULED,
+            confirm=_(
+                "The written notice goes to the partner's and the customers' contacts "
+                "subscribed to maintenance and outages; the reschedule period opens."
+            ),
+        ),
+        AdminAction(
+            "complete",
+            _("Complete"),
+            lambda request, c: services.change_complete(actor=request.user, change=c),
+            available=lambda c: (
+                c.status
+                in (ChangeStatus.SCHEDULED, ChangeStatus.NOTIFIED, ChangeStatus.IN_PROGRESS)
+            ),
+            confirm=_("The change is recorded as completed and the completion notice is sent."),
+        ),
+        AdminAction(
+            "cancel",
+            _("Cancel"),
+            lambda request, c, note: services.change_cancel(
+                actor=request.user, change=c, note=note
+            ),
+            form=NoteForm,
+            available=lambda c: c.status in OPEN_FOR_ACTIONS,
+            confirm=_("Contacts already notified receive a cancellation notice."),
+        ),
+        AdminAction(
+            "review-start",
+            _("Start joint review (R-MNT-9)"),
+            lambda request, c, note: services.change_review(
+                actor=request.user, change=c, decision="start", note=note
+            ),
+            form=NoteForm,
+            available=lambda c: c.status == ChangeStatus.SUBMITTED,
+        ),
+        AdminAction(
+            "approve",
+            _("Approve after joint review (R-MNT-9)"),
+            lambda request, c, note, kind: services.change_review(
+                actor=request.user, change=c, decision="approve", note=note, kind=kind or None
+            ),
+            form=ApproveForm,
+            available=lambda c: c.status == ChangeStatus.UNDER_REVIEW,
+        ),
+        AdminAction(
+            "reject",
+            _("Reject after joint review (R-MNT-9)"),
+            lambda request, c, note: services.change_review(
+                actor=request.user, change=c, decision="reject", note=note
+            ),
+            form=NoteForm,
+            available=lambda c: c.status == ChangeStatus.UNDER_REVIEW,
+        ),
+    )
+
+    # --- changelist actions: the same services, row by row
 
     @admin.action(description=_("Send the notice (R-MNT-4)"))
     def send_notice(self, request, queryset) -> None:
-        _run(
-            self,
+        self.run_each(
             request,
             queryset,
             lambda c: services.change_send_notice(actor=request.user, change=c),
-            _("Notices sent"),
+            gettext("Notices sent"),
         )
 
     @admin.action(description=_("Complete"))
     def complete(self, request, queryset) -> None:
-        _run(
-            self,
+        self.run_each(
             request,
             queryset,
             lambda c: services.change_complete(actor=request.user, change=c),
-            _("Completed"),
+            gettext("Completed"),
         )
 
     @admin.action(description=_("Cancel"))
     def cancel(self, request, queryset) -> None:
-        _run(
-            self,
+        self.run_each(
             request,
             queryset,
             lambda c: services.change_cancel(actor=request.user, change=c),
-            _("Cancelled"),
+            gettext("Cancelled"),
         )
 
     @admin.action(description=_("Start joint review (R-MNT-9)"))
     def review_start(self, request, queryset) -> None:
-        _run(
-            self,
+        self.run_each(
             request,
             queryset,
             lambda c: services.change_review(actor=request.user, change=c, decision="start"),
-            _("Under review"),
+            gettext("Under review"),
         )
 
     @admin.action(description=_("Approve after joint review (R-MNT-9)"))
     def approve(self, request, queryset) -> None:
-        _run(
-            self,
+        self.run_each(
             request,
             queryset,
             lambda c: services.change_review(actor=request.user, change=c, decision="approve"),
-            _("Approved"),
+            gettext("Approved"),
         )
 
     @admin.action(description=_("Reject after joint review (R-MNT-9)"))
     def reject(self, request, queryset) -> None:
-        _run(
-            self,
+        self.run_each(
             request,
             queryset,
             lambda c: services.change_review(actor=request.user, change=c, decision="reject"),
-            _("Rejected"),
+            gettext("Rejected"),
         )
 
     @admin.display(description=Change._meta.get_field("start").verbose_name, ordering="start")
@@ -242,55 +416,109 @@ class ChangeAdmin(SimpleHistoryAdmin):
         return show_time(obj.notice_sent_at)
 
 
+# --- reschedule requests (R-MNT-5) ------------------------------------------------------------
+
+
 class AlternativeInline(admin.TabularInline):
     model = RescheduleAlternative
     extra = 0
+    can_delete = False
     fields = ["start", "end", "window_kind"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+_OPEN_REQUEST = (RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED)
+
+
+def _offer_suggested(request: HttpRequest, rr: RescheduleRequest, note: str = "") -> Any:
+    """The API's function: the next windows that satisfy the change's rules, for all its
+    customers (``reschedule_offer_alternatives`` without explicit alternatives)."""
+    return services.reschedule_offer_alternatives(actor=request.user, request=rr, note=note)
+
 
 @admin.register(RescheduleRequest)
-class RescheduleRequestAdmin(admin.ModelAdmin):
+class RescheduleRequestAdmin(ServiceAdmin):
     list_display = ["change", "status", "requested", "answered"]
     list_filter = ["status"]
     search_fields = ["change__title", "reason"]
-    readonly_fields = ["change", "reason", "requested_by", "chosen", "created_at", "answered_at"]
-    fields = ["change", "reason", "status", "staff_note", "chosen", "requested_by", "created_at"]
+    fields = [
+        "change",
+        "reason",
+        "status",
+        "staff_note",
+        "chosen",
+        "requested_by",
+        "created_at",
+        "answered_at",
+        "suggested_alternatives",
+    ]
+    readonly_fields = fields
     list_select_related = ["change"]
     inlines = [AlternativeInline]
     actions = ["offer_suggested", "decline"]
 
-    @admin.action(description=_("Offer the next weekday and weekend windows (R-MNT-5)"))
-    def offer_suggested(self, request, queryset) -> None:
-        def offer(rr: RescheduleRequest) -> None:
-            change = rr.change
-            customers = list(change.customers.all())
-            region = rules.effective_region(customers[0].region, change.sme_publisher_region)
-            length = (
-                (change.end - change.start) if change.start and change.end else timedelta(hours=1)
-            )
-            windows = rules.alternative_windows(
-                region, max(timezone.now(), change.start or timezone.now())
-            )
-            services.reschedule_offer_alternatives(
-                actor=request.user,
-                request=rr,
-                alternatives=[(w.start, min(w.start + length, w.end)) for w in windows],
-            )
+    object_actions = (
+        AdminAction(
+            "offer-suggested",
+            _("Offer the suggested windows (R-MNT-5)"),
+            lambda request, rr, note: _offer_suggested(request, rr, note),
+            form=NoteForm,
+            available=lambda rr: rr.status in _OPEN_REQUEST,
+            confirm=_("The partner's contacts receive the offered windows to choose from."),
+        ),
+        AdminAction(
+            "decline",
+            _("Decline"),
+            lambda request, rr, note: services.reschedule_close(
+                actor=request.user, request=rr, decline=True, note=note
+            ),
+            form=NoteForm,
+            available=lambda rr: rr.status in _OPEN_REQUEST,
+        ),
+    )
 
-        _run(self, request, queryset, offer, _("Alternatives offered"))
+    def is_editable(self, obj) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("suggested windows (R-MNT-5)"))
+    def suggested_alternatives(self, rr: RescheduleRequest) -> str:
+        if rr.status not in _OPEN_REQUEST:
+            return "—"
+        found = services.reschedule_alternatives_for(change=rr.change)
+        if not found:
+            return gettext("No window in the coming weeks satisfies this change's rules.")
+        return format_html_join(
+            ", ", "{} – {}", ((f"{s:%Y-%m-%d %H:%M %Z}", f"{e:%H:%M %Z}") for s, e in found)
+        )
+
+    @admin.action(description=_("Offer the suggested windows (R-MNT-5)"))
+    def offer_suggested(self, request, queryset) -> None:
+        self.run_each(
+            request,
+            queryset,
+            lambda rr: _offer_suggested(request, rr),
+            gettext("Alternatives offered"),
+        )
 
     @admin.action(description=_("Decline"))
     def decline(self, request, queryset) -> None:
-        _run(
-            self,
+        self.run_each(
             request,
             queryset,
             lambda rr: services.reschedule_close(actor=request.user, request=rr, decline=True),
-            _("Declined"),
+            gettext("Declined"),
         )
 
     @admin.display(
@@ -312,8 +540,13 @@ class RescheduleRequestAdmin(admin.ModelAdmin):
         return show_time(obj.answered_at)
 
 
+# --- certificates (R-MNT-6) -------------------------------------------------------------------
+
+
 @admin.register(Certificate)
-class CertificateAdmin(SimpleHistoryAdmin):
+class CertificateAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    """The inventory: saved with ``certificate_save``, deleted with ``certificate_delete``."""
+
     list_display = ["common_name", "customer", "application", "expiry", "renewal_change"]
     list_filter = ["application", "customer__region"]
     search_fields = ["common_name", "customer__name"]
@@ -345,6 +578,24 @@ class CertificateAdmin(SimpleHistoryAdmin):
             show_time(cert.expires_at, customer=cert.customer),
         )
 
+    def service_save(self, request, obj: Certificate, form, change: bool) -> None:
+        data = form.cleaned_data
+        saved = services.certificate_save(
+            actor=request.user,
+            certificate=Certificate.objects.get(pk=obj.pk) if change else None,
+            customer=data["customer"],
+            application=data["application"],
+            common_name=data["common_name"],
+            expires_at=data["expires_at"],
+        )
+        _copy_into(obj, saved)
+
+    def service_save_related(self, request, form, formsets, change: bool) -> None:
+        """Nothing more: a certificate has no relations edited here."""
+
+    def delete_model(self, request, obj: Certificate) -> None:
+        services.certificate_delete(actor=request.user, certificate=obj)
+
     @admin.action(description=_("Run the certificate scan now (R-MNT-6)"))
     def scan(self, request, queryset) -> None:
         counts = services.certificates_scan()
@@ -354,6 +605,7 @@ class CertificateAdmin(SimpleHistoryAdmin):
 class StepInline(admin.TabularInline):
     model = SsoChecklistStep
     extra = 0
+    can_delete = False
     fields = ["item", "done_at", "done_by"]
     readonly_fields = fields
 
@@ -363,6 +615,8 @@ class StepInline(admin.TabularInline):
 
 @admin.register(SsoChecklist)
 class SsoChecklistAdmin(admin.ModelAdmin):
+    """Created by the renewal's completion, ticked by the partner: staff only look."""
+
     list_display = ["customer", "change", "created", "completed"]
     list_filter = ["completed_at"]
     readonly_fields = ["customer", "change", "created_at", "completed_at"]
@@ -386,28 +640,84 @@ class SsoChecklistAdmin(admin.ModelAdmin):
         return show_time(obj.completed_at)
 
 
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- patch files (R-MNT-11) -------------------------------------------------------------------
+
+
 @admin.register(PatchRequest)
-class PatchRequestAdmin(SimpleHistoryAdmin):
+class PatchRequestAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    """Staff record a request for the partner (``patch_request_create``) and upload the file
+    (``patch_mark_uploaded``); the partner marks it installed."""
+
+    form = PatchRequestAddForm
     list_display = ["file_name", "customer", "kind", "status", "requested", "uploaded"]
     list_filter = ["status", "kind"]
     search_fields = ["file_name", "customer__name"]
     list_select_related = ["customer"]
-    readonly_fields = ["partner", "status", "requested_by", "uploaded_at", "installed_at"]
     autocomplete_fields = ["customer"]
     actions = ["mark_uploaded"]
+    detail_fields = [
+        "partner",
+        "customer",
+        "kind",
+        "file_name",
+        "note",
+        "status",
+        "requested_by",
+        "requested_at",
+        "uploaded_at",
+        "installed_at",
+    ]
 
-    def save_model(self, request, obj: PatchRequest, form, change: bool) -> None:
-        obj.partner_id = obj.customer.partner_id
-        super().save_model(request, obj, form, change)
+    object_actions = (
+        AdminAction(
+            "uploaded",
+            _("Mark uploaded to the SFTP server (R-MNT-11)"),
+            lambda request, p: services.patch_mark_uploaded(actor=request.user, patch=p),
+            available=lambda p: p.status == PatchStatus.REQUESTED,
+            confirm=_("The partner is told the file is on the instance's SFTP server."),
+        ),
+    )
+
+    def is_editable(self, obj) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_fields(self, request, obj=None):
+        return PatchRequestAddForm._meta.fields if obj is None else self.detail_fields
+
+    def service_save(self, request, obj: PatchRequest, form, change: bool) -> None:
+        data = form.cleaned_data
+        created = services.patch_request_create(
+            actor=request.user,
+            customer=data["customer"],
+            kind=data["kind"],
+            file_name=data["file_name"],
+            note=data.get("note", ""),
+        )
+        _copy_into(obj, created)
+
+    def service_save_related(self, request, form, formsets, change: bool) -> None:
+        """Nothing more: the service wrote the row."""
 
     @admin.action(description=_("Mark uploaded to the SFTP server (R-MNT-11)"))
     def mark_uploaded(self, request, queryset) -> None:
-        _run(
-            self,
+        self.run_each(
             request,
             queryset,
             lambda p: services.patch_mark_uploaded(actor=request.user, patch=p),
-            _("Uploaded"),
+            gettext("Uploaded"),
         )
 
     @admin.display(
@@ -428,33 +738,77 @@ class PatchRequestAdmin(SimpleHistoryAdmin):
         return show_time(obj.uploaded_at)
 
 
+# --- outages (R-MNT-12) -----------------------------------------------------------------------
+
+
 @admin.register(Outage)
-class OutageAdmin(SimpleHistoryAdmin):
+class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    """Declared with ``outage_declare`` and resolved with ``outage_resolve``, each telling the
+    subscribers of the affected customers."""
+
+    form = OutageDeclareForm
     list_display = ["title", "status", "declared", "resolved"]
     list_filter = ["status"]
     search_fields = ["title", "customers__name"]
     autocomplete_fields = ["customers"]
-    readonly_fields = ["status", "resolved_at"]
     date_hierarchy = "declared_at"
     actions = ["resolve"]
+    detail_fields = [
+        "title",
+        "description",
+        "customers",
+        "status",
+        "declared_at",
+        "resolved_at",
+        "resolution",
+    ]
+
+    object_actions = (
+        AdminAction(
+            "resolve",
+            _("Resolve and notify (R-MNT-12)"),
+            lambda request, o, resolution: services.outage_resolve(
+                actor=request.user, outage=o, resolution=resolution
+            ),
+            form=ResolutionForm,
+            available=lambda o: o.resolved_at is None,
+            confirm=_("Subscribers of every affected customer receive the resolution."),
+        ),
+    )
+
+    def is_editable(self, obj) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_fields(self, request, obj=None):
+        return OutageDeclareForm._meta.fields if obj is None else self.detail_fields
 
     def get_changeform_initial_data(self, request) -> dict:
         return {"declared_at": timezone.now()}
 
-    def save_related(self, request, form, formsets, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        if not change:
-            # R-MNT-12: subscribers of the affected customers hear of it at once.
-            services.outage_notify(outage=form.instance, event="declared")
+    def service_save(self, request, obj: Outage, form, change: bool) -> None:
+        data = form.cleaned_data
+        created = services.outage_declare(
+            actor=request.user,
+            title=data["title"],
+            description=data.get("description", ""),
+            customers=list(data.get("customers") or []),
+            now=data.get("declared_at"),
+        )
+        _copy_into(obj, created)
+
+    def service_save_related(self, request, form, formsets, change: bool) -> None:
+        """Nothing more: the service wrote the customers."""
 
     @admin.action(description=_("Resolve and notify (R-MNT-12)"))
     def resolve(self, request, queryset) -> None:
-        _run(
-            self,
+        self.run_each(
             request,
             queryset,
             lambda o: services.outage_resolve(actor=request.user, outage=o),
-            _("Resolved"),
+            gettext("Resolved"),
         )
 
     @admin.display(
@@ -474,10 +828,54 @@ class OutageAdmin(SimpleHistoryAdmin):
         return show_time(obj.resolved_at)
 
 
+# --- emergency changes in partners' networks (R-MNT-8) ----------------------------------------
+
+
+@admin.register(PartnerEmergency)
+class PartnerEmergencyAdmin(admin.ModelAdmin):
+    """Reported by partners (``partner_emergency_report``); staff read them."""
+
+    list_display = ["title", "partner", "start", "end", "case", "created_at"]
+    list_filter = ["partner", ("start", admin.DateFieldListFilter)]
+    search_fields = ["title", "description", "partner__name", "customers__name"]
+    list_select_related = ["partner", "case"]
+    date_hierarchy = "start"
+    fields = [
+        "partner",
+        "title",
+        "description",
+        "start",
+        "end",
+        "customers",
+        "visible_impact",
+        "case",
+        "reported_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(admin.ModelAdmin):
+    """Partners rotate their own feed token (``calendar_feed_rotate``): staff only look."""
+
     list_display = ["partner", "include_windows", "rotated"]
-    readonly_fields = ["token", "rotated_at"]
+    readonly_fields = ["partner", "token", "include_windows", "rotated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
     @admin.display(
         description=CalendarFeed._meta.get_field("rotated_at").verbose_name, ordering="rotated_at"

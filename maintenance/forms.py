@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import Case
 from portal.models import Customer
 
 from .choices import PartnerRequestKind, PatchKind
@@ -66,3 +68,38 @@ class VulnerabilityScanForm(_CustomerChoiceMixin, forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._scope_customers(user)
+
+
+class PartnerEmergencyForm(forms.Form):
+    """An emergency change in the partner's own network (R-MNT-8). Times are read in the
+    user's active time zone."""
+
+    title = forms.CharField(label=_("What is changing"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
+    start = forms.DateTimeField(
+        label=_("Start"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    end = forms.DateTimeField(
+        label=_("End"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    customers = forms.ModelMultipleChoiceField(
+        label=_("Affected customers"), queryset=Customer.objects.none()
+    )
+    visible_impact = forms.CharField(
+        label=_("Impact the operator will see"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: calls through your session border controller fail over."),
+    )
+    case = forms.ModelChoiceField(
+        label=_("Linked support case"), queryset=Case.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["customers"].queryset = Customer.objects.for_user(user).order_by("name")
+        self.fields["case"].queryset = Case.objects.for_user(user).order_by("-pk")
+        zone = timezone.get_current_timezone_name()
+        for name in ("start", "end"):
+            self.fields[name].help_text = _(
+                "In your time zone, %(zone)s (see My settings)."
+            ) % {"zone": zone}

@@ -85,6 +85,14 @@ class Change(models.Model):
         default=False,
         help_text=_("R-MNT-5: urgent changes (e.g. a severe security fix) cannot be rescheduled."),
     )
+    interrupts_calling = models.BooleanField(
+        _("interrupts calling"),
+        default=False,
+        help_text=_(
+            "R-REL-4: an upgrade that interrupts calling also needs R-MNT-4's 10 business days "
+            "of notice."
+        ),
+    )
     sme_publisher_region = models.CharField(
         _("SME publisher region"),
         max_length=4,
@@ -436,6 +444,64 @@ class Outage(models.Model):
 
 def _new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+class PartnerEmergency(models.Model):
+    """An emergency change in the partner's own network, reported by the partner (R-MNT-8).
+
+    Not a maintenance change of the operator's: it needs no window and no notice. The partner
+    tells the operator what, when, which customers and the impact visible to the operator,
+    optionally with a linked TAC case; staff see it beside their own changes and on-call is
+    notified.
+    """
+
+    partner = models.ForeignKey(
+        "portal.Partner",
+        on_delete=models.PROTECT,
+        related_name="partner_emergencies",
+        verbose_name=_("partner"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    customers = models.ManyToManyField(
+        "portal.Customer", related_name="partner_emergencies", verbose_name=_("affected customers")
+    )
+    visible_impact = models.TextField(_("impact visible to the operator"))
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="partner_emergencies",
+        verbose_name=_("linked TAC case"),
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("reported by"),
+    )
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+
+    tenant_field = "partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["-start", "-pk"]
+        verbose_name = _("partner emergency change")
+        verbose_name_plural = _("partner emergency changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="partner_emergency_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["partner", "start"], name="partner_emergency_start")]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class CalendarFeed(models.Model):

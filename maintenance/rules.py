@@ -9,7 +9,7 @@ each naming its field and citing its rule. Services turn a `Violation` into
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +40,14 @@ WINDOW_EXEMPT_KINDS = frozenset({ChangeKind.EMERGENCY})
 # R-MNT-4: the notice rule covers maintenance that interrupts calling capability.
 NOTICE_RULE_KINDS = frozenset({ChangeKind.SERVICE_IMPACTING})
 
+# R-MNT-5 (Decision): an alternative may be a weekend window only for an infrastructure change
+# or an upgrade (the source names weekends for the alternatives of upgrades).
+WEEKEND_ALTERNATIVE_KINDS = frozenset({ChangeKind.INFRASTRUCTURE, ChangeKind.UPGRADE})
+
+# R-REL-4 (Decision): the maintenance notice of an upgrade reaches the partner and the customer
+# at least 10 calendar days before the change window.
+UPGRADE_NOTICE_DAYS = 10
+
 # R-MNT-5: urgent or emergency changes (severe security fix, certificates about to expire)
 # cannot be rescheduled. Other kinds can be marked urgent on the change itself.
 NEVER_RESCHEDULABLE_KINDS = frozenset({ChangeKind.EMERGENCY, ChangeKind.CERTIFICATE_RENEWAL})
@@ -55,9 +63,15 @@ def kind_needs_window(kind: str) -> bool:
     return kind not in WINDOW_EXEMPT_KINDS
 
 
-def kind_needs_notice(kind: str) -> bool:
-    """R-MNT-4: service-impacting changes need the 10-business-day notice."""
-    return kind in NOTICE_RULE_KINDS
+def kind_needs_notice(kind: str, interrupts_calling: bool = False) -> bool:
+    """R-MNT-4: maintenance that interrupts calling needs the 10-business-day notice:
+    service-impacting changes, and (R-REL-4) an upgrade that interrupts calling."""
+    return kind in NOTICE_RULE_KINDS or (kind == ChangeKind.UPGRADE and interrupts_calling)
+
+
+def kind_may_be_offered_weekend(kind: str) -> bool:
+    """R-MNT-5 (Decision): weekend alternatives only for infrastructure changes and upgrades."""
+    return kind in WEEKEND_ALTERNATIVE_KINDS
 
 
 def change_is_reschedulable(kind: str, urgent: bool = False) -> bool:
@@ -77,6 +91,29 @@ def interval_violation(start: datetime | None, end: datetime | None) -> Violatio
     if end <= start:
         return Violation(_("The end must be after the start."), "end", "R-MNT-2")
     return None
+
+
+def future_start_violation(*, kind: str, start: datetime, now: datetime) -> Violation | None:
+    """R-MNT-2 (Decision): a planned change starts in the future when it is scheduled.
+    An emergency change may start at once (R-MNT-8)."""
+    if not kind_needs_window(kind) or start > now:
+        return None
+    return Violation(_("A planned change must start in the future (R-MNT-2)."), "start", "R-MNT-2")
+
+
+def record_violation(*, kind: str, start: datetime | None, now: datetime) -> Violation | None:
+    """R-MNT-2 (Decision): a planned change is recorded as started or completed only at or
+    after its start; an emergency change may start at once (R-MNT-8)."""
+    if not kind_needs_window(kind) or start is None or now >= start:
+        return None
+    return Violation(
+        _(
+            "A planned change can be recorded as started or completed only at or after its "
+            "start (R-MNT-2)."
+        ),
+        "status",
+        "R-MNT-2",
+    )
 
 
 def window_violation(
@@ -174,15 +211,34 @@ def notice_violation(
     notice_at: datetime,
     start: datetime,
     business_days: int = NOTICE_BUSINESS_DAYS,
+    interrupts_calling: bool = False,
 ) -> Violation | None:
-    """R-MNT-4 as a violation; kinds outside the rule always pass."""
-    if not kind_needs_notice(kind) or notice_is_sufficient(spec, notice_at, start, business_days):
+    """R-MNT-4 and R-REL-4 as a violation; kinds outside both rules always pass.
+
+    R-REL-4: an upgrade's notice goes out at least 10 calendar days before its window; an
+    upgrade that interrupts calling also needs R-MNT-4's 10 business days.
+    """
+    if kind == ChangeKind.UPGRADE and start - notice_at < timedelta(days=UPGRADE_NOTICE_DAYS):
+        return Violation(
+            interpolate_lazy(
+                _(
+                    "An upgrade needs its maintenance notice at least %(days)s days before "
+                    "its window (R-REL-4)."
+                ),
+                {"days": UPGRADE_NOTICE_DAYS},
+            ),
+            "start",
+            "R-REL-4",
+        )
+    if not kind_needs_notice(kind, interrupts_calling) or notice_is_sufficient(
+        spec, notice_at, start, business_days
+    ):
         return None
     return Violation(
         interpolate_lazy(
             _(
-                "A service-impacting change needs written notice at least %(days)s business "
-                "days before it starts (R-MNT-4)."
+                "Maintenance that interrupts calling needs written notice at least %(days)s "
+                "business days before it starts (R-MNT-4)."
             ),
             {"days": business_days},
         ),
@@ -270,6 +326,49 @@ def certificate_renewal_violation(*, expires_at: datetime, start: datetime) -> V
         "start",
         "R-MNT-6",
     )
+
+
+def certificate_link_violation(
+    *,
+    kind: str,
+    certificate_customer_id: int | None,
+    customer_ids: Iterable[int],
+    linked_change_id: int | None,
+    linked_change_open: bool,
+    change_id: int | None = None,
+) -> Violation | None:
+    """R-MNT-6: a certificate renewal names a certificate of one of its customers, and
+    linking it never re-points a certificate another open change already renews.
+
+    ``certificate_customer_id`` is None when no certificate is named.
+    """
+    if certificate_customer_id is None:
+        if kind == ChangeKind.CERTIFICATE_RENEWAL:
+            return Violation(
+                _("A certificate renewal must name the certificate it renews (R-MNT-6)."),
+                "certificate",
+                "R-MNT-6",
+            )
+        return None
+    if kind != ChangeKind.CERTIFICATE_RENEWAL:
+        return Violation(
+            _("Only a certificate renewal names a certificate (R-MNT-6)."),
+            "certificate",
+            "R-MNT-6",
+        )
+    if certificate_customer_id not in set(customer_ids):
+        return Violation(
+            _("The certificate must belong to one of the change's customers (R-MNT-6)."),
+            "certificate",
+            "R-MNT-6",
+        )
+    if linked_change_id is not None and linked_change_id != change_id and linked_change_open:
+        return Violation(
+            _("Another open change already renews this certificate (R-MNT-6)."),
+            "certificate",
+            "R-MNT-6",
+        )
+    return None
 
 
 def renewal_window(region: str, expires_at: datetime, now: datetime) -> Window | None:
@@ -393,20 +492,39 @@ def transition_violation(current: str, target: str) -> Violation | None:
 # --- Alternatives for a reschedule (R-MNT-5) ------------------------------------------------------
 
 ALTERNATIVES_HORIZON = timedelta(days=28)
+# Far enough for 10 business days of notice plus holidays, then a few windows.
+ALTERNATIVES_SEARCH_HORIZON = timedelta(days=56)
 
 
 def alternative_windows(
-    region: str, after: datetime, weekday: int = 3, weekend: int = 2
+    region: str,
+    after: datetime,
+    weekday: int = 3,
+    weekend: int = 2,
+    horizon: timedelta = ALTERNATIVES_HORIZON,
 ) -> list[Window]:
     """Candidate windows staff may offer: the next weekday and weekend nights (R-MNT-5).
 
-    Only windows that open at or after `after` count, in order of start.
+    Only windows that open at or after `after` count, in order of start. Which of them a
+    change may really use is the service's ``reschedule_alternatives_for``.
     """
-    upcoming = [w for w in windows_between(region, after, after + ALTERNATIVES_HORIZON)]
+    upcoming = [w for w in windows_between(region, after, after + horizon)]
     upcoming = [w for w in upcoming if w.start >= after]
     weekdays = [w for w in upcoming if not w.infrastructure_only][:weekday]
     weekends = [w for w in upcoming if w.infrastructure_only][:weekend]
     return sorted(weekdays + weekends, key=lambda w: w.start)
+
+
+def holiday_violation(*, night: date, holidays: Iterable[date]) -> Violation | None:
+    """R-MNT-5 (Decision): an alternative avoids the holidays of the customer's calendar (the
+    window's night, in the region's local date)."""
+    if night not in set(holidays):
+        return None
+    return Violation(
+        _("This window falls on a holiday of the customer's calendar (R-MNT-5)."),
+        "alternatives",
+        "R-MNT-5",
+    )
 
 
 def first_violation(violations: Iterable[Violation | None]) -> Violation | None:

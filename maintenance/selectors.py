@@ -18,6 +18,7 @@ from .models import (
     Change,
     ChangeNotice,
     Outage,
+    PartnerEmergency,
     PatchRequest,
     RescheduleAlternative,
     RescheduleRequest,
@@ -104,6 +105,30 @@ def outages_for(user: Any) -> QuerySet[Outage]:
     partner_customers = Customer.objects.for_user(user).order_by("name")
     return Outage.objects.for_user(user).prefetch_related(
         Prefetch("customers", queryset=partner_customers, to_attr="visible_customers")
+    )
+
+
+def partner_emergencies_for(user: Any) -> QuerySet[PartnerEmergency]:
+    """Emergency changes in partners' own networks (R-MNT-8), the caller's only."""
+    return (
+        PartnerEmergency.objects.for_user(user)
+        .select_related("partner", "case")
+        .prefetch_related("customers")
+    )
+
+
+def partner_emergencies_near(change: Change, margin: timedelta = timedelta(days=1)):
+    """For staff: partner emergencies on the change's customers around its time (R-MNT-8)."""
+    if change.start is None or change.end is None:
+        return PartnerEmergency.objects.none()
+    return (
+        PartnerEmergency.objects.filter(
+            customers__in=change.customers.all(),
+            start__lt=change.end + margin,
+            end__gt=change.start - margin,
+        )
+        .distinct()
+        .order_by("start")
     )
 
 

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.services import case_link_check
 from portal.calendars import calendar_spec_for_region
 from portal.choices import Category
 from portal.errors import DomainError, raise_violation
@@ -46,6 +47,7 @@ from .models import (
     Change,
     ChangeNotice,
     Outage,
+    PartnerEmergency,
     PatchRequest,
     RescheduleAlternative,
     RescheduleRequest,
@@ -127,10 +129,16 @@ def validate_schedule(
     exclude_change_id: int | None = None,
     allow_weekend: bool = False,
     check_notice: bool = True,
+    interrupts_calling: bool = False,
 ) -> None:
-    """Every scheduling rule, in order; raises the first one broken (R-MNT-1/2/4)."""
+    """Every scheduling rule, in order; raises the first one broken (R-MNT-1/2/4, R-REL-4).
+
+    ``notice_at`` is the moment of scheduling: the change must start after it (R-MNT-2) and
+    the notice is counted from it (R-MNT-4, R-REL-4).
+    """
     raise_violation(rules.interval_violation(start, end))
     assert start is not None and end is not None
+    raise_violation(rules.future_start_violation(kind=kind, start=start, now=notice_at))
     for region in _regions(customers, sme_publisher_region):
         raise_violation(
             rules.window_violation(
@@ -145,6 +153,7 @@ def validate_schedule(
                     spec=calendar_spec_for_region(region),
                     notice_at=notice_at,
                     start=start,
+                    interrupts_calling=interrupts_calling,
                 )
             )
     clash = (
@@ -260,6 +269,93 @@ def _initial_reminder_level(start: datetime, now: datetime) -> int | None:
 # --- changes ---------------------------------------------------------------------------------
 
 
+def _check_certificate(
+    *, kind: str, certificate: Certificate | None, members: Sequence[Customer], change_id=None
+) -> None:
+    """R-MNT-6: a renewal names a certificate of one of its customers, not one another open
+    change renews. The certificate row is locked so two renewals cannot both link it."""
+    linked_id, linked_open = None, False
+    if certificate is not None:
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        linked_id = certificate.renewal_change_id
+        if linked_id is not None:
+            linked_open = _open_renewal(certificate) is not None
+    raise_violation(
+        rules.certificate_link_violation(
+            kind=kind,
+            certificate_customer_id=certificate.customer_id if certificate else None,
+            customer_ids=[c.pk for c in members],
+            linked_change_id=linked_id,
+            linked_change_open=linked_open,
+            change_id=change_id,
+        )
+    )
+
+
+@transaction.atomic
+def change_create(
+    *,
+    actor: Any,
+    partner: Partner | None = None,
+    kind: str | None = None,
+    title: str | None = None,
+    customers: Iterable[Customer | int] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    description: str = "",
+    reason: str = "",
+    urgent: bool = False,
+    interrupts_calling: bool = False,
+    sme_publisher_region: str = "",
+    case: Any = None,
+    certificate: Certificate | None = None,
+    now: datetime | None = None,
+) -> Change:
+    """Create a change of any kind, as staff do from the API and the admin: an emergency is
+    declared (R-MNT-8: notice at once, may start now), every other kind is scheduled
+    (R-MNT-1/2/4/6/7). ``case`` is a case or its id, checked to be the partner's."""
+    _require_staff(actor)
+    required = {"partner": partner, "kind": kind, "title": title, "customers": customers}
+    for name, value in {**required, "end": end}.items():
+        if value in (None, "") or (name == "customers" and not list(value)):
+            raise DomainError(_("This field is required."), field=name)
+    assert partner is not None and kind is not None and title is not None
+    assert customers is not None and end is not None
+    linked = case_link_check(user=actor, case_id=getattr(case, "pk", case), partner=partner)
+    if kind == ChangeKind.EMERGENCY:
+        return change_declare_emergency(
+            actor=actor,
+            partner=partner,
+            customers=customers,
+            title=title,
+            description=description,
+            reason=reason,
+            start=start,
+            end=end,
+            case=linked,
+            now=now,
+        )
+    if start is None:
+        raise DomainError(_("This field is required."), field="start")
+    return change_schedule(
+        actor=actor,
+        partner=partner,
+        kind=kind,
+        title=title,
+        description=description,
+        customers=customers,
+        start=start,
+        end=end,
+        reason=reason,
+        urgent=urgent,
+        interrupts_calling=interrupts_calling,
+        sme_publisher_region=sme_publisher_region,
+        case=linked,
+        certificate=certificate,
+        now=now,
+    )
+
+
 @transaction.atomic
 def change_schedule(
     *,
@@ -273,12 +369,13 @@ def change_schedule(
     description: str = "",
     reason: str = "",
     urgent: bool = False,
+    interrupts_calling: bool = False,
     sme_publisher_region: str = "",
     case: Any = None,
     certificate: Certificate | None = None,
     now: datetime | None = None,
 ) -> Change:
-    """Create a change and schedule it, refusing any rule it breaks (R-MNT-1/2/4/7/8).
+    """Create a change and schedule it, refusing any rule it breaks (R-MNT-1/2/4/6/7/8).
 
     The notice rule is checked as if the notice went out now; ``change_send_notice`` checks it
     again when it really goes out. Emergency changes go through ``change_declare_emergency``.
@@ -299,6 +396,7 @@ def change_schedule(
         rules.reason_violation(kind=kind, reason=reason, has_linked_case=case is not None)
     )
     members = _customers_of(partner, customers)
+    _check_certificate(kind=kind, certificate=certificate, members=members)
     if certificate is not None:
         raise_violation(
             rules.certificate_renewal_violation(expires_at=certificate.expires_at, start=start)
@@ -310,6 +408,7 @@ def change_schedule(
         end=end,
         sme_publisher_region=sme_publisher_region,
         notice_at=now,
+        interrupts_calling=interrupts_calling,
     )
     change = Change.objects.create(
         partner=partner,
@@ -320,6 +419,7 @@ def change_schedule(
         end=end,
         reason=reason,
         urgent=urgent,
+        interrupts_calling=interrupts_calling,
         sme_publisher_region=sme_publisher_region,
         status=ChangeStatus.SCHEDULED,
         created_by=actor,
@@ -380,10 +480,13 @@ def change_plan(
         exclude_change_id=change.pk,
         allow_weekend=allow_weekend,
         check_notice=check_notice,
+        interrupts_calling=change.interrupts_calling,
     )
     previous = (change.start, change.end)
     change.start, change.end = start, end
-    if change.status == ChangeStatus.NOTIFIED:
+    if change.status == ChangeStatus.NOTIFIED and previous == (start, end):
+        change.save()  # nothing moved: no "rescheduled" notice
+    elif change.status == ChangeStatus.NOTIFIED:
         change.reminder_level = _initial_reminder_level(start, now)
         change.save()
         _send(
@@ -424,6 +527,7 @@ def change_send_notice(*, actor: Any, change: Change, now: datetime | None = Non
                 spec=calendar_spec_for_region(region),
                 notice_at=now,
                 start=change.start,
+                interrupts_calling=change.interrupts_calling,
             )
         )
     _transition(change, ChangeStatus.NOTIFIED)
@@ -461,6 +565,7 @@ def change_declare_emergency(
     end: datetime,
     start: datetime | None = None,
     description: str = "",
+    case: Any = None,
     now: datetime | None = None,
 ) -> Change:
     """An emergency change (R-MNT-8): one of the four reasons, may start at once, and the
@@ -487,6 +592,7 @@ def change_declare_emergency(
         notice_sent_at=now,
         reminder_level=_initial_reminder_level(start, now),
         created_by=actor,
+        case=case,
     )
     change.customers.set(members)
     _send(
@@ -513,6 +619,7 @@ def change_complete(*, actor: Any, change: Change, now: datetime | None = None) 
     _require_staff(actor)
     now = now or timezone.now()
     change = _lock(change)
+    raise_violation(rules.record_violation(kind=change.kind, start=change.start, now=now))
     if change.status in (ChangeStatus.SCHEDULED, ChangeStatus.NOTIFIED):
         _start(change, now)
     _transition(change, ChangeStatus.COMPLETED)
@@ -695,17 +802,114 @@ def reschedule_request_create(
     return request
 
 
+def _alternative_check(
+    change: Change,
+    members: Sequence[Customer],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    holidays: dict[str, frozenset],
+) -> str:
+    """Every rule of the change itself, for one alternative (R-MNT-5 Decision): in the future,
+    inside one window of every region (weekend only for infrastructure and upgrades), R-MNT-4
+    notice counted from now, not on a holiday of a customer's calendar, free of the customers'
+    other changes, a renewal still in its band. Returns the window kind; raises on the
+    ``alternatives`` field otherwise."""
+    try:
+        raise_violation(rules.interval_violation(start, end))
+        if start <= now:
+            raise DomainError(
+                _("Alternatives must lie in the future."), field="alternatives", rule="R-MNT-5"
+            )
+        validate_schedule(
+            kind=change.kind,
+            customers=members,
+            start=start,
+            end=end,
+            sme_publisher_region=change.sme_publisher_region,
+            notice_at=now,
+            exclude_change_id=change.pk,
+            allow_weekend=rules.kind_may_be_offered_weekend(change.kind),
+            interrupts_calling=change.interrupts_calling,
+        )
+        for certificate in change.certificates.all():
+            raise_violation(
+                rules.certificate_renewal_violation(expires_at=certificate.expires_at, start=start)
+            )
+        kind = ""
+        for region in _regions(members, change.sme_publisher_region):
+            window = window_containing(region, start, end)
+            assert window is not None  # validate_schedule checked it
+            kind = kind or window.kind
+        for customer in members:
+            window = window_containing(
+                rules.effective_region(customer.region, change.sme_publisher_region), start, end
+            )
+            assert window is not None
+            raise_violation(
+                rules.holiday_violation(night=window.night, holidays=holidays[customer.region])
+            )
+        return kind
+    except DomainError as exc:
+        # Shown on the list of alternatives, whatever field the rule names for a change.
+        raise DomainError(exc.message, field="alternatives", rule=exc.rule) from None
+
+
+def _holidays_by_region(members: Sequence[Customer]) -> dict[str, frozenset]:
+    return {
+        region: calendar_spec_for_region(region).holidays
+        for region in sorted({c.region for c in members})
+    }
+
+
+def reschedule_alternatives_for(
+    *, change: Change, now: datetime | None = None, weekday: int = 3, weekend: int = 2
+) -> list[tuple[datetime, datetime]]:
+    """The next windows staff may offer for a reschedule (R-MNT-5), for all the change's
+    customers: up to ``weekday`` weekday windows and, for infrastructure changes and upgrades
+    only, ``weekend`` weekend windows, each satisfying the change's own rules (see
+    ``_alternative_check``). The change keeps its length (capped to the window)."""
+    now = now or timezone.now()
+    members = list(change.customers.order_by("name"))
+    if not members:
+        return []
+    holidays = _holidays_by_region(members)
+    length = change.end - change.start if change.start and change.end else timedelta(hours=1)
+    region = _regions(members, change.sme_publisher_region)[0]
+    want = {
+        "weekday": weekday,
+        "weekend": weekend if rules.kind_may_be_offered_weekend(change.kind) else 0,
+    }
+    found: list[tuple[datetime, datetime]] = []
+    for window in rules.alternative_windows(
+        region, now, weekday=10**6, weekend=10**6, horizon=rules.ALTERNATIVES_SEARCH_HORIZON
+    ):
+        if not any(want.values()):
+            break
+        if want[window.kind] <= 0 or window.start == change.start:
+            continue
+        start, end = window.start, min(window.start + length, window.end)
+        try:
+            _alternative_check(change, members, start, end, now, holidays)
+        except DomainError:
+            continue
+        want[window.kind] -= 1
+        found.append((start, end))
+    return found
+
+
 @transaction.atomic
 def reschedule_offer_alternatives(
     *,
     actor: Any,
     request: RescheduleRequest,
-    alternatives: Sequence[tuple[datetime, datetime]],
+    alternatives: Sequence[tuple[datetime, datetime]] | None = None,
     note: str = "",
     now: datetime | None = None,
 ) -> RescheduleRequest:
-    """Staff answer with alternative windows, weekday and weekend, for the partner to pick
-    (R-MNT-5). Each must lie inside one window of the change's regions and in the future."""
+    """Staff answer with alternative windows for the partner to pick (R-MNT-5). Without
+    ``alternatives``, the next ones of ``reschedule_alternatives_for`` are offered. Every
+    alternative satisfies the change's own rules (DOMAIN.md's Decision in R-MNT-5)."""
     _require_staff(actor)
     now = now or timezone.now()
     request = (
@@ -713,28 +917,24 @@ def reschedule_offer_alternatives(
     )
     if request.status not in (RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED):
         raise DomainError(_("This request is already answered."), field="status", rule="R-MNT-5")
+    change = request.change
+    if alternatives is None:
+        alternatives = reschedule_alternatives_for(change=change, now=now)
+        if not alternatives:
+            raise DomainError(
+                _("No window in the coming weeks satisfies this change's rules."),
+                field="alternatives",
+                rule="R-MNT-5",
+            )
     if not alternatives:
         raise DomainError(_("Offer at least one alternative window."), field="alternatives")
-    change = request.change
-    regions = _regions(list(change.customers.all()), change.sme_publisher_region)
+    members = list(change.customers.order_by("name"))
+    holidays = _holidays_by_region(members)
     rows = []
     for start, end in alternatives:
-        raise_violation(rules.interval_violation(start, end))
-        if start <= now:
-            raise DomainError(
-                _("Alternatives must lie in the future."), field="alternatives", rule="R-MNT-5"
-            )
-        windows = [window_containing(region, start, end) for region in regions]
-        if any(w is None for w in windows):
-            raise DomainError(
-                _("Each alternative must lie inside one maintenance window (R-MNT-1)."),
-                field="alternatives",
-                rule="R-MNT-1",
-            )
+        window_kind = _alternative_check(change, members, start, end, now, holidays)
         rows.append(
-            RescheduleAlternative(
-                request=request, start=start, end=end, window_kind=windows[0].kind
-            )
+            RescheduleAlternative(request=request, start=start, end=end, window_kind=window_kind)
         )
     request.alternatives.all().delete()
     RescheduleAlternative.objects.bulk_create(rows)
@@ -943,13 +1143,92 @@ def certificates_scan(*, now: datetime | None = None) -> dict[str, int]:
                 "customer", "customer__partner"
             ):
                 cert.renewal_for_expiry = cert.expires_at
-                change = _schedule_renewal(cert, now)
+                # R-MNT-6: an open renewal is never re-pointed nor unlinked by the scan.
+                kept = _open_renewal(cert)
+                change = kept or _schedule_renewal(cert, now)
                 cert.renewal_change = change
                 cert.save(update_fields=["renewal_for_expiry", "renewal_change"])
                 if change is None:
                     unplaceable += 1
-                else:
+                elif kept is None:
                     created += 1
+
+
+_CLOSED_STATUSES = (ChangeStatus.COMPLETED, ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
+
+
+def _open_renewal(certificate: Certificate) -> Change | None:
+    if certificate.renewal_change_id is None:
+        return None
+    return (
+        Change.objects.filter(pk=certificate.renewal_change_id)
+        .exclude(status__in=_CLOSED_STATUSES)
+        .first()
+    )
+
+
+@transaction.atomic
+def certificate_save(
+    *,
+    actor: Any,
+    customer: Customer,
+    application: str,
+    common_name: str,
+    expires_at: datetime,
+    certificate: Certificate | None = None,
+) -> Certificate:
+    """Staff record or correct a certificate of the inventory (R-MNT-6). A certificate whose
+    renewal is open keeps its customer, and its new expiry keeps the renewal in its band."""
+    _require_staff(actor)
+    if certificate is not None:
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        renewal = _open_renewal(certificate)
+        if renewal is not None:
+            if customer.pk != certificate.customer_id:
+                raise DomainError(
+                    _("A certificate with an open renewal keeps its customer (R-MNT-6)."),
+                    field="customer",
+                    rule="R-MNT-6",
+                )
+            if renewal.start is not None and rules.certificate_renewal_violation(
+                expires_at=expires_at, start=renewal.start
+            ):
+                raise DomainError(
+                    _(
+                        "This expiry would put the open renewal outside 3 to 7 days before "
+                        "expiry; move or cancel the renewal first (R-MNT-6)."
+                    ),
+                    field="expires_at",
+                    rule="R-MNT-6",
+                )
+    else:
+        certificate = Certificate()
+    duplicate = Certificate.objects.filter(
+        customer=customer, application=application, common_name=common_name
+    ).exclude(pk=certificate.pk)
+    if duplicate.exists():
+        raise DomainError(
+            _("This customer already has this certificate."), field="common_name", rule="R-MNT-6"
+        )
+    certificate.customer = customer
+    certificate.application = application
+    certificate.common_name = common_name
+    certificate.expires_at = expires_at
+    certificate.save()
+    return certificate
+
+
+@transaction.atomic
+def certificate_delete(*, actor: Any, certificate: Certificate) -> None:
+    """A certificate with an open renewal change is not removed from under it (R-MNT-6)."""
+    _require_staff(actor)
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if _open_renewal(certificate) is not None:
+        raise DomainError(
+            _("Cancel the open renewal change of this certificate first (R-MNT-6)."),
+            rule="R-MNT-6",
+        )
+    certificate.delete()
 
 
 def _schedule_renewal(cert: Certificate, now: datetime) -> Change | None:
@@ -1172,6 +1451,79 @@ def outage_resolve(
     outage.refresh_from_db()
     outage_notify(outage=outage, event="resolved")
     return outage
+
+
+# --- emergency changes in the partner's own network (R-MNT-8) ----------------------------------
+
+
+@transaction.atomic
+def partner_emergency_report(
+    *,
+    actor: Any,
+    title: str,
+    description: str,
+    start: datetime,
+    end: datetime,
+    customers: Iterable[Customer | int],
+    visible_impact: str,
+    case: Any = None,
+) -> PartnerEmergency:
+    """A partner tells the operator of an emergency change in its own network (R-MNT-8):
+    what, when, which customers, the impact visible to the operator and optionally its TAC
+    case. It needs no window; the operator's on-call hears of it at once (outbox)."""
+    partner = partner_for(actor)
+    if partner is None:
+        raise DomainError(
+            _("Only partner users report emergency changes in their network."), rule="R-MNT-8"
+        )
+    for name, value in (
+        ("title", title),
+        ("description", description),
+        ("visible_impact", visible_impact),
+    ):
+        if not (value or "").strip():
+            raise DomainError(_("This field is required."), field=name, rule="R-MNT-8")
+    raise_violation(rules.interval_violation(start, end))
+    members = _customers_of(partner, customers)
+    linked = case_link_check(user=actor, case_id=getattr(case, "pk", case), partner=partner)
+    emergency = PartnerEmergency.objects.create(
+        partner=partner,
+        title=title.strip(),
+        description=description.strip(),
+        start=start,
+        end=end,
+        visible_impact=visible_impact.strip(),
+        case=linked,
+        reported_by=actor,
+    )
+    emergency.customers.set(members)
+    link = settings.SITE_URL + reverse(
+        "admin:maintenance_partneremergency_change", args=[emergency.pk]
+    )
+    notify(
+        partner=None,
+        category=MAINTENANCE,
+        subject=_("Partner emergency change: %(partner)s: %(title)s")
+        % {"partner": partner.name, "title": emergency.title},
+        body="\n\n".join(
+            part
+            for part in [
+                emergency.title,
+                f"{_stamp(start)} – {_stamp(end)} (UTC)",
+                _("Customers: %(names)s") % {"names": ", ".join(c.name for c in members)},
+                emergency.description,
+                _("Impact visible to the operator: %(impact)s")
+                % {"impact": emergency.visible_impact},
+                _("Case #%(id)s") % {"id": linked.pk} if linked else "",
+                link,
+            ]
+            if part
+        ),
+        related=emergency,
+        dedupe_key=f"partner-emergency:{emergency.pk}:reported",
+        extra_emails=[settings.OPERATOR_ONCALL_EMAIL] if settings.OPERATOR_ONCALL_EMAIL else [],
+    )
+    return emergency
 
 
 # --- certificates inventory, calendar feed -----------------------------------------------------

@@ -19,6 +19,11 @@ urlpatterns = [
     path("patches/", views.PatchListView.as_view(), name="patches"),
     path("patches/<int:pk>/installed/", views.PatchInstalledView.as_view(), name="patch-installed"),
     path("outages/", views.OutageListView.as_view(), name="outages"),
+    path(
+        "partner-emergencies/",
+        views.PartnerEmergencyListView.as_view(),
+        name="partner-emergencies",
+    ),
     path("outages/<int:pk>/", views.OutageDetailView.as_view(), name="outage"),
     path("vulnerability-scan/", views.VulnerabilityScanView.as_view(), name="vulnerability-scan"),
     path("feed/", views.FeedSettingsView.as_view(), name="feed-settings"),

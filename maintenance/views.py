@@ -23,6 +23,7 @@ from . import selectors, services
 from .forms import (
     ChangeRequestForm,
     ChooseAlternativeForm,
+    PartnerEmergencyForm,
     PatchRequestForm,
     RescheduleForm,
     VulnerabilityScanForm,
@@ -203,6 +204,35 @@ class PatchInstalledView(PartnerRequiredMixin, View):
         else:
             messages.success(request, _("Marked as installed."))
         return redirect("maintenance:patches")
+
+
+class PartnerEmergencyListView(PartnerRequiredMixin, View):
+    """Emergency changes in the partner's own network (R-MNT-8): the list and the report
+    form; the operator's on-call is told of each report."""
+
+    def _render(self, request: HttpRequest, form: PartnerEmergencyForm, status: int = 200):
+        emergencies = selectors.partner_emergencies_for(request.user)[:100]
+        return render(
+            request,
+            "maintenance/partner_emergency_list.html",
+            {"emergencies": emergencies, "form": form},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, PartnerEmergencyForm(user=request.user))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = PartnerEmergencyForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                services.partner_emergency_report(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("Thank you: the operator's on-call team was told."))
+                return redirect("maintenance:partner-emergencies")
+        return self._render(request, form, status=400)
 
 
 class OutageListView(PartnerRequiredMixin, ListView):

@@ -213,8 +213,8 @@ class ServiceAdmin(admin.ModelAdmin):
         obj = get_object_or_404(self.get_queryset(request), pk=pk)
         action = actions[what]
         initial = action.initial(obj) if action.initial else {}
-        data = request.POST if request.method == "POST" else None  # a bare confirm posts nothing
-        form = action.form(data, initial=initial)
+        # A confirmation posts no field at all: bind on the method, not on the data.
+        form = action.form(request.POST if request.method == "POST" else None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():

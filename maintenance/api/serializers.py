@@ -8,6 +8,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from cases.models import Case
 from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
 from portal.choices import Region
 from portal.models import Customer, Partner
@@ -18,6 +19,7 @@ from ..models import (
     Change,
     ChangeNotice,
     Outage,
+    PartnerEmergency,
     PatchRequest,
     RescheduleAlternative,
     RescheduleRequest,
@@ -105,6 +107,7 @@ class ChangeSerializer(serializers.ModelSerializer):
             "status",
             "reason",
             "urgent",
+            "interrupts_calling",
             "sme_publisher_region",
             "case",
             "origin",
@@ -134,6 +137,11 @@ class ChangeWriteSerializer(serializers.Serializer):
     end = AwareDateTimeField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     urgent = serializers.BooleanField(required=False, default=False)
+    interrupts_calling = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("An upgrade that interrupts calling also needs 10 business days of notice."),
+    )
     sme_publisher_region = serializers.ChoiceField(
         choices=Region.choices, required=False, allow_blank=True, default=""
     )
@@ -187,7 +195,11 @@ class AlternativeInputSerializer(serializers.Serializer):
 
 
 class AlternativesInputSerializer(serializers.Serializer):
-    alternatives = AlternativeInputSerializer(many=True)
+    alternatives = AlternativeInputSerializer(
+        many=True,
+        required=False,
+        help_text=_("Leave out to offer the next windows that satisfy the change's rules."),
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -300,3 +312,31 @@ class CalendarFeedSerializer(serializers.Serializer):
     url = serializers.CharField(read_only=True)
     include_windows = serializers.BooleanField(required=False)
     rotated_at = serializers.DateTimeField(read_only=True)
+
+
+class PartnerEmergencySerializer(serializers.ModelSerializer):
+    """An emergency change in the partner's own network (R-MNT-8). Another partner's customer
+    or case is refused as if it did not exist."""
+
+    customers = TenantPrimaryKeyRelatedField(many=True, queryset=Customer.objects.all())
+    case = TenantPrimaryKeyRelatedField(
+        queryset=Case.objects.all(), required=False, allow_null=True
+    )
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+
+    class Meta:
+        model = PartnerEmergency
+        fields = [
+            "id",
+            "partner",
+            "title",
+            "description",
+            "start",
+            "end",
+            "customers",
+            "visible_impact",
+            "case",
+            "created_at",
+        ]
+        read_only_fields = ["id", "partner", "created_at"]

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -16,14 +15,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.services import case_link_check
 from portal.api.mixins import TenantScopedMixin
 from portal.api.permissions import IsPartnerMember, IsStaff, IsStaffOrPartner, ReadOnlyUnlessStaff
-from portal.errors import DomainError
 from portal.tenancy import partner_for
 
 from .. import selectors, services
-from ..choices import ChangeKind
 from ..filtersets import ChangeFilterSet, OutageFilterSet, PatchRequestFilterSet
 from ..models import Certificate, SsoChecklistStep
 from ..windows import windows_between
@@ -80,40 +76,7 @@ class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     @extend_schema(request=s.ChangeWriteSerializer, responses={201: s.ChangeSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = _data(s.ChangeWriteSerializer, request)
-        missing = [f for f in ("partner", "kind", "title", "customers", "end") if f not in data]
-        if missing:
-            raise DomainError(_("This field is required."), field=missing[0])
-        partner = data["partner"]
-        case = case_link_check(user=request.user, case_id=data.get("case"), partner=partner)
-        if data["kind"] == ChangeKind.EMERGENCY:
-            change = services.change_declare_emergency(
-                actor=request.user,
-                partner=partner,
-                customers=data["customers"],
-                title=data["title"],
-                description=data["description"],
-                reason=data["reason"],
-                start=data.get("start"),
-                end=data["end"],
-            )
-        else:
-            if not data.get("start"):
-                raise DomainError(_("This field is required."), field="start")
-            change = services.change_schedule(
-                actor=request.user,
-                partner=partner,
-                kind=data["kind"],
-                title=data["title"],
-                description=data["description"],
-                customers=data["customers"],
-                start=data["start"],
-                end=data["end"],
-                reason=data["reason"],
-                urgent=data["urgent"],
-                sme_publisher_region=data["sme_publisher_region"],
-                case=case,
-                certificate=data.get("certificate"),
-            )
+        change = services.change_create(actor=request.user, **data)
         return self._answer(change, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ChangeWriteSerializer, responses=s.ChangeSerializer)
@@ -219,12 +182,15 @@ class RescheduleRequestViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet)
     @extend_schema(request=s.AlternativesInputSerializer, responses=s.RescheduleRequestSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
     def alternatives(self, request: Request, pk: str | None = None) -> Response:
+        """Offer alternatives (R-MNT-5); without ``alternatives``, the next windows that
+        satisfy the change's rules are offered."""
         data = _data(s.AlternativesInputSerializer, request)
+        given = data.get("alternatives")
         return self._answer(
             services.reschedule_offer_alternatives(
                 actor=request.user,
                 request=self.get_object(),
-                alternatives=[(a["start"], a["end"]) for a in data["alternatives"]],
+                alternatives=None if given is None else [(a["start"], a["end"]) for a in given],
                 note=data["note"],
             )
         )
@@ -267,6 +233,27 @@ class CertificateViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.certificates_for(self.request.user).order_by("expires_at", "pk")
+
+    def perform_create(self, serializer: s.CertificateSerializer) -> None:
+        serializer.instance = services.certificate_save(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: s.CertificateSerializer) -> None:
+        current = serializer.instance
+        data = {
+            "customer": current.customer,
+            "application": current.application,
+            "common_name": current.common_name,
+            "expires_at": current.expires_at,
+            **serializer.validated_data,
+        }
+        serializer.instance = services.certificate_save(
+            actor=self.request.user, certificate=current, **data
+        )
+
+    def perform_destroy(self, instance: Certificate) -> None:
+        services.certificate_delete(actor=self.request.user, certificate=instance)
 
 
 class SsoChecklistViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
@@ -382,3 +369,26 @@ class CalendarFeedView(APIView):
             include_windows=data.get("include_windows"),  # absent: keep the current choice
         )
         return self._answer(request, feed)
+
+
+class PartnerEmergencyViewSet(
+    TenantScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Emergency changes in the partner's own network (R-MNT-8): partners report and read
+    their own; staff read them all."""
+
+    serializer_class = s.PartnerEmergencySerializer
+
+    def get_queryset(self):
+        return selectors.partner_emergencies_for(self.request.user)
+
+    @extend_schema(
+        request=s.PartnerEmergencySerializer, responses={201: s.PartnerEmergencySerializer}
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _data(s.PartnerEmergencySerializer, request)
+        emergency = services.partner_emergency_report(actor=request.user, **data)
+        return Response(
+            s.PartnerEmergencySerializer(self.get_queryset().get(pk=emergency.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from maintenance import services
@@ -233,6 +234,7 @@ def test_send_notice_is_staff_only_and_writes_the_outbox(
     assert again.json()["rule"] == "R-MNT-4"
 
 
+@time_machine.travel(datetime(2027, 3, 1, 9, tzinfo=UTC), tick=False)  # a Monday
 def test_the_reschedule_round_trip_through_the_api_r_mnt_5(
     api, staff, alice, charlie, partner_a, customer_a, noc_a
 ) -> None:
@@ -254,39 +256,64 @@ def test_the_reschedule_round_trip_through_the_api_r_mnt_5(
 
     weekday = weekday_window("EMEA", days=40)
     weekend = weekend_window("EMEA", days=40)
-    offered = api(staff).post(
-        f"/api/v1/reschedule-requests/{rr}/alternatives/",
-        {
-            "alternatives": [
-                {
-                    "start": weekday.start.isoformat(),
-                    "end": (weekday.start + timedelta(hours=2)).isoformat(),
-                },
-                {
-                    "start": weekend.start.isoformat(),
-                    "end": (weekend.start + timedelta(hours=2)).isoformat(),
-                },
-            ]
-        },
-        format="json",
-    )
+
+    def offer(*windows):
+        return api(staff).post(
+            f"/api/v1/reschedule-requests/{rr}/alternatives/",
+            {
+                "alternatives": [
+                    {
+                        "start": w.start.isoformat(),
+                        "end": (w.start + timedelta(hours=2)).isoformat(),
+                    }
+                    for w in windows
+                ]
+            },
+            format="json",
+        )
+
+    # R-MNT-5 (Decision): a routine change is offered weekday windows only.
+    refused = offer(weekday, weekend)
+    assert refused.status_code == 400
+    assert refused.json()["rule"] == "R-MNT-1"
+    assert "alternatives" in refused.json()
+    assert RescheduleRequest.objects.get(pk=rr).alternatives.count() == 0
+
+    offered = offer(weekday)
     assert offered.status_code == 200, offered.json()
     alternatives = offered.json()["alternatives"]
-    assert {a["window_kind"] for a in alternatives} == {"weekday", "weekend"}
+    assert [a["window_kind"] for a in alternatives] == ["weekday"]
 
     assert (
         api(charlie)
-        .post(f"/api/v1/reschedule-requests/{rr}/choose/", {"alternative": alternatives[1]["id"]})
+        .post(f"/api/v1/reschedule-requests/{rr}/choose/", {"alternative": alternatives[0]["id"]})
         .status_code
         == 404
     )
     chosen = api(alice).post(
-        f"/api/v1/reschedule-requests/{rr}/choose/", {"alternative": alternatives[1]["id"]}
+        f"/api/v1/reschedule-requests/{rr}/choose/", {"alternative": alternatives[0]["id"]}
     )
     assert chosen.status_code == 200
     assert chosen.json()["status"] == "accepted"
     change.refresh_from_db()
-    assert change.start == weekend.start
+    assert change.start == weekday.start
+
+
+@time_machine.travel(datetime(2027, 3, 1, 9, tzinfo=UTC), tick=False)  # a Monday
+def test_staff_offer_the_suggested_alternatives_through_the_api_r_mnt_5(
+    api, staff, alice, partner_a, customer_a, noc_a
+) -> None:
+    change = ChangeFactory(partner=partner_a, customers=[customer_a])
+    services.change_send_notice(actor=staff, change=change)
+    rr = services.reschedule_request_create(actor=alice, change=change, reason="Month end")
+
+    offered = api(staff).post(
+        f"/api/v1/reschedule-requests/{rr.pk}/alternatives/", {}, format="json"
+    )
+
+    assert offered.status_code == 200, offered.json()
+    kinds = [a["window_kind"] for a in offered.json()["alternatives"]]
+    assert kinds == ["weekday", "weekday", "weekday"]
 
 
 def test_reschedule_after_the_deadline_is_400(api, staff, alice, partner_a, customer_a) -> None:
@@ -384,7 +411,11 @@ def test_staff_complete_and_cancel(api, staff, partner_a, customer_a) -> None:
         partner=partner_a, customers=[customer_a], start=start, end=start + timedelta(hours=1)
     )
 
-    assert api(staff).post(f"{CHANGES}{done.pk}/complete/").json()["status"] == "completed"
+    early = api(staff).post(f"{CHANGES}{done.pk}/complete/")
+    assert early.status_code == 400  # R-MNT-2: not before its start
+    assert early.json()["rule"] == "R-MNT-2"
+    with time_machine.travel(done.start + timedelta(minutes=30), tick=False):
+        assert api(staff).post(f"{CHANGES}{done.pk}/complete/").json()["status"] == "completed"
     assert (
         api(staff).post(f"{CHANGES}{dropped.pk}/cancel/", {"note": "Not needed"}).json()["status"]
         == "cancelled"
@@ -486,7 +517,7 @@ def test_sso_checklists_are_ticked_by_their_partner_only(
 ) -> None:
     sso = CustomerFactory(partner=partner_a, sso_enabled=True)
     change = ChangeFactory(partner=partner_a, kind=ChangeKind.CERTIFICATE_RENEWAL, customers=[sso])
-    services.change_complete(actor=staff, change=change)
+    services.change_complete(actor=staff, change=change, now=change.end)
     checklist = api(alice).get("/api/v1/sso-checklists/").json()["results"][0]
     step = checklist["steps"][0]["id"]
 

@@ -140,7 +140,7 @@ def test_the_sso_checklist_is_ticked_off_in_the_portal(
 ) -> None:
     sso = CustomerFactory(partner=partner_a, sso_enabled=True)
     change = ChangeFactory(partner=partner_a, kind=ChangeKind.CERTIFICATE_RENEWAL, customers=[sso])
-    services.change_complete(actor=staff, change=change)
+    services.change_complete(actor=staff, change=change, now=change.end)
     checklist = sso.sso_checklists.get()
     step = checklist.steps.first()
     url = f"/maintenance/sso/{checklist.pk}/"

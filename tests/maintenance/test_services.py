@@ -340,20 +340,26 @@ def test_staff_alternatives_must_be_windows_and_the_partner_picks_one_r_mnt_5(
             alternatives=[(later_wed.start.replace(hour=12), later_wed.start.replace(hour=13))],
             now=NOW,
         )
+    assert rule_of(excinfo) == "R-MNT-2"
+    with pytest.raises(DomainError) as excinfo:  # a service-impacting change: no weekend
+        services.reschedule_offer_alternatives(
+            actor=staff,
+            request=request,
+            alternatives=[(weekend.start, weekend.start + timedelta(hours=2))],
+            now=NOW,
+        )
     assert rule_of(excinfo) == "R-MNT-1"
+    assert excinfo.value.field == "alternatives"
 
     services.reschedule_offer_alternatives(
         actor=staff,
         request=request,
-        alternatives=[
-            (later_wed.start, later_wed.start + timedelta(hours=2)),
-            (weekend.start, weekend.start + timedelta(hours=2)),
-        ],
+        alternatives=[(later_wed.start, later_wed.start + timedelta(hours=2))],
         now=NOW,
     )
     request.refresh_from_db()
-    assert [a.window_kind for a in request.alternatives.all()] == ["weekday", "weekend"]
-    chosen = request.alternatives.get(window_kind="weekend")
+    assert [a.window_kind for a in request.alternatives.all()] == ["weekday"]
+    chosen = request.alternatives.get()
 
     services.reschedule_choose(
         actor=alice, request=request, alternative_id=chosen.pk, now=NOW + timedelta(days=1)
@@ -361,7 +367,7 @@ def test_staff_alternatives_must_be_windows_and_the_partner_picks_one_r_mnt_5(
 
     notified.refresh_from_db()
     request.refresh_from_db()
-    assert notified.start == weekend.start
+    assert notified.start == later_wed.start
     assert request.status == RescheduleStatus.ACCEPTED
     assert request.chosen == chosen
     assert notified.notices.filter(kind=NoticeKind.RESCHEDULED).count() == 1
@@ -377,7 +383,20 @@ def test_staff_alternatives_must_be_windows_and_the_partner_picks_one_r_mnt_5(
 def test_urgent_changes_cannot_be_rescheduled_r_mnt_5(
     staff, alice, partner_a, customer_a, kind, reason, urgent
 ) -> None:
-    change = schedule(staff, partner_a, [customer_a], kind=kind, reason=reason, urgent=urgent)
+    certificate = None
+    if kind == ChangeKind.CERTIFICATE_RENEWAL:  # R-MNT-6: a renewal names its certificate
+        certificate = CertificateFactory(
+            customer=customer_a, expires_at=WED.start + timedelta(days=5)
+        )
+    change = schedule(
+        staff,
+        partner_a,
+        [customer_a],
+        kind=kind,
+        reason=reason,
+        urgent=urgent,
+        certificate=certificate,
+    )
     services.change_send_notice(actor=staff, change=change, now=NOW)
 
     with pytest.raises(DomainError) as excinfo:

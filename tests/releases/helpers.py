@@ -59,3 +59,15 @@ def plan_upgrade(customer, staff, target: Release, days_ahead: int = 21, **kwarg
         end=end,
         **kwargs,
     )
+
+
+def plan_upgrade_planned_earlier(customer, staff, target: Release, days_ahead: int, **kwargs):
+    """An upgrade ``days_ahead`` away, as if planned back when its notice was still possible
+    (R-REL-4: the maintenance notice goes out at least 10 days before the window)."""
+    from maintenance.models import Change
+
+    upgrade = plan_upgrade(customer, staff, target, days_ahead=21, **kwargs)
+    start, end = weeknight(days_ahead)
+    Change.objects.filter(pk=upgrade.change_id).update(start=start, end=end)
+    upgrade.refresh_from_db()
+    return upgrade

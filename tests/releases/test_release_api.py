@@ -4,7 +4,7 @@ import pytest
 
 from releases.models import Release
 
-from .helpers import install, load_table, plan_upgrade, weeknight
+from .helpers import install, load_table, plan_upgrade, plan_upgrade_planned_earlier, weeknight
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +140,7 @@ def test_upgrade_api_reschedule_once(api, alice, staff, customer_a):
 
 def test_upgrade_api_reschedule_within_a_week_is_refused(api, alice, staff, customer_a):
     rows = load_table(staff)
-    upgrade = plan_upgrade(customer_a, staff, rows["15.0 SU2"], days_ahead=3)
+    upgrade = plan_upgrade_planned_earlier(customer_a, staff, rows["15.0 SU2"], days_ahead=3)
     start, end = weeknight(28)
     response = api(alice).post(
         f"/api/v1/upgrades/{upgrade.pk}/reschedule/",

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from tests.factories import CustomerFactory
 
-from .helpers import install, load_table, plan_upgrade, weeknight
+from .helpers import install, load_table, plan_upgrade, plan_upgrade_planned_earlier, weeknight
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_portal_reschedule_within_a_week_is_refused_with_the_rule(
     client_for, alice, staff, customer_a
 ):
     rows = load_table(staff)
-    upgrade = plan_upgrade(customer_a, staff, rows["15.0 SU2"], days_ahead=3)
+    upgrade = plan_upgrade_planned_earlier(customer_a, staff, rows["15.0 SU2"], days_ahead=3)
     start, end = weeknight(28)
     page = client_for(alice).post(
         f"/releases/upgrades/{upgrade.pk}/",

@@ -253,7 +253,9 @@ def test_r_rel_4_completion_updates_installed_versions_and_notifies(staff, custo
     rows = load_table(staff)
     install(customer_a, staff, rows["14.0 SU4"], "CUCM", "IMP")
     upgrade = plan_upgrade(customer_a, staff, rows["15.0 SU2"], applications=["CUCM"])
-    maintenance_services.change_complete(actor=staff, change=upgrade.change)
+    maintenance_services.change_complete(
+        actor=staff, change=upgrade.change, now=upgrade.change.start  # R-MNT-2: not before
+    )
     cucm = InstalledVersion.objects.get(customer=customer_a, application="CUCM")
     imp = InstalledVersion.objects.get(customer=customer_a, application="IMP")
     assert cucm.release == rows["15.0 SU2"] and cucm.compliance_state == "ok"
