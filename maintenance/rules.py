@@ -530,3 +530,22 @@ def holiday_violation(*, night: date, holidays: Iterable[date]) -> Violation | N
 def first_violation(violations: Iterable[Violation | None]) -> Violation | None:
     """The first rule broken, in the order the caller checks them."""
     return next((v for v in violations if v is not None), None)
+
+
+# --- the years the calendars answer for ------------------------------------------------------
+
+#: Windows, calendars and feeds are computed for these years only: far enough either way for
+#: every real plan, and safe from the date arithmetic's limits (years 1 and 9999).
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+
+
+def year_violation(year: int, *, field: str = "year") -> Violation | None:
+    """A year outside :data:`FIRST_YEAR`..:data:`LAST_YEAR` is refused, naming the field."""
+    if FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    return Violation(
+        _("Choose a year between %(first)s and %(last)s.")
+        % {"first": FIRST_YEAR, "last": LAST_YEAR},
+        field,
+        "R-MNT-1",
+    )

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.urls import reverse
@@ -25,9 +26,16 @@ from cases.services import case_link_check
 from portal.calendars import calendar_spec_for_region
 from portal.choices import Category
 from portal.errors import DomainError, raise_violation
+from portal.limits import partner_request_check
 from portal.models import Customer, Partner
 from portal.notifications import notify
-from portal.tenancy import partner_for, require_operator, require_partner_of
+from portal.tenancy import (
+    is_operator,
+    is_partner_admin,
+    partner_for,
+    require_operator,
+    require_partner_of,
+)
 from portal.timefmt import show_time
 
 from . import rules
@@ -72,7 +80,9 @@ def _change_management_email() -> str:
 
 
 def _tell_change_management(*, subject: str, body: str, related: Any, dedupe_key: str) -> None:
-    """A partner's request for the operator's change-management team (outbox, once)."""
+    """A partner's request for the operator's change-management team (outbox, once), within
+    the partner's hourly limit of such requests."""
+    partner_request_check(partner_id=getattr(related, "partner_id", None))
     notify(
         partner=None,
         category=MAINTENANCE,
@@ -1486,6 +1496,7 @@ def partner_emergency_report(
     raise_violation(rules.interval_violation(start, end))
     members = _customers_of(partner, customers)
     linked = case_link_check(user=actor, case_id=getattr(case, "pk", case), partner=partner)
+    partner_request_check(partner_id=partner.pk)
     emergency = PartnerEmergency.objects.create(
         partner=partner,
         title=title.strip(),
@@ -1536,8 +1547,16 @@ def calendar_feed_get_or_create(*, partner: Partner) -> CalendarFeed:
 
 @transaction.atomic
 def calendar_feed_rotate(*, actor: Any, partner: Partner, include_windows: bool | None = None):
-    """A new secret token: the old feed URL stops working at once."""
+    """A new secret token: the old feed URL stops working at once, for every colleague who
+    subscribed to it, so only a partner administrator (or staff) may issue one."""
     _require_partner_of(actor, partner.pk)
+    if not (is_operator(actor) or is_partner_admin(actor)):
+        raise PermissionDenied(
+            _(
+                "Only an administrator of your partner can issue a new calendar address: "
+                "it stops every colleague's subscription."
+            )
+        )
     from .models import _new_token
 
     feed = calendar_feed_get_or_create(partner=partner)

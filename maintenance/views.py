@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from portal.errors import DomainError, add_domain_error
+from portal.errors import DomainError, Violation, add_domain_error
 from portal.models import Customer
-from portal.views import PartnerRequiredMixin, get_for_user_or_404
+from portal.tenancy import is_partner_admin
+from portal.views import PartnerRequiredMixin, bad_request_page, get_for_user_or_404
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import (
     ChangeRequestForm,
     ChooseAlternativeForm,
@@ -52,9 +53,16 @@ class CalendarView(PartnerRequiredMixin, View):
         try:
             year = int(request.GET.get("year", today.year))
             month = int(request.GET.get("month", today.month))
-            first = date(year, month, 1)
         except ValueError:
-            raise Http404 from None
+            return bad_request_page(
+                request, _("Year and month must be whole numbers."), back_url=request.path
+            )
+        violation = rules.year_violation(year)
+        if violation is None and not 1 <= month <= 12:
+            violation = Violation(_("Choose a month from 1 to 12."), "month", "R-MNT-1")
+        if violation is not None:
+            return bad_request_page(request, str(violation.message), back_url=request.path)
+        first = date(year, month, 1)
         prev_month = date(year - 1, 12, 1) if month == 1 else date(year, month - 1, 1)
         next_month = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
         weeks = selectors.calendar_month(request.user, customer, year, month) if customer else []
@@ -301,7 +309,11 @@ class FeedSettingsView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         feed = services.calendar_feed_get_or_create(partner=self.partner)
         url = request.build_absolute_uri(reverse("maintenance:feed", args=[feed.token]))
-        return render(request, "maintenance/feed.html", {"feed": feed, "feed_url": url})
+        return render(
+            request,
+            "maintenance/feed.html",
+            {"feed": feed, "feed_url": url, "can_rotate": is_partner_admin(request.user)},
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         services.calendar_feed_rotate(

@@ -234,6 +234,9 @@ if not 1 <= CASES_MONITORING_DAYS <= 90:
 TAC_PHONE_NUMBER = env_str("TAC_PHONE_NUMBER", "1-800-553-2447")
 # R-MNT-5/R-MNT-11: where partner requests for the change-management team go.
 CHANGE_MANAGEMENT_EMAIL = env_str("CHANGE_MANAGEMENT_EMAIL", OPERATOR_ONCALL_EMAIL)
+# Requests of one partner that write to the operator's teams (change management, on-call)
+# per hour; beyond it the API answers 429 with Retry-After (portal/limits.py). 0: no limit.
+PARTNER_REQUESTS_PER_HOUR = env_int("PARTNER_REQUESTS_PER_HOUR", 30)
 # Reminders before a planned change starts, in hours.
 MAINTENANCE_REMINDER_HOURS = tuple(int(h) for h in env_list("MAINTENANCE_REMINDER_HOURS", "72,24"))
 # R-REL-2: days after an announcement at which the new n-2 reaches end of sale.

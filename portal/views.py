@@ -32,6 +32,16 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def bad_request_page(request: HttpRequest, message: str, *, back_url: str = "") -> HttpResponse:
+    """A 400 page a person can act on: what is wrong with the address, and a way back."""
+    return render(
+        request,
+        "portal/bad_request.html",
+        {"message": message, "back_url": back_url},
+        status=400,
+    )
+
+
 def get_for_user_or_404(model_or_qs: type[Model] | QuerySet, user: Any, **lookup: Any) -> Any:
     """Fetch an object *and* check it belongs to the caller: anybody else gets 404."""
     qs = model_or_qs if isinstance(model_or_qs, QuerySet) else model_or_qs.objects.all()

@@ -13,6 +13,7 @@ from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
 from portal.choices import Region
 from portal.models import Customer, Partner
 
+from .. import rules
 from ..choices import ChangeKind, PartnerRequestKind, WindowKind
 from ..models import (
     Certificate,
@@ -63,6 +64,10 @@ class WindowQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"end": _("Give both bounds as dates or both as datetimes (R-MNT-1).")}
             )
+        for name in ("start", "end"):
+            violation = rules.year_violation(attrs[name].year, field=name)
+            if violation is not None:
+                raise serializers.ValidationError({name: str(violation.message)})
         if end < start:
             raise serializers.ValidationError({"end": _("The end must not be before the start.")})
         span = end - start

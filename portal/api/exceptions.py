@@ -14,10 +14,17 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.errors import NON_FIELD, DomainError
+from portal.limits import RateLimited
 from portal.security import too_large
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RateLimited):
+        return Response(
+            {"detail": exc.message},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     if isinstance(exc, RequestDataTooBig):
         return Response(json.loads(too_large().content), status=413)
     if isinstance(exc, DomainError):

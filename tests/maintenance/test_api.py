@@ -585,3 +585,51 @@ def test_list_queries_do_not_grow_with_rows(
     assert first.json()["count"] == 1
     assert response.json()["count"] == 16
     assert api(charlie).get(f"/api/v1/{kind}/").json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    "bounds", ["start=9999-12-01&end=9999-12-31", "start=0001-01-01&end=0001-01-02"]
+)
+def test_windows_of_an_unsupported_year_are_a_400_naming_the_bound(api, alice, bounds):
+    """Security review: the year 9999 used to be a 500."""
+    response = api(alice).get(f"/api/v1/maintenance-windows/?region=EMEA&{bounds}")
+    assert response.status_code == 400
+    assert "start" in response.json()
+
+
+def test_only_a_partner_admin_may_rotate_the_calendar_feed(api, alice, bob) -> None:
+    """Security review: an engineer silently broke colleagues' subscriptions."""
+    before = api(alice).get("/api/v1/calendar-feed/").json()["url"]
+    refused = api(bob).post("/api/v1/calendar-feed/", {}, format="json")
+    assert refused.status_code == 403
+    assert api(bob).get("/api/v1/calendar-feed/").json()["url"] == before
+    assert api(alice).post("/api/v1/calendar-feed/", {}, format="json").status_code == 200
+
+
+def test_a_flood_of_partner_requests_is_refused_with_429_and_retry_after(
+    api, alice, charlie, customer_a, customer_b, settings
+) -> None:
+    """Security review: 210 change requests in a few seconds all reached change management."""
+    from portal.models import Notification
+
+    settings.PARTNER_REQUESTS_PER_HOUR = 3
+    payload = {
+        "customers": [customer_a.pk],
+        "partner_request_kind": "integration_configuration",
+        "title": "Integration",
+        "description": "Connect our CRM.",
+    }
+    codes = [
+        api(alice).post(f"{CHANGES}partner-requests/", payload, format="json").status_code
+        for _ in range(3)
+    ]
+    refused = api(alice).post(f"{CHANGES}partner-requests/", payload, format="json")
+    assert codes == [201, 201, 201]
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    assert "requests" in refused.json()["detail"]
+    assert Notification.objects.count() == 3  # the refused one wrote nothing
+    other = api(charlie).post(
+        f"{CHANGES}partner-requests/", {**payload, "customers": [customer_b.pk]}, format="json"
+    )
+    assert other.status_code == 201  # the limit is per partner

@@ -306,3 +306,22 @@ def test_a_past_cancelled_change_is_marked_cancelled_in_the_feed(
     )
 
     assert [str(e["status"]) for e in calendar.walk("VEVENT")] == ["CANCELLED"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["year=9999&month=12", "year=1&month=1", "year=12345678901234567890&month=1", "month=13",
+     "year=abc"],
+)
+def test_a_calendar_month_out_of_range_is_a_400_with_a_message(client_for, alice, query):
+    """Security review: these used to be 500s."""
+    response = client_for(alice).get(f"/maintenance/?{query}")
+    assert response.status_code == 400
+    assert 'id="bad-request-message"' in response.content.decode()
+
+
+def test_an_engineer_sees_the_feed_but_cannot_rotate_it(client_for, bob, alice) -> None:
+    page = client_for(bob).get("/maintenance/feed/").content.decode()
+    assert 'id="feed-rotate-admins-only"' in page and "Issue a new address" not in page
+    assert client_for(bob).post("/maintenance/feed/", {}).status_code == 403
+    assert "Issue a new address" in client_for(alice).get("/maintenance/feed/").content.decode()
