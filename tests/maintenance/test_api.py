@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from maintenance import services
@@ -233,6 +234,9 @@ def test_send_notice_is_staff_only_and_writes_the_outbox(
     assert again.json()["rule"] == "R-MNT-4"
 
 
+# A Wednesday: 40 days later the next weekday window (Monday night) comes before the next weekend
+# window (Friday night), whatever today is.
+@time_machine.travel(datetime(2026, 11, 4, 10, 0, tzinfo=UTC))
 def test_the_reschedule_round_trip_through_the_api_r_mnt_5(
     api, staff, alice, charlie, partner_a, customer_a, noc_a
 ) -> None:
