@@ -1181,14 +1181,20 @@ def calendar_feed_get_or_create(*, partner: Partner) -> CalendarFeed:
 
 
 @transaction.atomic
-def calendar_feed_rotate(*, actor: Any, partner: Partner, include_windows: bool | None = None):
+def calendar_feed_rotate(
+    *,
+    actor: Any,
+    partner: Partner,
+    include_windows: bool | None = None,
+    now: datetime | None = None,
+):
     """A new secret token: the old feed URL stops working at once."""
     _require_partner_of(actor, partner.pk)
     from .models import _new_token
 
     feed = calendar_feed_get_or_create(partner=partner)
     feed.token = _new_token()
-    feed.rotated_at = timezone.now()
+    feed.rotated_at = now or timezone.now()
     if include_windows is not None:
         feed.include_windows = include_windows
     feed.save()
