@@ -6,8 +6,9 @@ a Redis broker.
 
 ``PORTAL_TEST_CLOCK`` (an ISO date-time with its offset, e.g. ``2027-03-26T20:30:00+00:00``)
 starts the whole session at that instant, the clock ticking from there: the test databases, their
-data migrations and every test see that date. CI runs the suite once so, across a weekend, a
-month end and a daylight-saving change, so a test that depends on today's date fails there.
+data migrations and every test see that date. CI runs the suite once on a Friday evening before
+a weekend, a month end and a daylight-saving change, so a test that depends on today's date
+fails there.
 Tests that pin their own clock with ``time_machine`` keep working (travels nest).
 """
 
