@@ -3,6 +3,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
+# The quick start's address: the web process listens on WEB_PORT and every printed URL and
+# e-mail link starts with SITE_URL (`make run WEB_PORT=9000` moves both).
+WEB_PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(WEB_PORT)
 
 .PHONY: install run setup test lint messages
 
@@ -15,10 +19,10 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 setup: install
-	$(BIN)/python manage.py setup_portal
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py setup_portal
 
 run: setup
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+	SITE_URL="$(SITE_URL)" WEB_PORT="$(WEB_PORT)" PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
 test: install
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -177,9 +177,10 @@ def summary_for_customer(customer: Customer, *, now: datetime | None = None) -> 
     return summaries([customer], now=now)[0]
 
 
-def trend(customer: Customer, *, days: int = 365) -> dict[str, Any]:
+def trend(customer: Customer, *, days: int = 365, now: datetime | None = None) -> dict[str, Any]:
     """Provisioned counts over time and the approved capacity steps, for the trend chart."""
-    since = timezone.now() - timedelta(days=days)
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
     samples = daily_samples([customer.pk], since=since).get(customer.pk, {})
     baselines = list(
         CapacityBaseline.objects.filter(customer=customer)
@@ -187,7 +188,7 @@ def trend(customer: Customer, *, days: int = 365) -> dict[str, Any]:
         .values_list("effective_at", "knowledge_workers", "workspace_devices")
     )
     # The chart spans the data it has (at least two weeks), not an empty year.
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     first = [d for points in samples.values() for d, _count in points[:1]]
     first += [timezone.localdate(at) for at, _kw, _wd in baselines]
     start = max(timezone.localdate(since), min(first, default=today))

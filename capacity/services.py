@@ -337,6 +337,7 @@ def capacity_request_submit(
     reason: str,
     case: Any,
     actor: Any,
+    now: datetime | None = None,
 ) -> CapacityRequest:
     """Ask for new approved totals, linked to the TAC case that works out the plan (R-CAP-3)."""
     _require_access(actor, customer)
@@ -382,7 +383,7 @@ def capacity_request_submit(
         to_status=RequestStatus.SUBMITTED,
         note=request.reason,
         actor=request.submitted_by,
-        at=timezone.now(),
+        at=now or timezone.now(),
     )
     _notify_request(request, event)
     return request
@@ -390,7 +391,12 @@ def capacity_request_submit(
 
 @transaction.atomic
 def capacity_request_transition(
-    *, request: CapacityRequest, status: str, actor: Any, note: str = ""
+    *,
+    request: CapacityRequest,
+    status: str,
+    actor: Any,
+    note: str = "",
+    now: datetime | None = None,
 ) -> CapacityRequest:
     """Move a request one step (R-CAP-3; staff only) and notify the partner.
 
@@ -415,7 +421,7 @@ def capacity_request_transition(
         to_status=status,
         note=note.strip(),
         actor=actor if getattr(actor, "pk", None) else None,
-        at=timezone.now(),
+        at=now or timezone.now(),
     )
     if status == RequestStatus.CAPACITY_ADDED:
         capacity_set_baseline(

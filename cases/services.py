@@ -137,7 +137,14 @@ def _plan_due(case: Case) -> datetime:
 
 
 def _notify_case(
-    case: Case, *, event: str, subject: str, body: str, partner_contacts: bool, oncall: bool
+    case: Case,
+    *,
+    event: str,
+    subject: str,
+    body: str,
+    partner_contacts: bool,
+    oncall: bool,
+    now: datetime | None = None,
 ) -> int:
     """Queue one notification per recipient in the outbox and note it on the timeline."""
     common = {
@@ -153,7 +160,9 @@ def _notify_case(
     if oncall:  # an operator address: not attached to the partner
         count += notify(partner=None, extra_emails=[settings.OPERATOR_ONCALL_EMAIL], **common)
     if count:
-        _event(case, EventKind.NOTIFICATION_SENT, data={"about": event, "recipients": count})
+        _event(
+            case, EventKind.NOTIFICATION_SENT, at=now, data={"about": event, "recipients": count}
+        )
     return count
 
 
@@ -302,6 +311,7 @@ def case_open(
             body=case_summary(case),
             partner_contacts=True,
             oncall=True,
+            now=now,
         )
     return case
 
@@ -429,6 +439,7 @@ def case_request_escalation(
         body=_("Reason: %(reason)s") % {"reason": reason} + "\n\n" + case_summary(case),
         partner_contacts=rules.notify_partner_proactively(severity),
         oncall=True,
+        now=now,
     )
     return case
 
@@ -592,32 +603,34 @@ def case_transition(
     return case
 
 
-def case_await_partner(*, user: Any, case: Case, note: str = "") -> Case:
-    return case_transition(user=user, case=case, status=Status.AWAITING_PARTNER, note=note)
+def case_await_partner(
+    *, user: Any, case: Case, note: str = "", now: datetime | None = None
+) -> Case:
+    return case_transition(user=user, case=case, status=Status.AWAITING_PARTNER, note=note, now=now)
 
 
-def case_resume(*, user: Any, case: Case, note: str = "") -> Case:
-    return case_transition(user=user, case=case, status=Status.IN_PROGRESS, note=note)
+def case_resume(*, user: Any, case: Case, note: str = "", now: datetime | None = None) -> Case:
+    return case_transition(user=user, case=case, status=Status.IN_PROGRESS, note=note, now=now)
 
 
-def case_monitor(*, user: Any, case: Case, note: str = "") -> Case:
-    return case_transition(user=user, case=case, status=Status.MONITORING, note=note)
+def case_monitor(*, user: Any, case: Case, note: str = "", now: datetime | None = None) -> Case:
+    return case_transition(user=user, case=case, status=Status.MONITORING, note=note, now=now)
 
 
-def case_resolve(*, user: Any, case: Case, note: str = "") -> Case:
-    return case_transition(user=user, case=case, status=Status.RESOLVED, note=note)
+def case_resolve(*, user: Any, case: Case, note: str = "", now: datetime | None = None) -> Case:
+    return case_transition(user=user, case=case, status=Status.RESOLVED, note=note, now=now)
 
 
-def case_reopen(*, user: Any, case: Case, note: str = "") -> Case:
+def case_reopen(*, user: Any, case: Case, note: str = "", now: datetime | None = None) -> Case:
     if case.status != Status.RESOLVED:
         raise DomainError(
             _("Only a resolved case can be reopened."), field="status", rule="R-CASE-12"
         )
-    return case_transition(user=user, case=case, status=Status.IN_PROGRESS, note=note)
+    return case_transition(user=user, case=case, status=Status.IN_PROGRESS, note=note, now=now)
 
 
-def case_close(*, user: Any, case: Case, note: str = "") -> Case:
-    return case_transition(user=user, case=case, status=Status.CLOSED, note=note)
+def case_close(*, user: Any, case: Case, note: str = "", now: datetime | None = None) -> Case:
+    return case_transition(user=user, case=case, status=Status.CLOSED, note=note, now=now)
 
 
 @transaction.atomic
@@ -666,12 +679,12 @@ def case_set_action_plan(*, user: Any, case: Case, plan: str, now: datetime | No
 
 
 @transaction.atomic
-def case_comment(*, user: Any, case: Case, text: str) -> CaseEvent:
+def case_comment(*, user: Any, case: Case, text: str, now: datetime | None = None) -> CaseEvent:
     _require_access(user, case)
     text = (text or "").strip()
     if not text:
         raise DomainError(_("The comment is empty."), field="text")
-    return _event(case, EventKind.COMMENT, user=user, text=text)
+    return _event(case, EventKind.COMMENT, user=user, at=now, text=text)
 
 
 @transaction.atomic

@@ -1546,7 +1546,13 @@ def calendar_feed_get_or_create(*, partner: Partner) -> CalendarFeed:
 
 
 @transaction.atomic
-def calendar_feed_rotate(*, actor: Any, partner: Partner, include_windows: bool | None = None):
+def calendar_feed_rotate(
+    *,
+    actor: Any,
+    partner: Partner,
+    include_windows: bool | None = None,
+    now: datetime | None = None,
+):
     """A new secret token: the old feed URL stops working at once, for every colleague who
     subscribed to it, so only a partner administrator (or staff) may issue one."""
     _require_partner_of(actor, partner.pk)
@@ -1561,7 +1567,7 @@ def calendar_feed_rotate(*, actor: Any, partner: Partner, include_windows: bool 
 
     feed = calendar_feed_get_or_create(partner=partner)
     feed.token = _new_token()
-    feed.rotated_at = timezone.now()
+    feed.rotated_at = now or timezone.now()
     if include_windows is not None:
         feed.include_windows = include_windows
     feed.save()

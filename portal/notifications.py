@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -223,23 +223,23 @@ def deliver_due(*, now=None, limit_batches: int = 50) -> dict[str, int]:
                 final = row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
                 Notification.objects.filter(pk=row.pk).update(
                     status=NotificationStatus.FAILED if final else NotificationStatus.PENDING,
-                    next_attempt_at=timezone.now() + _backoff(row.attempts),
+                    next_attempt_at=now + _backoff(row.attempts),
                     last_error=str(exc)[:2000],
                 )
                 failed += 1
                 logger.warning("notification %s failed (attempt %s): %s", row.pk, row.attempts, exc)
             else:
                 Notification.objects.filter(pk=row.pk).update(
-                    status=NotificationStatus.SENT, sent_at=timezone.now(), last_error=""
+                    status=NotificationStatus.SENT, sent_at=now, last_error=""
                 )
                 sent += 1
     return {"sent": sent, "failed": failed}
 
 
-def notification_retry(*, ids: Iterable[int]) -> int:
+def notification_retry(*, ids: Iterable[int], now: datetime | None = None) -> int:
     """Staff: put failed rows back in the queue."""
     return (
         Notification.objects.filter(id__in=list(ids))
         .exclude(status=NotificationStatus.SENT)
-        .update(status=NotificationStatus.PENDING, next_attempt_at=timezone.now())
+        .update(status=NotificationStatus.PENDING, next_attempt_at=now or timezone.now())
     )

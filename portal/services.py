@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -116,10 +116,10 @@ def contact_delete(*, user: Any, contact: Contact) -> None:
 
 
 @transaction.atomic
-def contacts_confirm(*, user: Any, partner: Partner) -> Partner:
+def contacts_confirm(*, user: Any, partner: Partner, now: datetime | None = None) -> Partner:
     """R-NOT-3: a partner admin confirms that the contact list is accurate and current."""
     _require_partner_admin(user, partner)
-    partner.contacts_confirmed_at = timezone.now()
+    partner.contacts_confirmed_at = now or timezone.now()
     partner.save(update_fields=["contacts_confirmed_at"])
     return partner
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -173,9 +173,9 @@ def upgrades_for(user: Any) -> QuerySet[Upgrade]:
     return Upgrade.objects.for_user(user).select_related("change", "target", "change__partner")
 
 
-def dashboard_counts(user: Any) -> dict[str, Any]:
+def dashboard_counts(user: Any, *, now: datetime | None = None) -> dict[str, Any]:
     installed = InstalledVersion.objects.for_user(user)
-    now = timezone.now()
+    now = now or timezone.now()
     return {
         "end_of_sale": installed.filter(compliance_state=ComplianceState.END_OF_SALE).count(),
         "must_upgrade": installed.filter(compliance_state=ComplianceState.MUST_UPGRADE).count(),

@@ -3,11 +3,22 @@
 Partner A: Alice (admin) and Bob (engineer). Partner B: Charlie, the outsider. Staff: the
 operator's TAC engineer. Tests marked ``postgres`` run only on PostgreSQL, ``redis`` only with
 a Redis broker.
+
+``PORTAL_TEST_CLOCK`` (an ISO date-time with its offset, e.g. ``2027-03-26T20:30:00+00:00``)
+starts the whole session at that instant, the clock ticking from there: the test databases, their
+data migrations and every test see that date. CI runs the suite once on a Friday evening before
+a weekend, a month end and a daylight-saving change, so a test that depends on today's date
+fails there.
+Tests that pin their own clock with ``time_machine`` keep working (travels nest).
 """
 
 from __future__ import annotations
 
+import os
+from datetime import datetime
+
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -17,6 +28,42 @@ from rest_framework.test import APIClient
 from portal.choices import Category, Region, Role
 
 from .factories import ContactFactory, CustomerFactory, PartnerFactory, UserFactory, partner_user
+
+_session_clock: time_machine.travel | None = None
+
+
+def _test_clock() -> datetime | None:
+    raw = os.environ.get("PORTAL_TEST_CLOCK", "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise pytest.UsageError(f"PORTAL_TEST_CLOCK is not an ISO date-time: {raw!r}") from exc
+    if moment.utcoffset() is None:
+        raise pytest.UsageError(f"PORTAL_TEST_CLOCK needs an offset, e.g. +00:00: {raw!r}")
+    return moment
+
+
+def pytest_configure(config) -> None:
+    # Runs in the controller and in every xdist worker, before the test databases are created.
+    global _session_clock
+    moment = _test_clock()
+    if moment is not None and _session_clock is None:
+        _session_clock = time_machine.travel(moment, tick=True)
+        _session_clock.start()
+
+
+def pytest_unconfigure(config) -> None:
+    global _session_clock
+    if _session_clock is not None:
+        _session_clock.stop()
+        _session_clock = None
+
+
+def pytest_report_header(config) -> str | None:
+    moment = _test_clock()
+    return f"clock moved: the session starts at {moment.isoformat()}" if moment else None
 
 
 def pytest_collection_modifyitems(config, items) -> None:
