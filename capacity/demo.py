@@ -39,7 +39,7 @@ def load() -> None:
                 knowledge_workers=kw,
                 workspace_devices=wd,
                 actor=staff,
-                reason="Activation (R-CAP-1)",
+                reason="Activation",
                 at=now - timedelta(days=90),
             )
         if not customer.provisioned_reports.exists():

@@ -50,13 +50,13 @@ class CustomerCapacity(models.Model):
         _("threshold reached"),
         choices=Threshold.choices,
         default=Threshold.NONE,
-        help_text=_("R-CAP-4: the highest utilisation threshold the current counts reach."),
+        help_text=_("The highest utilisation threshold the current counts reach."),
     )
     notified_level = models.PositiveSmallIntegerField(
         _("threshold notified"),
         choices=Threshold.choices,
         default=Threshold.NONE,
-        help_text=_("R-CAP-4: the highest utilisation threshold already notified."),
+        help_text=_("The highest utilisation threshold already notified."),
     )
     level_epoch = models.PositiveIntegerField(
         _("threshold changes"),
@@ -202,7 +202,7 @@ class CapacityRequest(models.Model):
         on_delete=models.PROTECT,
         related_name="capacity_requests",
         verbose_name=_("TAC case"),
-        help_text=_("R-CAP-3: the TAC case raised to work out the expansion plan."),
+        help_text=_("The TAC case raised to work out the expansion plan."),
     )
     status = models.CharField(
         _("status"),

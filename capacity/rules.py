@@ -70,7 +70,7 @@ def provisioning_violations(*, approved: Counts, provisioned: Counts) -> list[Vi
                     field=resource,
                     message=_(
                         "%(resource)s: %(count)d is above the approved capacity of %(limit)d. "
-                        "Request a capacity change first (R-CAP-2)."
+                        "Request a capacity change first."
                     )
                     % {"resource": _label(resource), "count": count, "limit": limit},
                     rule="R-CAP-2",
@@ -249,7 +249,7 @@ def transition_violation(current: str, target: str) -> Violation | None:
         return None
     return Violation(
         field="status",
-        message=_("A request that is %(current)s cannot become %(target)s (R-CAP-3).")
+        message=_("A request that is %(current)s cannot become %(target)s.")
         % {
             "current": str(RequestStatus(current).label),
             "target": str(RequestStatus(target).label),
@@ -279,7 +279,7 @@ def request_violations(*, requested: Counts, approved: Counts) -> list[Violation
                 field=None,
                 message=_(
                     "The requested totals equal the approved capacity; change at least one "
-                    "count (R-CAP-3)."
+                    "count."
                 ),
                 rule="R-CAP-3",
             )

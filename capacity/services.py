@@ -291,7 +291,7 @@ def _notify_level_change(row: CustomerCapacity) -> int:
                 "%(customer)s now uses %(threshold)s %% or more of its approved capacity "
                 "(R-CAP-4).\n\nKnowledge workers: %(kw)s of %(kw_max)s\n"
                 "Workspace devices: %(wd)s of %(wd_max)s\n\n"
-                "To grow, request a capacity change with a TAC case (R-CAP-3)."
+                "To grow, request a capacity change with a TAC case."
             )
             % params,
             related=customer,
@@ -319,7 +319,7 @@ def _notify_request(request: CapacityRequest, event: CapacityRequestEvent) -> No
         category=Category.CAPACITY,
         subject=_("Capacity request #%(id)s for %(customer)s: %(status)s") % params,
         body=_(
-            "Capacity change request #%(id)s for %(customer)s is now: %(status)s (R-CAP-3).\n"
+            "Capacity change request #%(id)s for %(customer)s is now: %(status)s.\n"
             "Requested totals: %(kw)s knowledge workers, %(wd)s workspace devices.\n\n%(note)s"
         )
         % params,
@@ -345,7 +345,7 @@ def capacity_request_submit(
         raise DomainError(_("Give the reason for the change."), field="reason", rule="R-CAP-3")
     if case is None or case.customer_id != customer.pk:
         raise DomainError(
-            _("Link the TAC case raised for this customer's expansion (R-CAP-3)."),
+            _("Link the TAC case raised for this customer's expansion."),
             field="case",
             rule="R-CAP-3",
         )
@@ -410,7 +410,7 @@ def capacity_request_transition(
         raise_violation(violation)
     if status == RequestStatus.REJECTED and not note.strip():
         raise DomainError(
-            _("Give the reason for rejecting the request (R-CAP-3)."), field="note", rule="R-CAP-3"
+            _("Give the reason for rejecting the request."), field="note", rule="R-CAP-3"
         )
     previous = locked.status
     locked.status = status

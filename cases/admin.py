@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal.admin_actions import AdminAction, ServiceAdmin
+from portal.admin_actions import AdminAction, ServiceAdmin, for_staff
 from portal.admin_times import countdown_html, time_column
 from portal.choices import Region
 from portal.errors import DomainError, add_domain_error
@@ -28,28 +28,6 @@ from . import selectors, services, sweep
 from .api.pagination import EstimatedCountPaginator
 from .choices import Category, Channel, Impact, OutOfScopeReason, Severity, Status, Urgency
 from .models import Case, CaseEvent
-
-# --- rule ids for staff ---------------------------------------------------------------------------
-
-
-def _for_staff(error: DomainError) -> DomainError:
-    """Service messages speak plain language; the admin adds the rule id for staff."""
-    if not error.rule or error.rule in error.message:
-        return error
-    return DomainError(f"{error.message} ({error.rule})", field=error.field, rule=error.rule)
-
-
-def _with_rule(run):
-    """Wrap an action's service call so that a refusal names its rule on the admin page."""
-
-    def wrapped(*args, **kwargs):
-        try:
-            return run(*args, **kwargs)
-        except DomainError as exc:
-            raise _for_staff(exc) from exc
-
-    return wrapped
-
 
 # --- forms of the staff actions -----------------------------------------------------------------
 
@@ -285,7 +263,7 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         self.run_each(
             request,
             queryset.filter(status=Status.NEW),
-            _with_rule(lambda case: services.case_acknowledge(user=request.user, case=case)),
+            lambda case: services.case_acknowledge(user=request.user, case=case),
             gettext("Cases acknowledged"),
         )
 
@@ -317,7 +295,7 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
             try:
                 case = services.case_open(user=request.user, **data)
             except DomainError as exc:
-                add_domain_error(form, _for_staff(exc))
+                add_domain_error(form, for_staff(exc))
             else:
                 self.message_user(
                     request,
@@ -332,42 +310,34 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         AdminAction(
             "acknowledge",
             _("Acknowledge"),
-            _with_rule(
-                lambda request, case: services.case_acknowledge(user=request.user, case=case)
-            ),
+            lambda request, case: services.case_acknowledge(user=request.user, case=case),
             available=lambda case: case.status == Status.NEW,
             success=_("Case updated."),
         ),
         AdminAction(
             "change-severity",
             _("Change severity"),
-            _with_rule(
-                lambda request, case, **data: services.case_change_severity(
+            lambda request, case, **data: services.case_change_severity(
                     user=request.user, case=case, **data
-                )
-            ),
+                ),
             form=SeverityChangeForm,
             success=_("Case updated."),
         ),
         AdminAction(
             "transition",
             _("Change status"),
-            _with_rule(
-                lambda request, case, **data: services.case_transition(
+            lambda request, case, **data: services.case_transition(
                     user=request.user, case=case, **data
-                )
-            ),
+                ),
             form=TransitionForm,
             success=_("Case updated."),
         ),
         AdminAction(
             "action-plan",
             _("Action plan"),
-            _with_rule(
-                lambda request, case, **data: services.case_set_action_plan(
+            lambda request, case, **data: services.case_set_action_plan(
                     user=request.user, case=case, **data
-                )
-            ),
+                ),
             form=ActionPlanForm,
             initial=lambda case: {"plan": case.action_plan},
             success=_("Case updated."),
@@ -375,11 +345,9 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         AdminAction(
             "out-of-scope",
             _("Out of scope"),
-            _with_rule(
-                lambda request, case, **data: services.case_mark_out_of_scope(
+            lambda request, case, **data: services.case_mark_out_of_scope(
                     user=request.user, case=case, **data
-                )
-            ),
+                ),
             form=OutOfScopeForm,
             success=_("Case updated."),
         ),

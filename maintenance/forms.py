@@ -18,7 +18,7 @@ class RescheduleForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea,
-        help_text=_("Explain in detail why this change conflicts with your business (R-MNT-5)."),
+        help_text=_("Explain in detail why this change conflicts with your business."),
     )
 
 
@@ -53,7 +53,7 @@ class ChangeRequestForm(forms.Form):
     description = forms.CharField(
         label=_("Description and impact"),
         widget=forms.Textarea,
-        help_text=_("The operator's product management reviews the impact with you (R-MNT-9)."),
+        help_text=_("The operator's product management reviews the impact with you."),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

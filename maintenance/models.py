@@ -65,7 +65,7 @@ class Change(models.Model):
         max_length=40,
         choices=PartnerRequestKind.choices,
         blank=True,
-        help_text=_("R-MNT-9: what a partner-requested change is about."),
+        help_text=_("What a partner-requested change is about."),
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -78,18 +78,18 @@ class Change(models.Model):
         _("reason"),
         max_length=40,
         blank=True,
-        help_text=_("Upgrades (R-MNT-7) and emergency changes (R-MNT-8) need one."),
+        help_text=_("Upgrades and emergency changes need one."),
     )
     urgent = models.BooleanField(
         _("urgent"),
         default=False,
-        help_text=_("R-MNT-5: urgent changes (e.g. a severe security fix) cannot be rescheduled."),
+        help_text=_("Urgent changes (e.g. a severe security fix) cannot be rescheduled."),
     )
     interrupts_calling = models.BooleanField(
         _("interrupts calling"),
         default=False,
         help_text=_(
-            "R-REL-4: an upgrade that interrupts calling also needs R-MNT-4's 10 business days "
+            "An upgrade that interrupts calling also needs R-MNT-4's 10 business days "
             "of notice."
         ),
     )
@@ -98,7 +98,7 @@ class Change(models.Model):
         max_length=4,
         choices=Region.choices,
         blank=True,
-        help_text=_("R-MNT-2: SME group maintenance follows the SME publisher's region."),
+        help_text=_("SME group maintenance follows the SME publisher's region."),
     )
     case = models.ForeignKey(
         "cases.Case",
@@ -107,7 +107,7 @@ class Change(models.Model):
         blank=True,
         related_name="changes",
         verbose_name=_("linked TAC case"),
-        help_text=_("R-MNT-7: an upgrade for new features is linked to the partner's case."),
+        help_text=_("An upgrade for new features is linked to the partner's case."),
     )
     review_note = models.TextField(_("joint review note"), blank=True)
     notice_sent_at = models.DateTimeField(_("notice sent"), null=True, blank=True)

@@ -98,7 +98,7 @@ def future_start_violation(*, kind: str, start: datetime, now: datetime) -> Viol
     An emergency change may start at once (R-MNT-8)."""
     if not kind_needs_window(kind) or start > now:
         return None
-    return Violation(_("A planned change must start in the future (R-MNT-2)."), "start", "R-MNT-2")
+    return Violation(_("A planned change must start in the future."), "start", "R-MNT-2")
 
 
 def record_violation(*, kind: str, start: datetime | None, now: datetime) -> Violation | None:
@@ -109,7 +109,7 @@ def record_violation(*, kind: str, start: datetime | None, now: datetime) -> Vio
     return Violation(
         _(
             "A planned change can be recorded as started or completed only at or after its "
-            "start (R-MNT-2)."
+            "start."
         ),
         "status",
         "R-MNT-2",
@@ -134,7 +134,7 @@ def window_violation(
             interpolate_lazy(
                 _(
                     "The change must lie inside one maintenance window of region %(region)s "
-                    "(21:00–06:00 local time) (R-MNT-2)."
+                    "(21:00–06:00 local time)."
                 ),
                 {"region": region},
             ),
@@ -145,7 +145,7 @@ def window_violation(
         return Violation(
             _(
                 "Weekend windows (Saturday and Sunday nights) are reserved for infrastructure "
-                "changes (R-MNT-1)."
+                "changes."
             ),
             "start",
             "R-MNT-1",
@@ -169,7 +169,7 @@ def overlap_violation(customer_name: str, other_title: str) -> Violation:
     """Conflict detection: two changes may not overlap on the same customer (R-MNT-2)."""
     return Violation(
         interpolate_lazy(
-            _("It overlaps the change “%(title)s” on customer %(customer)s (R-MNT-2)."),
+            _("It overlaps the change “%(title)s” on customer %(customer)s."),
             {"title": other_title, "customer": customer_name},
         ),
         "start",
@@ -223,7 +223,7 @@ def notice_violation(
             interpolate_lazy(
                 _(
                     "An upgrade needs its maintenance notice at least %(days)s days before "
-                    "its window (R-REL-4)."
+                    "its window."
                 ),
                 {"days": UPGRADE_NOTICE_DAYS},
             ),
@@ -238,7 +238,7 @@ def notice_violation(
         interpolate_lazy(
             _(
                 "Maintenance that interrupts calling needs written notice at least %(days)s "
-                "business days before it starts (R-MNT-4)."
+                "business days before it starts."
             ),
             {"days": business_days},
         ),
@@ -271,20 +271,20 @@ def reschedule_violation(
         return Violation(
             _(
                 "Upgrades are rescheduled from the upgrade itself: once, up to one week before "
-                "it starts (R-REL-4)."
+                "it starts."
             ),
             "non_field_errors",
             "R-REL-4",
         )
     if not change_is_reschedulable(kind, urgent):
         return Violation(
-            _("Urgent and emergency changes cannot be rescheduled (R-MNT-5)."),
+            _("Urgent and emergency changes cannot be rescheduled."),
             "non_field_errors",
             "R-MNT-5",
         )
     if notice_sent_at is None:
         return Violation(
-            _("A change can be rescheduled only after its notice is sent (R-MNT-5)."),
+            _("A change can be rescheduled only after its notice is sent."),
             "non_field_errors",
             "R-MNT-5",
         )
@@ -292,14 +292,14 @@ def reschedule_violation(
         return Violation(
             _(
                 "Reschedule requests are accepted only until 3 calendar days after the notice "
-                "was sent (R-MNT-5)."
+                "was sent."
             ),
             "non_field_errors",
             "R-MNT-5",
         )
     if not (reason or "").strip():
         return Violation(
-            _("A reschedule request must give a detailed reason (R-MNT-5)."),
+            _("A reschedule request must give a detailed reason."),
             "reason",
             "R-MNT-5",
         )
@@ -322,7 +322,7 @@ def certificate_renewal_violation(*, expires_at: datetime, start: datetime) -> V
     if earliest <= start <= latest:
         return None
     return Violation(
-        _("A certificate renewal may be scheduled only 3 to 7 days before expiry (R-MNT-6)."),
+        _("A certificate renewal may be scheduled only 3 to 7 days before expiry."),
         "start",
         "R-MNT-6",
     )
@@ -345,26 +345,26 @@ def certificate_link_violation(
     if certificate_customer_id is None:
         if kind == ChangeKind.CERTIFICATE_RENEWAL:
             return Violation(
-                _("A certificate renewal must name the certificate it renews (R-MNT-6)."),
+                _("A certificate renewal must name the certificate it renews."),
                 "certificate",
                 "R-MNT-6",
             )
         return None
     if kind != ChangeKind.CERTIFICATE_RENEWAL:
         return Violation(
-            _("Only a certificate renewal names a certificate (R-MNT-6)."),
+            _("Only a certificate renewal names a certificate."),
             "certificate",
             "R-MNT-6",
         )
     if certificate_customer_id not in set(customer_ids):
         return Violation(
-            _("The certificate must belong to one of the change's customers (R-MNT-6)."),
+            _("The certificate must belong to one of the change's customers."),
             "certificate",
             "R-MNT-6",
         )
     if linked_change_id is not None and linked_change_id != change_id and linked_change_open:
         return Violation(
-            _("Another open change already renews this certificate (R-MNT-6)."),
+            _("Another open change already renews this certificate."),
             "certificate",
             "R-MNT-6",
         )
@@ -408,7 +408,7 @@ def reason_violation(*, kind: str, reason: str, has_linked_case: bool) -> Violat
         if reason == UpgradeReason.PARTNER_FEATURE_REQUEST and not has_linked_case:
             return Violation(
                 _(
-                    "An upgrade for new features must be linked to the partner's TAC case (R-MNT-7)."
+                    "An upgrade for new features must be linked to the partner's TAC case."
                 ),
                 "case",
                 "R-MNT-7",
@@ -418,7 +418,7 @@ def reason_violation(*, kind: str, reason: str, has_linked_case: bool) -> Violat
             _(
                 "An emergency change needs one of the reasons: restore service, reduce an "
                 "outage's impact, prevent a possible outage, or fix a security "
-                "vulnerability (R-MNT-8)."
+                "vulnerability."
             ),
             "reason",
             "R-MNT-8",
@@ -431,7 +431,7 @@ def reason_violation(*, kind: str, reason: str, has_linked_case: bool) -> Violat
 VULNERABILITY_SCAN_REFUSAL = _(
     "Vulnerability scanning of the dedicated instance by partners or customers is not "
     "supported: the operator runs its own vulnerability scanning and independent penetration "
-    "tests of the instance (R-MNT-10)."
+    "tests of the instance."
 )
 
 
@@ -521,7 +521,7 @@ def holiday_violation(*, night: date, holidays: Iterable[date]) -> Violation | N
     if night not in set(holidays):
         return None
     return Violation(
-        _("This window falls on a holiday of the customer's calendar (R-MNT-5)."),
+        _("This window falls on a holiday of the customer's calendar."),
         "alternatives",
         "R-MNT-5",
     )

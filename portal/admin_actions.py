@@ -58,6 +58,13 @@ class AdminAction:
     success: Any = _("Saved.")
 
 
+def for_staff(error: DomainError) -> DomainError:
+    """Service messages speak plain language; the admin adds the rule id for staff."""
+    if not error.rule or error.rule in str(error.message):
+        return error
+    return DomainError(f"{error.message} ({error.rule})", field=error.field, rule=error.rule)
+
+
 class _DomainErrorOnSave(Exception):
     def __init__(self, error: DomainError) -> None:
         super().__init__(str(error))
@@ -91,7 +98,7 @@ class ServiceAdmin(admin.ModelAdmin):
         class WithServiceError(form_class):  # type: ignore[misc, valid-type]
             def clean(self) -> dict:
                 data = super().clean()
-                add_domain_error(self, error)
+                add_domain_error(self, for_staff(error))
                 return data
 
         return WithServiceError
@@ -141,7 +148,7 @@ class ServiceAdmin(admin.ModelAdmin):
             with transaction.atomic():
                 return super().delete_view(request, object_id, extra_context)
         except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+            self.message_user(request, for_staff(exc).message, messages.ERROR)
             return HttpResponseRedirect(
                 reverse(self._url_name("change"), args=[object_id])
             )
@@ -165,7 +172,7 @@ class ServiceAdmin(admin.ModelAdmin):
                 with transaction.atomic():
                     func(obj)
             except DomainError as exc:
-                self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+                self.message_user(request, f"{obj}: {for_staff(exc).message}", messages.ERROR)
             else:
                 ok += 1
         if ok and done:
@@ -220,7 +227,7 @@ class ServiceAdmin(admin.ModelAdmin):
                 with transaction.atomic():
                     action.run(request, obj, **form.cleaned_data)
             except DomainError as exc:
-                add_domain_error(form, exc)
+                add_domain_error(form, for_staff(exc))
             else:
                 self.message_user(request, str(action.success), messages.SUCCESS)
                 return HttpResponseRedirect(reverse(self._url_name("change"), args=[obj.pk]))

@@ -27,7 +27,7 @@ class Partner(models.Model):
         _("contacts last confirmed"),
         null=True,
         blank=True,
-        help_text=_("R-NOT-3: when a partner admin last confirmed the contact list."),
+        help_text=_("When a partner admin last confirmed the contact list."),
     )
     contact_review_requested_at = models.DateTimeField(
         _("contact review last requested"), null=True, blank=True
@@ -71,7 +71,7 @@ class Customer(models.Model):
     sso_enabled = models.BooleanField(
         _("SSO enabled on UC applications"),
         default=False,
-        help_text=_("R-MNT-6: certificate renewals create an SSO follow-up checklist."),
+        help_text=_("Certificate renewals create an SSO follow-up checklist."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -157,7 +157,7 @@ def contact_review_request_due(*, now=None) -> int:
                 category="account",
                 subject=_("Please confirm your contact list"),
                 body=_(
-                    "Partners keep their contact details accurate and current (R-NOT-3). "
+                    "Partners keep their contact details accurate and current. "
                     "Review and confirm your contacts at %(link)s"
                 )
                 % {"link": link},

@@ -13,7 +13,7 @@ class UpgradeRescheduleForm(forms.Form):
     start = forms.DateTimeField(
         label=_("New start"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text=_("Inside a maintenance window of the customer's region (R-MNT-2)."),
+        help_text=_("Inside a maintenance window of the customer's region."),
     )
     end = forms.DateTimeField(
         label=_("New end"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})

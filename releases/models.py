@@ -30,7 +30,7 @@ class Release(models.Model):
         _("available from"),
         null=True,
         blank=True,
-        help_text=_("Empty until the release is announced as available (R-REL-2)."),
+        help_text=_("Empty until the release is announced as available."),
     )
     end_of_sale = models.DateField(_("end of sale"), null=True, blank=True)
     end_of_life = models.DateField(_("end of life"), null=True, blank=True)
@@ -38,19 +38,19 @@ class Release(models.Model):
         _("new customer deployments supported"),
         null=True,
         blank=True,
-        help_text=_("Empty: derived from the position (R-REL-3)."),
+        help_text=_("Empty: derived from the position."),
     )
     upgrades_supported = models.BooleanField(
         _("upgrades supported"),
         null=True,
         blank=True,
-        help_text=_("Empty: derived from the position (R-REL-3)."),
+        help_text=_("Empty: derived from the position."),
     )
     may_stay = models.BooleanField(
         _("customers may stay"),
         null=True,
         blank=True,
-        help_text=_("Empty: derived from the position (R-REL-3)."),
+        help_text=_("Empty: derived from the position."),
     )
     upgrade_target = models.ForeignKey(
         "self",
@@ -59,7 +59,7 @@ class Release(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("must upgrade to"),
-        help_text=_("Empty: the latest service update of n (R-REL-3)."),
+        help_text=_("Empty: the latest service update of n."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -185,7 +185,7 @@ class Upgrade(models.Model):
         _("security advisory"),
         max_length=200,
         blank=True,
-        help_text=_("R-MNT-7: the advisory a security upgrade fixes."),
+        help_text=_("The advisory a security upgrade fixes."),
     )
     reschedules_used = models.PositiveSmallIntegerField(_("reschedules used"), default=0)
     rescheduled_at = models.DateTimeField(_("rescheduled"), null=True, blank=True)

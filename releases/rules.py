@@ -190,14 +190,14 @@ class Compliance:
         """A translated one-line explanation for reports and notifications."""
         target = self.target.short_label if self.target else ""
         if self.state == ComplianceState.END_OF_SALE:
-            return _("End of sale: must upgrade to %(target)s (R-REL-2).") % {"target": target}
+            return _("End of sale: must upgrade to %(target)s.") % {"target": target}
         if self.state == ComplianceState.MUST_UPGRADE:
-            return _("Must upgrade to %(target)s (R-REL-3).") % {"target": target}
+            return _("Must upgrade to %(target)s.") % {"target": target}
         if self.state == ComplianceState.NOT_FOR_NEW_DEPLOYMENTS:
-            return _("May stay; not allowed for new deployments (R-REL-3).")
+            return _("May stay; not allowed for new deployments.")
         if self.state == ComplianceState.UNKNOWN:
             return _("This release is not in the release table.")
-        return _("OK: supported release (R-REL-2).")
+        return _("OK: supported release.")
 
 
 class Catalogue:
@@ -320,7 +320,7 @@ def upgrade_reschedule_violation(
         return Violation(
             field=None,
             message=_(
-                "This upgrade has already been rescheduled once; it cannot be rescheduled again (R-REL-4)."
+                "This upgrade has already been rescheduled once; it cannot be rescheduled again."
             ),
             rule="R-REL-4",
         )
@@ -328,7 +328,7 @@ def upgrade_reschedule_violation(
         return Violation(
             field=None,
             message=_(
-                "An upgrade can be rescheduled only up to one week before it starts (R-REL-4)."
+                "An upgrade can be rescheduled only up to one week before it starts."
             ),
             rule="R-REL-4",
         )
@@ -364,13 +364,13 @@ def upgrade_target_violation(
     """
     if target is None or target.position is None:
         return Violation(
-            _("The target release is not available yet (R-REL-2)."), "target", "R-REL-2"
+            _("The target release is not available yet."), "target", "R-REL-2"
         )
     if not target.policy.upgrades_supported:
         return Violation(
             _(
                 "Upgrades to %(release)s are not supported by the release policy; choose a "
-                "release that supports upgrades, such as %(suggested)s (R-REL-3)."
+                "release that supports upgrades, such as %(suggested)s."
             )
             % {
                 "release": target.key.short_label,
@@ -385,7 +385,7 @@ def upgrade_target_violation(
         return Violation(
             _(
                 "%(customer)s already runs %(release)s on %(application)s, newer than "
-                "%(target)s: an upgrade cannot go back to an older release (R-REL-4)."
+                "%(target)s: an upgrade cannot go back to an older release."
             )
             % {
                 "customer": row.customer,
@@ -407,7 +407,7 @@ def upgrade_target_violation(
         return Violation(
             _(
                 "%(customer)s must upgrade %(application)s from %(release)s to %(required)s "
-                "or newer; %(target)s is not enough (R-REL-3)."
+                "or newer; %(target)s is not enough."
             )
             % {
                 "customer": row.customer,
@@ -431,7 +431,7 @@ def first_installation_violation(*, release: ReleaseStatus | None) -> Violation 
     return Violation(
         _(
             "%(release)s does not support new customer deployments: a new customer starts on "
-            "a release that does (R-REL-3)."
+            "a release that does."
         )
         % {"release": label},
         "release",
@@ -484,24 +484,24 @@ def upgrade_reason_violation(
     rows = list(installed)
     if reason == REASON_SECURITY and not advisory.strip():
         return Violation(
-            _("Name the security advisory this upgrade fixes (R-MNT-7)."), "advisory", "R-MNT-7"
+            _("Name the security advisory this upgrade fixes."), "advisory", "R-MNT-7"
         )
     if reason == REASON_FEATURES and not has_case:
         return Violation(
-            _("An upgrade for new features must be linked to the partner's TAC case (R-MNT-7)."),
+            _("An upgrade for new features must be linked to the partner's TAC case."),
             "case",
             "R-MNT-7",
         )
     checks = {
         REASON_BELOW_N_1: (
             below_n_minus_1,
-            _("%(customer)s runs no release lower than n-1 on the upgraded applications (R-MNT-7)."),
+            _("%(customer)s runs no release lower than n-1 on the upgraded applications."),
         ),
         REASON_END_OF_LIFE: (
             lambda row: near_end_of_life(row, today=today),
             _(
                 "%(customer)s runs no release approaching end of life on the upgraded "
-                "applications (R-MNT-7)."
+                "applications."
             ),
         ),
     }

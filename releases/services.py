@@ -113,7 +113,7 @@ def release_announce(*, actor: Any, release: Release, available_on: date | None 
     InstalledVersion.objects.filter(release_id__in=shifted).update(notified_state="")
     compliance_notify(
         event=f"announce:{release.pk}",
-        headline=_("Release %(release)s is available; release positions have shifted (R-REL-2).")
+        headline=_("Release %(release)s is available; release positions have shifted.")
         % {"release": release.key.short_label},
     )
     return release
@@ -349,13 +349,13 @@ def upgrade_schedule(
     )
     if case is not None and case.customer_id not in {c.pk for c in customers}:
         raise DomainError(
-            _("Link the TAC case in which this customer's partner asked for the features (R-MNT-7)."),
+            _("Link the TAC case in which this customer's partner asked for the features."),
             field="case",
             rule="R-MNT-7",
         )
     apps = sorted(applications)
     title = title or _("Upgrade to %(release)s") % {"release": target.key.short_label}
-    description = description or _("Upgrade of %(apps)s to %(release)s (R-REL-4).") % {
+    description = description or _("Upgrade of %(apps)s to %(release)s.") % {
         "apps": ", ".join(apps) if apps else _("all applications"),
         "release": target.key.short_label,
     }
@@ -382,7 +382,7 @@ def upgrade_schedule(
         subject=_("Upgrade planned to %(release)s") % {"release": target.key.short_label},
         body=_(
             "Customers %(customers)s will be upgraded to %(release)s on %(start)s.\n"
-            "You may reschedule this upgrade once, up to one week before it (R-REL-4)."
+            "You may reschedule this upgrade once, up to one week before it."
         )
         % {
             "customers": names,
@@ -504,7 +504,7 @@ def upgrade_record_completion(*, upgrade: Upgrade, completed_at: datetime) -> in
             category=Category.RELEASES,
             subject=_("Upgrade completed: %(customer)s now runs %(release)s")
             % {"customer": customer.name, "release": upgrade.target.key.short_label},
-            body=_("The upgrade of %(customer)s to %(release)s completed successfully (R-REL-4).")
+            body=_("The upgrade of %(customer)s to %(release)s completed successfully.")
             % {"customer": customer.name, "release": upgrade.target.key.short_label},
             related=upgrade,
             dedupe_key=f"upgrade:{upgrade.pk}:completed:{customer.pk}",

@@ -62,7 +62,7 @@ class WindowQuerySerializer(serializers.Serializer):
         start, end = attrs["start"], attrs["end"]
         if isinstance(start, datetime) != isinstance(end, datetime):
             raise serializers.ValidationError(
-                {"end": _("Give both bounds as dates or both as datetimes (R-MNT-1).")}
+                {"end": _("Give both bounds as dates or both as datetimes.")}
             )
         for name in ("start", "end"):
             violation = rules.year_violation(attrs[name].year, field=name)
@@ -155,7 +155,7 @@ class ChangeWriteSerializer(serializers.Serializer):
         queryset=Certificate.objects.all(),
         required=False,
         allow_null=True,
-        help_text=_("For a certificate renewal: the certificate (R-MNT-6 band check)."),
+        help_text=_("For a certificate renewal: the certificate (band check)."),
     )
 
 

@@ -66,7 +66,9 @@ def test_portal_report_above_capacity_shows_the_rule_on_the_field(
         f"/capacity/customers/{customer_a.pk}/", {"knowledge_workers": 1001, "workspace_devices": 1}
     )
     assert page.status_code == 400
-    assert "R-CAP-2" in page.content.decode()
+    html = page.content.decode()
+    assert "is above the approved capacity of 1000" in html
+    assert "R-CAP-2" not in html  # partners read plain language; the API names the rule
     assert not customer_a.provisioned_reports.exists()
 
 

@@ -228,7 +228,7 @@ def test_r_cap_3_other_transitions_are_refused_citing_the_rule(current, target):
     violation = transition_violation(current, target)
     assert violation is not None
     assert violation.rule == "R-CAP-3" and violation.field == "status"
-    assert "R-CAP-3" in violation.message
+    assert violation.rule == "R-CAP-3" and "cannot become" in violation.message
 
 
 def test_r_cap_3_request_must_change_the_totals():

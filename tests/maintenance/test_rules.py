@@ -492,7 +492,7 @@ def test_the_vulnerability_scan_refusal_explains_the_operator_scans_itself_r_mnt
 
     assert "not supported" in text
     assert "penetration tests" in text
-    assert "R-MNT-10" in text
+    assert "R-MNT-10" not in text  # shown to partners: plain language
 
 
 # --- status transitions ----------------------------------------------------------------------
