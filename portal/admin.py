@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -9,9 +10,11 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import notifications
+from . import notifications, services
+from .admin_actions import ServiceAdmin
 from .admin_times import time_column
 from .calendars import calendars_missing_holidays, holiday_years_reached
+from .choices import Category
 from .identity import username_problem
 from .models import (
     BusinessCalendar,
@@ -21,7 +24,6 @@ from .models import (
     Notification,
     Partner,
     PartnerMembership,
-    Subscription,
     UserProfile,
 )
 
@@ -64,19 +66,72 @@ class CustomerAdmin(admin.ModelAdmin):
     list_select_related = ["partner"]
 
 
-class SubscriptionInline(admin.TabularInline):
-    model = Subscription
-    extra = 0
+class ContactAdminForm(forms.ModelForm):
+    """A contact and its categories in one form, saved by ``contact_create``/``contact_update``
+    (R-NOT-1): the same checks as the portal page and the API."""
+
+    categories = forms.MultipleChoiceField(
+        label=_("Categories"),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Contact
+        fields = ["partner", "customer", "name", "email", "phone"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["categories"] = list(
+                self.instance.subscriptions.values_list("category", flat=True)
+            )
+
+    def _post_clean(self) -> None:
+        """Leave every rule to the service (the model's own unique check would run first)."""
+        self._validate_unique = False
+        super()._post_clean()
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ServiceAdmin):
+    form = ContactAdminForm
     list_display = ["name", "email", "phone", "partner", "customer"]
     list_filter = ["subscriptions__category", "partner"]
     search_fields = ["name", "email", "partner__name", "customer__name"]
     autocomplete_fields = ["partner", "customer"]
     list_select_related = ["partner", "customer"]
-    inlines = [SubscriptionInline]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return ["partner"] if obj is not None else []  # a contact stays with its partner
+
+    def service_save(self, request, obj: Contact, form, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            services.contact_update(
+                user=request.user,
+                contact=obj,
+                categories=data["categories"],
+                **{k: data[k] for k in ("customer", "name", "email", "phone")},
+            )
+            return
+        saved = services.contact_create(
+            user=request.user,
+            partner=data["partner"],
+            customer=data["customer"],
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            categories=data["categories"],
+        )
+        obj.pk = saved.pk
+
+    def service_save_related(self, request, form, formsets, change: bool) -> None:
+        """The service wrote the categories."""
+
+    def delete_model(self, request, obj: Contact) -> None:
+        services.contact_delete(user=request.user, contact=obj)
 
 
 @admin.register(PartnerMembership)
