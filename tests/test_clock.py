@@ -106,7 +106,7 @@ def test_case_events_carry_the_given_now(alice, staff, customer_a, contact_a) ->
 def test_capacity_request_events_carry_the_given_now_r_cap_3(customer_a, staff, alice) -> None:
     from capacity import services
     from capacity.choices import RequestStatus
-    from tests.capacity.helpers import open_case, set_baseline
+    from tests.capacity.factories import open_case, set_baseline
 
     set_baseline(customer_a, staff)
     request = services.capacity_request_submit(

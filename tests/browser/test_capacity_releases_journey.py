@@ -8,7 +8,7 @@ from capacity import services as capacity_services
 from portal.choices import Category, Region, Role
 from releases import services as release_services
 from releases.models import Release
-from tests.capacity.helpers import open_case
+from tests.capacity.factories import open_case
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -16,7 +16,7 @@ from tests.factories import (
     UserFactory,
     partner_user,
 )
-from tests.releases.helpers import weeknight
+from tests.releases.factories import weeknight
 
 from .conftest import login
 

@@ -73,7 +73,7 @@ def test_an_upgrade_shows_its_time_in_the_customers_zone_with_the_right_label(
     client_for, alice, staff, customer_a
 ):
     """The upgrade page once showed 03:00 UTC labelled "America/New_York"."""
-    from tests.releases.helpers import load_table, plan_upgrade
+    from tests.releases.factories import load_table, plan_upgrade
 
     rows = load_table(staff)
     upgrade = plan_upgrade(customer_a, staff, rows["15.0 SU2"])

@@ -1,5 +1,5 @@
 """Upgrade targets (R-REL-3, R-REL-4), first installations (R-REL-3) and upgrade reasons
-(R-MNT-7) on the service and the API (the admin face is in test_release_admin)."""
+(R-MNT-7) on the service and the API (the admin face is in test_admin)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from portal.choices import Region
 from portal.errors import DomainError
 from releases import services
 from releases.models import InstalledVersion, Release, Upgrade
-from tests.capacity.helpers import open_case
+from tests.capacity.factories import open_case
 from tests.factories import CustomerFactory
 
-from .helpers import ADVISORY, install, load_table, plan_upgrade, weeknight
+from .factories import ADVISORY, install, load_table, plan_upgrade, weeknight
 
 pytestmark = pytest.mark.django_db
 

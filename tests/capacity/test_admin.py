@@ -9,7 +9,7 @@ from capacity import services
 from capacity.models import CapacityActivation, CapacityRequest, CustomerCapacity
 from tests.factories import CustomerFactory
 
-from .helpers import open_case, set_baseline
+from .factories import open_case, set_baseline
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/admin/capacity/capacityrequest/"

@@ -1,5 +1,5 @@
 """Activation counts (R-CAP-1) and the partner's update or withdrawal of its open request
-(R-CAP-3) on the service, the API and the portal (the admin face is in test_capacity_admin)."""
+(R-CAP-3) on the service, the API and the portal (the admin face is in test_admin)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from capacity import services
 from capacity.models import CapacityActivation, CapacityRequest, CustomerCapacity
 from portal.errors import DomainError
 
-from .helpers import open_case, set_baseline
+from .factories import open_case, set_baseline
 
 pytestmark = pytest.mark.django_db
 

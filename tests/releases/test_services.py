@@ -13,7 +13,7 @@ from releases import selectors, services
 from releases.choices import ComplianceState
 from releases.models import InstalledVersion, Release
 
-from .helpers import install, load_table, plan_upgrade, weeknight
+from .factories import install, load_table, plan_upgrade, weeknight
 
 pytestmark = pytest.mark.django_db
 

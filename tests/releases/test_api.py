@@ -4,7 +4,7 @@ import pytest
 
 from releases.models import Release
 
-from .helpers import install, load_table, plan_upgrade, plan_upgrade_planned_earlier, weeknight
+from .factories import install, load_table, plan_upgrade, plan_upgrade_planned_earlier, weeknight
 
 pytestmark = pytest.mark.django_db
 

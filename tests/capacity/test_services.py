@@ -11,7 +11,7 @@ from capacity.models import CapacityBaseline, CapacityRequest, CustomerCapacity
 from portal.errors import DomainError
 from portal.models import Notification
 
-from .helpers import open_case, report, set_baseline
+from .factories import open_case, report, set_baseline
 
 pytestmark = pytest.mark.django_db
 

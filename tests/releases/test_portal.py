@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from tests.factories import CustomerFactory
 
-from .helpers import install, load_table, plan_upgrade, plan_upgrade_planned_earlier, weeknight
+from .factories import install, load_table, plan_upgrade, plan_upgrade_planned_earlier, weeknight
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +146,7 @@ def test_admin_plans_an_upgrade(client_for, staff, customer_a):
 def test_upgrade_page_shows_the_reason_with_its_advisory_r_mnt_7(
     client_for, alice, staff, customer_a
 ):
-    from .helpers import ADVISORY
+    from .factories import ADVISORY
 
     rows = load_table(staff)
     upgrade = plan_upgrade(customer_a, staff, rows["15.0 SU2"])

@@ -9,7 +9,7 @@ from portal.models import Notification
 from releases import selectors, services
 from releases.models import InstalledVersion, Release, Upgrade
 
-from .helpers import ADVISORY, install, load_table, plan_upgrade, weeknight
+from .factories import ADVISORY, install, load_table, plan_upgrade, weeknight
 
 pytestmark = pytest.mark.django_db
 RELEASES = "/admin/releases/release/"
@@ -250,7 +250,7 @@ def test_admin_planned_upgrade_is_read_only(client_for, staff, customer_a):
 def test_admin_feature_upgrade_links_the_partners_case_r_mnt_7(
     client_for, staff, alice, customer_a
 ):
-    from tests.capacity.helpers import open_case
+    from tests.capacity.factories import open_case
 
     rows = load_table(staff)
     case = open_case(customer_a, alice, title="We need the new features")

@@ -5,7 +5,7 @@ import pytest
 from capacity.models import CapacityRequest
 from tests.factories import CustomerFactory
 
-from .helpers import open_case, report, set_baseline
+from .factories import open_case, report, set_baseline
 
 pytestmark = pytest.mark.django_db
 

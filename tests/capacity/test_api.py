@@ -6,7 +6,7 @@ from capacity.choices import RequestStatus
 from capacity.models import CapacityRequest
 from tests.factories import CustomerFactory
 
-from .helpers import open_case, report, set_baseline
+from .factories import open_case, report, set_baseline
 
 pytestmark = pytest.mark.django_db
 
