@@ -1,0 +1,172 @@
+"""Helpers shared by the services of cases: actors, timeline entries, due times, notices."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.calendars import calendar_spec_for_region
+from portal.choices import Category as NotificationCategory
+from portal.notifications import notify
+from portal.tenancy import require_operator, require_partner_of
+from portal.timefmt import show_time
+
+from .. import rules
+from ..choices import EventKind, Status
+from ..models import Case, CaseEvent
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+logger = logging.getLogger(__name__)
+
+
+def warning_fraction() -> float:
+    return settings.CASES_WARNING_FRACTION
+
+
+def reopen_period() -> timedelta:
+    days = settings.CASES_REOPEN_DAYS
+    return timedelta(days=int(days))
+
+
+def monitoring_days_default() -> int:
+    return int(getattr(settings, "CASES_MONITORING_DAYS", rules.DEFAULT_MONITORING_DAYS))
+
+
+def _actor_name(user: Any) -> str:
+    if user is None:
+        return "system"
+    return user.get_username()
+
+
+def _event(
+    case: Case,
+    kind: str,
+    *,
+    user: Any = None,
+    at: datetime | None = None,
+    from_value: str = "",
+    to_value: str = "",
+    text: str = "",
+    data: dict | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        at=at or timezone.now(),
+        actor=user if user is not None and user.is_authenticated else None,
+        actor_name=_actor_name(user),
+        from_value=from_value,
+        to_value=to_value,
+        text=text,
+        data=data or {},
+    )
+
+
+def _locked(case: Case) -> Case:
+    """Re-read the case under a row lock so concurrent writers see each other's changes."""
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _require_staff(user: Any, *, rule: str, action: str) -> None:
+    require_operator(
+        user,
+        message=_("Only operator staff can %(action)s.") % {"action": action},
+        rule=rule,
+    )
+
+
+def _require_access(user: Any, case: Case) -> None:
+    """Staff reach every case; a partner user only its own partner's (404 upstream)."""
+    require_partner_of(user, case.partner_id, message=_("This case does not exist."), field="case")
+
+
+def case_url(case: Case) -> str:
+    return settings.SITE_URL + reverse("cases:detail", args=[case.pk])
+
+
+def _due_times(severity: str, opened_at: datetime, region: str) -> tuple[datetime, datetime]:
+    spec = calendar_spec_for_region(region)
+    return (
+        rules.response_due_at(severity, opened_at, spec),
+        rules.warning_at(severity, opened_at, spec, warning_fraction()),
+    )
+
+
+def _plan_pauses(case: Case) -> list[tuple[datetime, datetime]]:
+    """The closed intervals in which the action plan's clock stood still (R-CASE-9), read
+    from the timeline's status changes."""
+    pauses: list[tuple[datetime, datetime]] = []
+    since: datetime | None = None
+    changes = case.events.filter(kind=EventKind.STATUS_CHANGE).order_by("at", "id")
+    for from_value, to_value, at in changes.values_list("from_value", "to_value", "at"):
+        if since is not None and from_value in rules.PLAN_CLOCK_STOPPED:
+            pauses.append((since, at))
+            since = None
+        if to_value in rules.PLAN_CLOCK_STOPPED:
+            since = at
+    return pauses
+
+
+def _plan_due(case: Case) -> datetime:
+    """The action plan's due time of an acknowledged case, with every pause so far."""
+    assert case.acknowledged_at is not None
+    return rules.action_plan_due_at(
+        case.severity,
+        case.acknowledged_at,
+        calendar_spec_for_region(case.customer.region),
+        _plan_pauses(case),
+    )
+
+
+def _notify_case(
+    case: Case,
+    *,
+    event: str,
+    subject: str,
+    body: str,
+    partner_contacts: bool,
+    oncall: bool,
+    now: datetime | None = None,
+) -> int:
+    """Queue one notification per recipient in the outbox and note it on the timeline."""
+    common = {
+        "category": NotificationCategory.CASES,
+        "subject": subject,
+        "body": body,
+        "related": case,
+        "dedupe_key": f"case:{case.pk}:{event}",
+    }
+    count = 0
+    if partner_contacts:
+        count += notify(partner=case.partner, customer=case.customer_id, **common)
+    if oncall:  # an operator address: not attached to the partner
+        count += notify(partner=None, extra_emails=[settings.OPERATOR_ONCALL_EMAIL], **common)
+    if count:
+        _event(
+            case, EventKind.NOTIFICATION_SENT, at=now, data={"about": event, "recipients": count}
+        )
+    return count
+
+
+def case_summary(case: Case) -> str:
+    return _(
+        "Case #%(id)s: %(title)s\nCustomer: %(customer)s (%(region)s)\nSeverity: %(severity)s\n"
+        "Status: %(status)s\nResponse due: %(due)s\n%(url)s"
+    ) % {
+        "id": case.pk,
+        "title": case.title,
+        "customer": case.customer.name,
+        "region": case.customer.region,
+        "severity": case.severity,
+        "status": Status(case.status).label,  # (cheaper than get_status_display in a batch)
+        "due": show_time(case.response_due_at, customer=case.customer),
+        "url": case_url(case),
+    }

@@ -1,0 +1,158 @@
+"""Opening a case (R-CASE-1 … R-CASE-5, R-CASE-11)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.errors import DomainError
+from portal.models import Customer
+from portal.tenancy import is_operator
+
+from .. import rules
+from ..choices import Channel, EventKind
+from ..models import Case
+from ._common import (
+    _due_times,
+    _event,
+    _notify_case,
+    case_summary,
+)
+
+# --- opening ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_open(
+    *,
+    user: Any,
+    customer: Customer,
+    title: str,
+    description: str,
+    category: str,
+    urgency: str,
+    contract_number: str,
+    contact_name: str,
+    contact_phone: str,
+    contact_email: str,
+    impact: str | None = None,
+    affected_share: Decimal | float | str | None = None,
+    channel: str = Channel.WEB,
+    opened_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Open a case for one of the caller's customers (R-CASE-1 … R-CASE-8, R-CASE-11)."""
+    now = now or timezone.now()
+    staff = is_operator(user)
+    if not Customer.objects.for_user(user).filter(pk=customer.pk).exists():
+        raise DomainError(_("This customer does not exist."), field="customer", rule="R-CASE-1")
+    for name, value in (
+        ("title", title),
+        ("description", description),
+        ("contact_name", contact_name),
+        ("contact_phone", contact_phone),
+        ("contact_email", contact_email),
+    ):
+        if not (value or "").strip():
+            raise DomainError(
+                _("This field is required to open a case."), field=name, rule="R-CASE-1"
+            )
+    if (contract_number or "").strip().upper() != customer.contract_number.strip().upper():
+        raise DomainError(
+            _(
+                "The contract number does not match the customer's subscription or service "
+                "contract."
+            ),
+            field="contract_number",
+            rule="R-CASE-1",
+        )
+    stored_share = None
+    if affected_share is not None:
+        try:  # R-CASE-3: the level follows from the exact share, at any precision
+            derived = rules.impact_for_share(affected_share)
+        except (TypeError, ValueError):
+            raise DomainError(
+                _("The affected share must be a number between 0 and 1."),
+                field="affected_share",
+                rule="R-CASE-3",
+            ) from None
+        if impact and impact != derived:
+            raise DomainError(
+                _("The impact does not match the affected share."),
+                field="impact",
+                rule="R-CASE-3",
+            )
+        impact = derived
+        stored_share = rules.share_for_storage(affected_share)
+    if not impact:
+        raise DomainError(
+            _("Give the impact or the affected share."), field="impact", rule="R-CASE-3"
+        )
+    if channel == Channel.PHONE and not staff:
+        raise DomainError(
+            _("Only operator staff record phone-opened cases."),
+            field="channel",
+            rule="R-CASE-11",
+        )
+    if opened_at is not None and not staff:
+        raise DomainError(
+            _("Only operator staff may record the opening time."),
+            field="opened_at",
+            rule="R-CASE-11",
+        )
+    opened_at = opened_at or now
+    if not rules.opened_at_allowed(opened_at=opened_at, now=now):
+        raise DomainError(
+            _("The opening time may not lie in the future."),
+            field="opened_at",
+            rule="R-CASE-11",
+        )
+    severity = rules.severity_for(urgency=urgency, impact=impact)
+    due, warning = _due_times(severity, opened_at, customer.region)
+    case = Case.objects.create(
+        partner_id=customer.partner_id,
+        customer=customer,
+        title=title.strip(),
+        description=description.strip(),
+        category=category,
+        impact=impact,
+        affected_share=stored_share,
+        urgency=urgency,
+        severity=severity,
+        channel=channel,
+        contract_number=contract_number.strip(),
+        contact_name=contact_name.strip(),
+        contact_phone=contact_phone.strip(),
+        contact_email=contact_email.strip(),
+        opened_by=user if user is not None and user.is_authenticated else None,
+        opened_at=opened_at,
+        response_due_at=due,
+        warning_due_at=warning,
+    )
+    _event(
+        case,
+        EventKind.OPENED,
+        user=user,
+        # A phone-opened case (R-CASE-11) sits on the timeline at its real opening time;
+        # when it was recorded stays in the event's data.
+        at=opened_at,
+        to_value=severity,
+        data={"channel": channel, "recorded_at": now.isoformat(), "due": due.isoformat()},
+    )
+    if rules.notify_partner_proactively(severity):  # R-CASE-10: S1/S2 e-mailed on opening
+        _notify_case(
+            case,
+            event="opened",
+            subject=_("[%(severity)s] New case #%(id)s: %(title)s")
+            % {"severity": severity, "id": case.pk, "title": case.title},
+            body=case_summary(case),
+            partner_contacts=True,
+            oncall=True,
+            now=now,
+        )
+    return case

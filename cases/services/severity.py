@@ -1,0 +1,189 @@
+"""Acknowledgement and severity changes (R-CASE-6, R-CASE-7, R-CASE-10)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.calendars import calendar_spec_for_region
+from portal.errors import DomainError
+
+from .. import rules
+from ..choices import EventKind, Severity, Status
+from ..models import Case
+from ._common import (
+    _due_times,
+    _event,
+    _locked,
+    _notify_case,
+    _plan_due,
+    _require_access,
+    _require_staff,
+    case_summary,
+)
+
+# --- acknowledgement and severity ---------------------------------------------------------------
+
+
+@transaction.atomic
+def case_acknowledge(*, user: Any, case: Case, now: datetime | None = None) -> Case:
+    """Staff acknowledge a case: the response objective is met or not at this moment
+    (R-CASE-7). A late acknowledgement that the sweep has not seen yet records the breach."""
+    _require_staff(user, rule="R-CASE-7", action=_("acknowledge a case"))
+    now = now or timezone.now()
+    case = _locked(case)
+    if case.acknowledged_at is not None or case.status != Status.NEW:
+        raise DomainError(_("This case is already acknowledged."), field="status", rule="R-CASE-12")
+    case.acknowledged_at = now
+    case.acknowledged_by = user
+    case.status = Status.ACKNOWLEDGED
+    # R-CASE-9: the status and action plan are due one objective interval from now.
+    case.action_plan_due_at = rules.action_plan_due_at(
+        case.severity, now, calendar_spec_for_region(case.customer.region)
+    )
+    fields = ["acknowledged_at", "acknowledged_by", "status", "action_plan_due_at", "updated_at"]
+    late = not rules.objective_met(acknowledged_at=now, due_at=case.response_due_at)
+    if late and case.breached_at is None:
+        case.breached_at = now
+        fields.append("breached_at")
+        _event(case, EventKind.BREACH, at=now, data={"due": case.response_due_at.isoformat()})
+    case.save(update_fields=fields)
+    _event(
+        case,
+        EventKind.STATUS_CHANGE,
+        user=user,
+        at=now,
+        from_value=Status.NEW,
+        to_value=Status.ACKNOWLEDGED,
+        data={"met": not late},
+    )
+    return case
+
+
+def _apply_severity(
+    case: Case, *, user: Any, severity: str, reason: str, kind: str, now: datetime
+) -> Case:
+    old = case.severity
+    case.severity = severity
+    fields = ["severity", "updated_at"]
+    if case.acknowledged_at is None:
+        # R-CASE-7 decision: recompute from the opening time with the new objective.
+        case.response_due_at, case.warning_due_at = _due_times(
+            severity, case.opened_at, case.customer.region
+        )
+        fields += ["response_due_at", "warning_due_at"]
+    elif case.action_plan_at is None:
+        # R-CASE-9: the plan's interval follows the severity's objective and clock.
+        case.action_plan_due_at = _plan_due(case)
+        fields.append("action_plan_due_at")
+    case.save(update_fields=fields)
+    if kind == EventKind.ESCALATION_REQUEST:
+        _event(case, kind, user=user, at=now, from_value=old, to_value=severity, text=reason)
+    _event(
+        case,
+        EventKind.SEVERITY_CHANGE,
+        user=user,
+        at=now,
+        from_value=old,
+        to_value=severity,
+        text=reason,
+        data={"due": case.response_due_at.isoformat()},
+    )
+    return case
+
+
+def _clean_severity_and_reason(severity: str, reason: str) -> tuple[str, str]:
+    if severity not in Severity.values:
+        raise DomainError(_("Unknown severity."), field="severity", rule="R-CASE-5")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("A severity change needs a reason."), field="reason", rule="R-CASE-6")
+    return severity, reason
+
+
+@transaction.atomic
+def case_request_escalation(
+    *, user: Any, case: Case, severity: str, reason: str, now: datetime | None = None
+) -> Case:
+    """The partner raises the severity when the business impact changes (R-CASE-6).
+
+    The raise takes effect at once (the operator may lower it again with a reason); before the
+    acknowledgement the due time is recomputed from the opening time (R-CASE-7), so the
+    raised case may be overdue at once and the next sweep breaches it.
+    """
+    _require_access(user, case)
+    now = now or timezone.now()
+    severity, reason = _clean_severity_and_reason(severity, reason)
+    case = Case.objects.select_for_update().select_related("customer", "partner").get(pk=case.pk)
+    if not rules.can_request_escalation(case.status):
+        raise DomainError(
+            _("A resolved or closed case cannot be escalated."),
+            field="status",
+            rule="R-CASE-6",
+        )
+    if not rules.is_raise(case.severity, severity):
+        raise DomainError(
+            _("An escalation must raise the severity."),
+            field="severity",
+            rule="R-CASE-6",
+        )
+    old = case.severity
+    _apply_severity(
+        case,
+        user=user,
+        severity=severity,
+        reason=reason,
+        kind=EventKind.ESCALATION_REQUEST,
+        now=now,
+    )
+    escalation_no = case.events.filter(kind=EventKind.ESCALATION_REQUEST).count()
+    _notify_case(
+        case,
+        event=f"escalation:{escalation_no}",
+        subject=_("[%(severity)s] Case #%(id)s escalated from %(old)s: %(title)s")
+        % {"severity": severity, "old": old, "id": case.pk, "title": case.title},
+        body=_("Reason: %(reason)s") % {"reason": reason} + "\n\n" + case_summary(case),
+        partner_contacts=rules.notify_partner_proactively(severity),
+        oncall=True,
+        now=now,
+    )
+    return case
+
+
+@transaction.atomic
+def case_change_severity(
+    *, user: Any, case: Case, severity: str, reason: str, now: datetime | None = None
+) -> Case:
+    """Operator staff change the severity either way, always with a reason (R-CASE-6)."""
+    _require_staff(user, rule="R-CASE-6", action=_("change the severity"))
+    now = now or timezone.now()
+    severity, reason = _clean_severity_and_reason(severity, reason)
+    case = Case.objects.select_for_update().select_related("customer").get(pk=case.pk)
+    if severity == case.severity:
+        raise DomainError(
+            _("The case already has this severity."), field="severity", rule="R-CASE-6"
+        )
+    if case.status == Status.CLOSED:
+        raise DomainError(_("A closed case cannot change."), field="status", rule="R-CASE-12")
+    old = case.severity
+    _apply_severity(
+        case, user=user, severity=severity, reason=reason, kind=EventKind.SEVERITY_CHANGE, now=now
+    )
+    if rules.is_raise(old, severity) and rules.notify_partner_proactively(severity):
+        # R-CASE-10 / R-NOT-2: a raise to S1 or S2 is told to the partner proactively, to the
+        # same people as the opening of an S1/S2 case.
+        change_no = case.events.filter(kind=EventKind.SEVERITY_CHANGE).count()
+        _notify_case(
+            case,
+            event=f"raise:{change_no}",
+            subject=_("[%(severity)s] Case #%(id)s raised from %(old)s: %(title)s")
+            % {"severity": severity, "old": old, "id": case.pk, "title": case.title},
+            body=_("Reason: %(reason)s") % {"reason": reason} + "\n\n" + case_summary(case),
+            partner_contacts=True,
+            oncall=True,
+        )
+    return case
