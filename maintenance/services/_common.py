@@ -27,7 +27,6 @@ from portal.timefmt import show_time
 
 from .. import rules
 from ..choices import (
-    ChangeStatus,
     SsoChecklistItem,
 )
 from ..models import (
@@ -252,15 +251,12 @@ def _initial_reminder_level(start: datetime, now: datetime) -> int | None:
 # --- certificate renewals (shared by changes and certificates) ----------------------------
 
 
-_CLOSED_STATUSES = (ChangeStatus.COMPLETED, ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
-
-
 def _open_renewal(certificate: Certificate) -> Change | None:
     if certificate.renewal_change_id is None:
         return None
     return (
         Change.objects.filter(pk=certificate.renewal_change_id)
-        .exclude(status__in=_CLOSED_STATUSES)
+        .exclude(status__in=rules.CLOSED_STATUSES)
         .first()
     )
 

@@ -229,15 +229,10 @@ def change_plan(
     now = now or timezone.now()
     change = _lock(change)
     if kind is not None and kind != change.kind:
-        if change.status not in (ChangeStatus.DRAFT, ChangeStatus.APPROVED, ChangeStatus.SCHEDULED):
+        if change.status not in rules.KIND_EDITABLE_STATUSES:
             raise DomainError(_("The kind can change only before the notice."), field="kind")
         change.kind = kind
-    if change.status not in (
-        ChangeStatus.DRAFT,
-        ChangeStatus.APPROVED,
-        ChangeStatus.SCHEDULED,
-        ChangeStatus.NOTIFIED,
-    ):
+    if change.status not in rules.EDITABLE_STATUSES:
         raise DomainError(
             _("A change can be scheduled only before it starts."), field="status", rule="R-MNT-3"
         )
@@ -396,7 +391,7 @@ def change_complete(*, actor: Any, change: Change, now: datetime | None = None) 
     now = now or timezone.now()
     change = _lock(change)
     raise_violation(rules.record_violation(kind=change.kind, start=change.start, now=now))
-    if change.status in (ChangeStatus.SCHEDULED, ChangeStatus.NOTIFIED):
+    if change.status in rules.PLANNED_STATUSES:
         _start(change, now)
     _transition(change, ChangeStatus.COMPLETED)
     change.completed_at = now
@@ -428,7 +423,7 @@ def change_cancel(
     change.reschedule_open = False
     change.save()
     change.reschedule_requests.filter(
-        status__in=[RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED]
+        status__in=rules.OPEN_RESCHEDULE_STATUSES
     ).update(status=RescheduleStatus.DECLINED, answered_at=now)
     if was_notified:
         _send(

@@ -88,7 +88,7 @@ def changes_start_due(*, now: datetime | None = None) -> int:
     while True:
         with transaction.atomic():
             due = Change.objects.filter(
-                status__in=[ChangeStatus.SCHEDULED, ChangeStatus.NOTIFIED], start__lte=now
+                status__in=rules.PLANNED_STATUSES, start__lte=now
             ).exclude(status=ChangeStatus.SCHEDULED, kind__in=rules.NOTICE_RULE_KINDS)
             ids = _claim(due)
             if not ids:

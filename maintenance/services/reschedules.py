@@ -66,7 +66,7 @@ def reschedule_request_create(
         )
     )
     if change.reschedule_requests.filter(
-        status__in=[RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED]
+        status__in=rules.OPEN_RESCHEDULE_STATUSES
     ).exists():
         raise DomainError(_("This change already has an open reschedule request."), rule="R-MNT-5")
     try:
@@ -200,7 +200,7 @@ def reschedule_offer_alternatives(
     request = (
         RescheduleRequest.objects.select_for_update().select_related("change").get(pk=request.pk)
     )
-    if request.status not in (RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED):
+    if request.status not in rules.OPEN_RESCHEDULE_STATUSES:
         raise DomainError(_("This request is already answered."), field="status", rule="R-MNT-5")
     change = request.change
     if alternatives is None:
@@ -278,7 +278,7 @@ def reschedule_close(
     else:
         _require_partner_of(actor, request.change.partner_id)
     request = RescheduleRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status not in (RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED):
+    if request.status not in rules.OPEN_RESCHEDULE_STATUSES:
         raise DomainError(_("This request is already closed."), field="status")
     request.status = RescheduleStatus.DECLINED if decline else RescheduleStatus.WITHDRAWN
     if note:
