@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import jobs
 from portal.errors import DomainError
 from portal.models import Customer
 from portal.timefmt import show_time
@@ -25,9 +26,8 @@ from ..models import (
     SsoChecklist,
     SsoChecklistStep,
 )
-from ._common import _open_renewal, _require_partner_of, _require_staff
+from ._common import BATCH_SIZE, _open_renewal, _require_partner_of, _require_staff
 from .changes import change_schedule
-from .duties import _claim
 
 # --- certificates (R-MNT-6) --------------------------------------------------------------------
 
@@ -39,28 +39,36 @@ def certificates_scan(*, now: datetime | None = None) -> dict[str, int]:
     expiry, create the renewal change in the first weekday window 3–7 days before expiry.
     Idempotent: ``renewal_for_expiry`` is claimed with the change in one transaction."""
     now = now or timezone.now()
-    created = unplaceable = 0
-    while True:
-        with transaction.atomic():
-            due = Certificate.objects.filter(
-                expires_at__gt=now, expires_at__lte=now + CERTIFICATE_LOOKAHEAD
-            ).exclude(renewal_for_expiry=F("expires_at"))
-            ids = _claim(due)
-            if not ids:
-                return {"created": created, "unplaceable": unplaceable}
-            for cert in Certificate.objects.filter(pk__in=ids).select_related(
-                "customer", "customer__partner"
-            ):
-                cert.renewal_for_expiry = cert.expires_at
-                # R-MNT-6: an open renewal is never re-pointed nor unlinked by the scan.
-                kept = _open_renewal(cert)
-                change = kept or _schedule_renewal(cert, now)
-                cert.renewal_change = change
-                cert.save(update_fields=["renewal_for_expiry", "renewal_change"])
-                if change is None:
-                    unplaceable += 1
-                elif kept is None:
-                    created += 1
+
+    def renew(ids: list[int]) -> dict[str, int]:
+        created = unplaceable = 0
+        certificates = (
+            Certificate.objects.filter(pk__in=ids)
+            .select_related("customer", "customer__partner")
+            .order_by("pk")
+        )
+        for cert in certificates:
+            cert.renewal_for_expiry = cert.expires_at
+            # R-MNT-6: an open renewal is never re-pointed nor unlinked by the scan.
+            kept = _open_renewal(cert)
+            change = kept or _schedule_renewal(cert, now)
+            cert.renewal_change = change
+            cert.save(update_fields=["renewal_for_expiry", "renewal_change"])
+            if change is None:
+                unplaceable += 1
+            elif kept is None:
+                created += 1
+        return {"created": created, "unplaceable": unplaceable}
+
+    run = jobs.run_batches(
+        name="maintenance certificates scan",
+        due=lambda: Certificate.objects.filter(
+            expires_at__gt=now, expires_at__lte=now + CERTIFICATE_LOOKAHEAD
+        ).exclude(renewal_for_expiry=F("expires_at")),
+        handle=renew,
+        batch_size=BATCH_SIZE,
+    )
+    return {key: run.counts.get(key, 0) for key in ("created", "unplaceable")}
 
 
 @transaction.atomic

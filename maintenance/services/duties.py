@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from portal import jobs
 
 from .. import rules
 from ..choices import (
@@ -22,113 +22,108 @@ from ..choices import (
 from ..models import (
     Change,
 )
-from ._common import BATCH_SIZE, _send, _stamp, logger, reminder_hours
+from ._common import BATCH_SIZE, _send, _stamp, reminder_hours
 from .changes import change_complete
 
 # --- periodic duties ---------------------------------------------------------------------------
 
 
-def _claim(qs: QuerySet, limit: int = BATCH_SIZE) -> list[int]:
-    """Ids of due rows this run owns until commit (call inside transaction.atomic)."""
-    if settings.IS_POSTGRES:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs.order_by("pk").values_list("pk", flat=True)[:limit])
-
-
 def changes_send_due_reminders(*, now: datetime | None = None) -> int:
     """Reminders before start (default 72 h and 24 h, R-MNT-4). Exactly once per reminder
-    and contact: the row is claimed, its reminder level moved, and the notice written in one
-    transaction; concurrent runs skip claimed rows. A row that fails is rolled back alone
-    (savepoint), logged and left for the next run, so it cannot stop the others."""
+    and contact: a batch is claimed (``portal.jobs``), its reminder level moved by the claim's
+    stamp, and the notices written in the same transaction; concurrent runs skip claimed rows.
+    A batch that fails is retried in halves, so a failing row is rolled back alone, logged and
+    left for the next run (no larger reminder goes out for it meanwhile)."""
     now = now or timezone.now()
     sent = 0
-    failed: set[int] = set()
+    failed: list[int] = []
     for hours in reminder_hours():  # smallest first: a late run sends only the nearest one
-        while True:
-            with transaction.atomic():
-                due = (
-                    Change.objects.filter(
-                        status=ChangeStatus.NOTIFIED,
-                        start__gt=now,
-                        start__lte=now + timedelta(hours=hours),
-                    )
-                    .exclude(reminder_level__lte=hours)
-                    .exclude(pk__in=failed)
+
+        def due(hours: int = hours, failed: list[int] = failed) -> QuerySet:
+            return (
+                Change.objects.filter(
+                    status=ChangeStatus.NOTIFIED,
+                    start__gt=now,
+                    start__lte=now + timedelta(hours=hours),
                 )
-                ids = _claim(due)
-                if not ids:
-                    break
-                for change in Change.objects.filter(pk__in=ids).select_related("partner"):
-                    try:
-                        with transaction.atomic():
-                            Change.objects.filter(pk=change.pk).update(reminder_level=hours)
-                            _send(
-                                change,
-                                kind=NoticeKind.REMINDER,
-                                event_key=(
-                                    f"change:{change.pk}:reminder:{hours}:{_stamp(change.start)}"
-                                ),
-                                headline=_("Maintenance reminder: starts in %(hours)s hours")
-                                % {"hours": hours},
-                                now=now,
-                            )
-                    except Exception:
-                        logger.exception("reminder for change %s failed", change.pk)
-                        failed.add(change.pk)
-                    else:
-                        sent += 1
+                .exclude(reminder_level__lte=hours)
+                .exclude(pk__in=failed)
+            )
+
+        def remind(ids: list[int], hours: int = hours) -> dict[str, int]:
+            changes = Change.objects.filter(pk__in=ids).select_related("partner").order_by("pk")
+            for change in changes:
+                _send(
+                    change,
+                    kind=NoticeKind.REMINDER,
+                    event_key=f"change:{change.pk}:reminder:{hours}:{_stamp(change.start)}",
+                    headline=_("Maintenance reminder: starts in %(hours)s hours")
+                    % {"hours": hours},
+                    now=now,
+                )
+            return {"sent": len(ids)}
+
+        run = jobs.run_batches(
+            name=f"maintenance reminders ({hours} h)",
+            due=due,
+            handle=remind,
+            stamp={"reminder_level": hours},
+            batch_size=BATCH_SIZE,
+        )
+        sent += len(run.handled)
+        failed.extend(run.failed)
     return sent
 
 
 def changes_start_due(*, now: datetime | None = None) -> int:
     """Notified changes (and scheduled ones whose kind needs no notice) whose start has come
-    are in progress. Service-impacting changes never notified are left for staff (R-MNT-4)."""
+    are in progress. Service-impacting changes never notified are left for staff (R-MNT-4).
+    The claim's stamp is the whole duty: one update per batch."""
     now = now or timezone.now()
-    started = 0
-    while True:
-        with transaction.atomic():
-            due = Change.objects.filter(
-                status__in=rules.PLANNED_STATUSES, start__lte=now
-            ).exclude(status=ChangeStatus.SCHEDULED, kind__in=rules.NOTICE_RULE_KINDS)
-            ids = _claim(due)
-            if not ids:
-                return started
-            started += Change.objects.filter(pk__in=ids).update(
-                status=ChangeStatus.IN_PROGRESS, started_at=now, reschedule_open=False
-            )
+    run = jobs.run_batches(
+        name="maintenance start of changes",
+        due=lambda: Change.objects.filter(
+            status__in=rules.PLANNED_STATUSES, start__lte=now
+        ).exclude(status=ChangeStatus.SCHEDULED, kind__in=rules.NOTICE_RULE_KINDS),
+        handle=lambda ids: None,
+        stamp={"status": ChangeStatus.IN_PROGRESS, "started_at": now, "reschedule_open": False},
+        batch_size=BATCH_SIZE,
+    )
+    return len(run.handled)
 
 
 def changes_complete_due(*, now: datetime | None = None) -> int:
     """Changes in progress whose end has passed are completed (with notice and signal).
-    A completion that fails (e.g. a signal receiver) is rolled back alone and logged."""
+    A completion that fails (e.g. a signal receiver) is rolled back alone and logged: the
+    batch is retried in halves and the failing change left for the next run."""
     now = now or timezone.now()
-    done = 0
-    failed: set[int] = set()
-    while True:
-        with transaction.atomic():
-            ids = _claim(
-                Change.objects.filter(status=ChangeStatus.IN_PROGRESS, end__lte=now).exclude(
-                    pk__in=failed
-                )
-            )
-            if not ids:
-                return done
-            for change in Change.objects.filter(pk__in=ids):
-                try:
-                    change_complete(actor=None, change=change, now=now)
-                except Exception:
-                    logger.exception("completing change %s failed", change.pk)
-                    failed.add(change.pk)
-                else:
-                    done += 1
+
+    def complete(ids: list[int]) -> dict[str, int]:
+        for change in Change.objects.filter(pk__in=ids).order_by("pk"):
+            change_complete(actor=None, change=change, now=now)
+        return {"completed": len(ids)}
+
+    run = jobs.run_batches(
+        name="maintenance end of changes",
+        due=lambda: Change.objects.filter(status=ChangeStatus.IN_PROGRESS, end__lte=now),
+        handle=complete,
+        batch_size=BATCH_SIZE,
+    )
+    return len(run.handled)
 
 
 def changes_close_reschedule_periods(*, now: datetime | None = None) -> int:
-    """R-MNT-5: the reschedule period ends 3 calendar days after the notice. One update."""
+    """R-MNT-5: the reschedule period ends 3 calendar days after the notice. The claim's stamp
+    closes a batch in one update."""
     now = now or timezone.now()
-    return Change.objects.filter(reschedule_open=True, reschedule_deadline__lt=now).update(
-        reschedule_open=False
+    run = jobs.run_batches(
+        name="maintenance reschedule periods",
+        due=lambda: Change.objects.filter(reschedule_open=True, reschedule_deadline__lt=now),
+        handle=lambda ids: None,
+        stamp={"reschedule_open": False},
+        batch_size=BATCH_SIZE,
     )
+    return len(run.handled)
 
 
 def maintenance_tick(*, now: datetime | None = None) -> dict[str, int]:
