@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from portal.errors import DomainError, Violation, add_domain_error
+from portal.errors import DomainError, Violation, write_with_form
 from portal.models import Customer
 from portal.tenancy import is_partner_admin
 from portal.views import PartnerRequiredMixin, bad_request_page, get_for_user_or_404
@@ -112,16 +112,15 @@ class RescheduleView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         change = self._change(request, pk)
         form = RescheduleForm(request.POST)
-        if form.is_valid():
-            try:
-                services.reschedule_request_create(
-                    actor=request.user, change=change, reason=form.cleaned_data["reason"]
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Reschedule request sent."))
-                return redirect("maintenance:change", pk=change.pk)
+        written = write_with_form(
+            form,
+            lambda data: services.reschedule_request_create(
+                actor=request.user, change=change, reason=data["reason"]
+            ),
+        )
+        if written.ok:
+            messages.success(request, _("Reschedule request sent."))
+            return redirect("maintenance:change", pk=change.pk)
         return render(
             request,
             "maintenance/reschedule_form.html",
@@ -191,14 +190,12 @@ class PatchListView(PartnerRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = PatchRequestForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                services.patch_request_create(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Patch file requested."))
-                return redirect("maintenance:patches")
+        written = write_with_form(
+            form, lambda data: services.patch_request_create(actor=request.user, **data)
+        )
+        if written.ok:
+            messages.success(request, _("Patch file requested."))
+            return redirect("maintenance:patches")
         return self._render(request, form, status=400)
 
 
@@ -232,14 +229,12 @@ class PartnerEmergencyListView(PartnerRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = PartnerEmergencyForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                services.partner_emergency_report(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Thank you: the operator's on-call team was told."))
-                return redirect("maintenance:partner-emergencies")
+        written = write_with_form(
+            form, lambda data: services.partner_emergency_report(actor=request.user, **data)
+        )
+        if written.ok:
+            messages.success(request, _("Thank you: the operator's on-call team was told."))
+            return redirect("maintenance:partner-emergencies")
         return self._render(request, form, status=400)
 
 
@@ -270,14 +265,12 @@ class ChangeRequestView(PartnerRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ChangeRequestForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                change = services.change_request_by_partner(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Change request submitted for joint review."))
-                return redirect("maintenance:change", pk=change.pk)
+        written = write_with_form(
+            form, lambda data: services.change_request_by_partner(actor=request.user, **data)
+        )
+        if written.ok:
+            messages.success(request, _("Change request submitted for joint review."))
+            return redirect("maintenance:change", pk=written.result.pk)
         return render(request, "maintenance/change_request.html", {"form": form}, status=400)
 
 
@@ -290,11 +283,9 @@ class VulnerabilityScanView(PartnerRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = VulnerabilityScanForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                services.vulnerability_scan_request(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
+        write_with_form(
+            form, lambda data: services.vulnerability_scan_request(actor=request.user, **data)
+        )
         return render(
             request,
             "maintenance/vulnerability_scan.html",
