@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView
 
@@ -173,30 +174,51 @@ class SsoChecklistView(PartnerRequiredMixin, View):
         return redirect("maintenance:sso", pk=checklist.pk)
 
 
-class PatchListView(PartnerRequiredMixin, View):
-    """Patch (COP) file requests (R-MNT-11) and the form to ask for one."""
+class _ListAndFormView(PartnerRequiredMixin, View):
+    """A partner's list of one kind of request with the form that makes a new one: the form
+    goes to one service (``write``); on success a message and back to the list."""
 
-    def _render(self, request: HttpRequest, form: PatchRequestForm, status: int = 200):
-        patches = selectors.patch_requests_for(request.user)[:100]
-        return render(
-            request,
-            "maintenance/patch_list.html",
-            {"patches": patches, "form": form},
-            status=status,
-        )
+    template_name: str
+    rows_name: str
+    form_class: type
+    success_message: str
+    success_url: str
+
+    def rows(self, request: HttpRequest) -> Any:
+        raise NotImplementedError
+
+    def write(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def _render(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
+        context = {self.rows_name: self.rows(request)[:100], "form": form}
+        return render(request, self.template_name, context, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self._render(request, PatchRequestForm(user=request.user))
+        return self._render(request, self.form_class(user=request.user))
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = PatchRequestForm(request.POST, user=request.user)
-        written = write_with_form(
-            form, lambda data: services.patch_request_create(actor=request.user, **data)
-        )
-        if written.ok:
-            messages.success(request, _("Patch file requested."))
-            return redirect("maintenance:patches")
+        form = self.form_class(request.POST, user=request.user)
+        if write_with_form(form, lambda data: self.write(request, data)).ok:
+            messages.success(request, self.success_message)
+            return redirect(self.success_url)
         return self._render(request, form, status=400)
+
+
+class PatchListView(_ListAndFormView):
+    """Patch (COP) file requests (R-MNT-11) and the form to ask for one."""
+
+    template_name = "maintenance/patch_list.html"
+    rows_name = "patches"
+    form_class = PatchRequestForm
+    success_message = gettext_lazy("Patch file requested.")
+    success_url = "maintenance:patches"
+
+    def rows(self, request: HttpRequest) -> Any:
+        return selectors.patch_requests_for(request.user)
+
+    def write(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        return services.patch_request_create(actor=request.user, **data)
 
 
 class PatchInstalledView(PartnerRequiredMixin, View):
@@ -211,31 +233,21 @@ class PatchInstalledView(PartnerRequiredMixin, View):
         return redirect("maintenance:patches")
 
 
-class PartnerEmergencyListView(PartnerRequiredMixin, View):
+class PartnerEmergencyListView(_ListAndFormView):
     """Emergency changes in the partner's own network (R-MNT-8): the list and the report
     form; the operator's on-call is told of each report."""
 
-    def _render(self, request: HttpRequest, form: PartnerEmergencyForm, status: int = 200):
-        emergencies = selectors.partner_emergencies_for(request.user)[:100]
-        return render(
-            request,
-            "maintenance/partner_emergency_list.html",
-            {"emergencies": emergencies, "form": form},
-            status=status,
-        )
+    template_name = "maintenance/partner_emergency_list.html"
+    rows_name = "emergencies"
+    form_class = PartnerEmergencyForm
+    success_message = gettext_lazy("Thank you: the operator's on-call team was told.")
+    success_url = "maintenance:partner-emergencies"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self._render(request, PartnerEmergencyForm(user=request.user))
+    def rows(self, request: HttpRequest) -> Any:
+        return selectors.partner_emergencies_for(request.user)
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = PartnerEmergencyForm(request.POST, user=request.user)
-        written = write_with_form(
-            form, lambda data: services.partner_emergency_report(actor=request.user, **data)
-        )
-        if written.ok:
-            messages.success(request, _("Thank you: the operator's on-call team was told."))
-            return redirect("maintenance:partner-emergencies")
-        return self._render(request, form, status=400)
+    def write(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        return services.partner_emergency_report(actor=request.user, **data)
 
 
 class OutageListView(PartnerRequiredMixin, ListView):
