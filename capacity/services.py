@@ -3,15 +3,15 @@ and the beat task all call these."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import jobs
 from portal.choices import Category
 from portal.errors import DomainError, raise_violation
 from portal.models import Customer
@@ -29,8 +29,6 @@ from .models import (
     ProvisionedReport,
 )
 from .rules import Counts
-
-logger = logging.getLogger(__name__)
 
 
 def _require_access(actor: Any, customer: Customer) -> None:
@@ -247,29 +245,40 @@ def capacity_notify_thresholds(*, customer_ids: list[int] | None = None) -> int:
     """Notify each 80/90/100 % threshold once per upward crossing (R-CAP-4).
 
     Set-based: one query over a partial index finds the customers whose level moved since
-    the last notification. Each is claimed with a conditional update on the level it was
-    read with, so of two concurrent runs exactly one notifies; a level that fell is stored
-    without notifying, which re-arms the thresholds above it. Returns notifications written.
+    the last notification. A batch of them is claimed through ``portal.jobs`` (rows another
+    run holds are skipped on PostgreSQL; writers of the level lock the same row), notified
+    from the level last notified, and stored with one update, so of two concurrent runs
+    exactly one notifies; a level that fell is stored without notifying, which re-arms the
+    thresholds above it. A failing batch is retried in halves, so one bad row cannot stop the
+    others. Returns notifications written.
     """
-    due = CustomerCapacity.objects.filter(~Q(current_level=F("notified_level")))
-    if customer_ids is not None:
-        due = due.filter(customer_id__in=customer_ids)
-    written = 0
-    for row in due.select_related("customer__partner").order_by("customer_id").iterator():
-        try:
-            written += _notify_level_change(row)
-        except Exception:  # one bad row must not stop the others
-            logger.exception("capacity threshold check failed for customer %s", row.customer_id)
-    return written
+
+    def due() -> QuerySet:
+        qs = CustomerCapacity.objects.filter(~Q(current_level=F("notified_level")))
+        if customer_ids is not None:
+            qs = qs.filter(customer_id__in=customer_ids)
+        return qs
+
+    run = jobs.run_batches(
+        name="capacity thresholds",
+        due=due,
+        handle=_notify_level_changes,
+        order_by=("customer_id",),
+    )
+    return run.counts.get("written", 0)
 
 
-@transaction.atomic
+def _notify_level_changes(ids: list[int]) -> dict[str, int]:
+    """Notify a claimed batch, then store each level as notified (one update)."""
+    rows = CustomerCapacity.objects.filter(pk__in=ids).select_related("customer__partner")
+    written = sum(_notify_level_change(row) for row in rows.order_by("customer_id"))
+    CustomerCapacity.objects.filter(pk__in=ids).update(
+        notified_level=F("current_level"), level_epoch=F("level_epoch") + 1
+    )
+    return {"written": written}
+
+
 def _notify_level_change(row: CustomerCapacity) -> int:
-    claimed = CustomerCapacity.objects.filter(
-        pk=row.pk, notified_level=row.notified_level, level_epoch=row.level_epoch
-    ).update(notified_level=row.current_level, level_epoch=F("level_epoch") + 1)
-    if claimed != 1:
-        return 0  # another run took it
     epoch = row.level_epoch + 1
     written = 0
     customer = row.customer

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from portal.errors import DomainError, add_domain_error
+from portal.errors import DomainError, write_with_form
 from portal.models import Customer
 from portal.selectors import customers_for
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
@@ -79,19 +79,15 @@ class CustomerCapacityView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         customer = self._customer(pk)
         form = ProvisionedForm(request.POST)
-        if form.is_valid():
-            try:
-                services.provisioned_report(
-                    customer=customer,
-                    actor=request.user,
-                    source=ReportSource.PORTAL,
-                    **form.cleaned_data,
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Provisioned counts recorded."))
-                return redirect("capacity:customer", pk=customer.pk)
+        written = write_with_form(
+            form,
+            lambda data: services.provisioned_report(
+                customer=customer, actor=request.user, source=ReportSource.PORTAL, **data
+            ),
+        )
+        if written.ok:
+            messages.success(request, _("Provisioned counts recorded."))
+            return redirect("capacity:customer", pk=customer.pk)
         return self._render(customer, form, status=400)
 
 
@@ -115,16 +111,15 @@ class CapacityRequestCreateView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         customer = get_for_user_or_404(customers_for(request.user), request.user, pk=pk)
         form = CapacityRequestForm(request.POST, user=request.user, customer=customer)
-        if form.is_valid():
-            try:
-                capacity_request = services.capacity_request_submit(
-                    customer=customer, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Capacity request submitted."))
-                return redirect("capacity:request", pk=capacity_request.pk)
+        written = write_with_form(
+            form,
+            lambda data: services.capacity_request_submit(
+                customer=customer, actor=request.user, **data
+            ),
+        )
+        if written.ok:
+            messages.success(request, _("Capacity request submitted."))
+            return redirect("capacity:request", pk=written.result.pk)
         return self._page(customer, form, status=400)
 
 
@@ -187,18 +182,17 @@ class ActivationView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         customer = get_for_user_or_404(customers_for(request.user), request.user, pk=pk)
         form = ActivationForm(request.POST)
-        if form.is_valid():
-            try:
-                services.capacity_activation_submit(
-                    customer=customer, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(
-                    request, _("Activation counts submitted; the operator will confirm them.")
-                )
-                return redirect("capacity:customer", pk=customer.pk)
+        written = write_with_form(
+            form,
+            lambda data: services.capacity_activation_submit(
+                customer=customer, actor=request.user, **data
+            ),
+        )
+        if written.ok:
+            messages.success(
+                request, _("Activation counts submitted; the operator will confirm them.")
+            )
+            return redirect("capacity:customer", pk=customer.pk)
         return self._page(customer, form, status=400)
 
 
@@ -206,7 +200,9 @@ class CapacityRequestUpdateView(PartnerRequiredMixin, View):
     """The partner changes its open request until staff agree a plan (R-CAP-3)."""
 
     def _request(self, pk: int):
-        return get_for_user_or_404(selectors.requests_for(self.request.user), self.request.user, pk=pk)
+        return get_for_user_or_404(
+            selectors.requests_for(self.request.user), self.request.user, pk=pk
+        )
 
     def _page(self, capacity_request, form, status: int = 200) -> HttpResponse:
         return render(
@@ -230,16 +226,15 @@ class CapacityRequestUpdateView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         capacity_request = self._request(pk)
         form = CapacityRequestUpdateForm(request.POST)
-        if form.is_valid():
-            try:
-                services.capacity_request_update(
-                    request=capacity_request, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Capacity request updated."))
-                return redirect("capacity:request", pk=capacity_request.pk)
+        written = write_with_form(
+            form,
+            lambda data: services.capacity_request_update(
+                request=capacity_request, actor=request.user, **data
+            ),
+        )
+        if written.ok:
+            messages.success(request, _("Capacity request updated."))
+            return redirect("capacity:request", pk=capacity_request.pk)
         return self._page(capacity_request, form, status=400)
 
 

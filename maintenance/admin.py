@@ -21,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from portal.admin_actions import AdminAction, ServiceAdmin
 
 from . import rules, selectors, services
-from .choices import ChangeKind, ChangeStatus, PatchStatus, RescheduleStatus
+from .choices import ChangeKind, ChangeStatus, PatchStatus
 from .models import (
     CalendarFeed,
     Certificate,
@@ -35,23 +35,6 @@ from .models import (
     SsoChecklist,
     SsoChecklistStep,
 )
-
-# R-MNT-3: a change's times can be set or moved until it starts (``change_plan``).
-EDITABLE_STATUSES = (
-    ChangeStatus.DRAFT,
-    ChangeStatus.APPROVED,
-    ChangeStatus.SCHEDULED,
-    ChangeStatus.NOTIFIED,
-)
-OPEN_FOR_ACTIONS = (
-    ChangeStatus.DRAFT,
-    ChangeStatus.SUBMITTED,
-    ChangeStatus.APPROVED,
-    ChangeStatus.SCHEDULED,
-    ChangeStatus.NOTIFIED,
-    ChangeStatus.IN_PROGRESS,
-)
-
 
 # --- forms ----------------------------------------------------------------------------------
 
@@ -213,7 +196,7 @@ class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
     # --- the forms: add = change_create, edit = change_plan
 
     def is_editable(self, obj: Change) -> bool:
-        return obj.status in EDITABLE_STATUSES
+        return obj.status in rules.EDITABLE_STATUSES
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a change is cancelled (with its notice), never deleted
@@ -300,10 +283,7 @@ class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
             "complete",
             _("Complete"),
             lambda request, c: services.change_complete(actor=request.user, change=c),
-            available=lambda c: (
-                c.status
-                in (ChangeStatus.SCHEDULED, ChangeStatus.NOTIFIED, ChangeStatus.IN_PROGRESS)
-            ),
+            available=lambda c: c.status in rules.OPEN_STATUSES,
             confirm=_("The change is recorded as completed and the completion notice is sent."),
         ),
         AdminAction(
@@ -313,7 +293,7 @@ class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
                 actor=request.user, change=c, note=note
             ),
             form=NoteForm,
-            available=lambda c: c.status in OPEN_FOR_ACTIONS,
+            available=lambda c: c.status in rules.CANCELLABLE_STATUSES,
             confirm=_("Contacts already notified receive a cancellation notice."),
         ),
         AdminAction(
@@ -433,9 +413,6 @@ class AlternativeInline(admin.TabularInline):
         return False
 
 
-_OPEN_REQUEST = (RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED)
-
-
 def _offer_suggested(request: HttpRequest, rr: RescheduleRequest, note: str = "") -> Any:
     """The API's function: the next windows that satisfy the change's rules, for all its
     customers (``reschedule_offer_alternatives`` without explicit alternatives)."""
@@ -469,7 +446,7 @@ class RescheduleRequestAdmin(ServiceAdmin):
             _("Offer the suggested windows (R-MNT-5)"),
             lambda request, rr, note: _offer_suggested(request, rr, note),
             form=NoteForm,
-            available=lambda rr: rr.status in _OPEN_REQUEST,
+            available=lambda rr: rr.status in rules.OPEN_RESCHEDULE_STATUSES,
             confirm=_("The partner's contacts receive the offered windows to choose from."),
         ),
         AdminAction(
@@ -479,7 +456,7 @@ class RescheduleRequestAdmin(ServiceAdmin):
                 actor=request.user, request=rr, decline=True, note=note
             ),
             form=NoteForm,
-            available=lambda rr: rr.status in _OPEN_REQUEST,
+            available=lambda rr: rr.status in rules.OPEN_RESCHEDULE_STATUSES,
         ),
     )
 
@@ -494,7 +471,7 @@ class RescheduleRequestAdmin(ServiceAdmin):
 
     @admin.display(description=_("suggested windows (R-MNT-5)"))
     def suggested_alternatives(self, rr: RescheduleRequest) -> str:
-        if rr.status not in _OPEN_REQUEST:
+        if rr.status not in rules.OPEN_RESCHEDULE_STATUSES:
             return "—"
         found = services.reschedule_alternatives_for(change=rr.change)
         if not found:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.business_time import BusinessCalendarSpec, add_business_days, business_time_between
 from portal.errors import Violation
 
-from .choices import ChangeKind, ChangeStatus, EmergencyReason, UpgradeReason
+from .choices import ChangeKind, ChangeStatus, EmergencyReason, RescheduleStatus, UpgradeReason
 from .windows import Window, next_windows, window_containing, windows_between
 
 
@@ -453,12 +453,61 @@ CHANGE_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 del S
 
+# --- Named status sets: each spelled once, used by services, selectors, admin and API --------
+
+#: Announced and not yet started: the calendar's upcoming changes, the ones ``changes_start_due``
+#: starts, and the ones a completion starts first.
+PLANNED_STATUSES = frozenset({ChangeStatus.SCHEDULED, ChangeStatus.NOTIFIED})
+
+#: Planned or running: the changes that hold a window (R-MNT-2) and may be completed.
 OPEN_STATUSES = frozenset(
     {
         ChangeStatus.SCHEDULED,
         ChangeStatus.NOTIFIED,
         ChangeStatus.IN_PROGRESS,
     }
+)
+
+#: R-MNT-3: a change's times can be set or moved until it starts (``change_schedule``).
+EDITABLE_STATUSES = frozenset(
+    {
+        ChangeStatus.DRAFT,
+        ChangeStatus.APPROVED,
+        ChangeStatus.SCHEDULED,
+        ChangeStatus.NOTIFIED,
+    }
+)
+
+#: The kind of a change can change only before its notice went out.
+KIND_EDITABLE_STATUSES = frozenset(
+    {ChangeStatus.DRAFT, ChangeStatus.APPROVED, ChangeStatus.SCHEDULED}
+)
+
+#: Not finished: a change in one of these may still be cancelled by the operator.
+CANCELLABLE_STATUSES = frozenset(
+    {
+        ChangeStatus.DRAFT,
+        ChangeStatus.SUBMITTED,
+        ChangeStatus.APPROVED,
+        ChangeStatus.SCHEDULED,
+        ChangeStatus.NOTIFIED,
+        ChangeStatus.IN_PROGRESS,
+    }
+)
+
+#: Finished for good: a renewal change in one of these no longer covers its certificate.
+CLOSED_STATUSES = frozenset(
+    {ChangeStatus.COMPLETED, ChangeStatus.CANCELLED, ChangeStatus.REJECTED}
+)
+
+#: R-MNT-9: partner requests still in (or just out of) the joint review, not on the calendar.
+IN_REVIEW_STATUSES = frozenset(
+    {ChangeStatus.SUBMITTED, ChangeStatus.UNDER_REVIEW, ChangeStatus.REJECTED}
+)
+
+#: R-MNT-5: a reschedule request waiting for the operator or the partner.
+OPEN_RESCHEDULE_STATUSES = frozenset(
+    {RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED}
 )
 
 

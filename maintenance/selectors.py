@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from portal.models import Customer, Partner
 
-from .choices import ChangeStatus, RescheduleStatus
+from . import rules
+from .choices import ChangeStatus
 from .models import (
     Certificate,
     Change,
@@ -25,7 +26,6 @@ from .models import (
     SsoChecklist,
     SsoChecklistStep,
 )
-from .rules import OPEN_STATUSES
 from .windows import Window, region_zone, windows_between
 
 VISIBLE_STATUSES = [s for s in ChangeStatus.values if s != ChangeStatus.DRAFT]
@@ -57,7 +57,7 @@ def change_detail_for(user: Any) -> QuerySet[Change]:
 
 def upcoming_changes(user: Any, *, now: datetime | None = None, limit: int = 5) -> list[Change]:
     now = now or timezone.now()
-    return list(changes_for(user).filter(status__in=OPEN_STATUSES, end__gte=now)[:limit])
+    return list(changes_for(user).filter(status__in=rules.OPEN_STATUSES, end__gte=now)[:limit])
 
 
 def open_reschedule_deadlines(user: Any, *, now: datetime | None = None) -> list[Change]:
@@ -185,7 +185,7 @@ def feed_changes(partner: Partner, *, now: datetime | None = None) -> QuerySet[C
         Change.objects.for_partner(partner)
         .filter(status__in=VISIBLE_STATUSES, start__isnull=False, end__gte=now - timedelta(days=90))
         .exclude(
-            status__in=[ChangeStatus.SUBMITTED, ChangeStatus.UNDER_REVIEW, ChangeStatus.REJECTED]
+            status__in=rules.IN_REVIEW_STATUSES
         )
         .prefetch_related(Prefetch("customers", queryset=Customer.objects.order_by("name")))
         .order_by("start")
@@ -194,7 +194,7 @@ def feed_changes(partner: Partner, *, now: datetime | None = None) -> QuerySet[C
 
 def open_reschedule_request(change: Change) -> RescheduleRequest | None:
     for request in change.reschedule_requests.all():
-        if request.status in (RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED):
+        if request.status in rules.OPEN_RESCHEDULE_STATUSES:
             return request
     return None
 
@@ -207,7 +207,7 @@ def staff_upcoming_by_partner(
     rows = Change.objects.filter(
         partner_id__in=partner_ids,
         start__gte=now,
-        status__in=[ChangeStatus.SCHEDULED, ChangeStatus.NOTIFIED],
+        status__in=rules.PLANNED_STATUSES,
     ).values("partner_id")
     return dict(rows.annotate(n=Count("id")).values_list("partner_id", "n"))
 
@@ -216,6 +216,6 @@ def staff_open_reschedules_by_partner(partner_ids: list[int]) -> dict[int, int]:
     """Staff overview: reschedule requests waiting for the operator or the partner."""
     rows = RescheduleRequest.objects.filter(
         change__partner_id__in=partner_ids,
-        status__in=[RescheduleStatus.REQUESTED, RescheduleStatus.ALTERNATIVES_OFFERED],
+        status__in=rules.OPEN_RESCHEDULE_STATUSES,
     ).values("change__partner_id")
     return dict(rows.annotate(n=Count("id")).values_list("change__partner_id", "n"))

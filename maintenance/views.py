@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView
 
-from portal.errors import DomainError, Violation, add_domain_error
+from portal.errors import DomainError, Violation, write_with_form
 from portal.models import Customer
 from portal.tenancy import is_partner_admin
 from portal.views import PartnerRequiredMixin, bad_request_page, get_for_user_or_404
@@ -112,16 +113,15 @@ class RescheduleView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         change = self._change(request, pk)
         form = RescheduleForm(request.POST)
-        if form.is_valid():
-            try:
-                services.reschedule_request_create(
-                    actor=request.user, change=change, reason=form.cleaned_data["reason"]
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Reschedule request sent."))
-                return redirect("maintenance:change", pk=change.pk)
+        written = write_with_form(
+            form,
+            lambda data: services.reschedule_request_create(
+                actor=request.user, change=change, reason=data["reason"]
+            ),
+        )
+        if written.ok:
+            messages.success(request, _("Reschedule request sent."))
+            return redirect("maintenance:change", pk=change.pk)
         return render(
             request,
             "maintenance/reschedule_form.html",
@@ -174,32 +174,51 @@ class SsoChecklistView(PartnerRequiredMixin, View):
         return redirect("maintenance:sso", pk=checklist.pk)
 
 
-class PatchListView(PartnerRequiredMixin, View):
-    """Patch (COP) file requests (R-MNT-11) and the form to ask for one."""
+class _ListAndFormView(PartnerRequiredMixin, View):
+    """A partner's list of one kind of request with the form that makes a new one: the form
+    goes to one service (``write``); on success a message and back to the list."""
 
-    def _render(self, request: HttpRequest, form: PatchRequestForm, status: int = 200):
-        patches = selectors.patch_requests_for(request.user)[:100]
-        return render(
-            request,
-            "maintenance/patch_list.html",
-            {"patches": patches, "form": form},
-            status=status,
-        )
+    template_name: str
+    rows_name: str
+    form_class: type
+    success_message: str
+    success_url: str
+
+    def rows(self, request: HttpRequest) -> Any:
+        raise NotImplementedError
+
+    def write(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def _render(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
+        context = {self.rows_name: self.rows(request)[:100], "form": form}
+        return render(request, self.template_name, context, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self._render(request, PatchRequestForm(user=request.user))
+        return self._render(request, self.form_class(user=request.user))
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = PatchRequestForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                services.patch_request_create(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Patch file requested."))
-                return redirect("maintenance:patches")
+        form = self.form_class(request.POST, user=request.user)
+        if write_with_form(form, lambda data: self.write(request, data)).ok:
+            messages.success(request, self.success_message)
+            return redirect(self.success_url)
         return self._render(request, form, status=400)
+
+
+class PatchListView(_ListAndFormView):
+    """Patch (COP) file requests (R-MNT-11) and the form to ask for one."""
+
+    template_name = "maintenance/patch_list.html"
+    rows_name = "patches"
+    form_class = PatchRequestForm
+    success_message = gettext_lazy("Patch file requested.")
+    success_url = "maintenance:patches"
+
+    def rows(self, request: HttpRequest) -> Any:
+        return selectors.patch_requests_for(request.user)
+
+    def write(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        return services.patch_request_create(actor=request.user, **data)
 
 
 class PatchInstalledView(PartnerRequiredMixin, View):
@@ -214,33 +233,21 @@ class PatchInstalledView(PartnerRequiredMixin, View):
         return redirect("maintenance:patches")
 
 
-class PartnerEmergencyListView(PartnerRequiredMixin, View):
+class PartnerEmergencyListView(_ListAndFormView):
     """Emergency changes in the partner's own network (R-MNT-8): the list and the report
     form; the operator's on-call is told of each report."""
 
-    def _render(self, request: HttpRequest, form: PartnerEmergencyForm, status: int = 200):
-        emergencies = selectors.partner_emergencies_for(request.user)[:100]
-        return render(
-            request,
-            "maintenance/partner_emergency_list.html",
-            {"emergencies": emergencies, "form": form},
-            status=status,
-        )
+    template_name = "maintenance/partner_emergency_list.html"
+    rows_name = "emergencies"
+    form_class = PartnerEmergencyForm
+    success_message = gettext_lazy("Thank you: the operator's on-call team was told.")
+    success_url = "maintenance:partner-emergencies"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self._render(request, PartnerEmergencyForm(user=request.user))
+    def rows(self, request: HttpRequest) -> Any:
+        return selectors.partner_emergencies_for(request.user)
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = PartnerEmergencyForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                services.partner_emergency_report(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Thank you: the operator's on-call team was told."))
-                return redirect("maintenance:partner-emergencies")
-        return self._render(request, form, status=400)
+    def write(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        return services.partner_emergency_report(actor=request.user, **data)
 
 
 class OutageListView(PartnerRequiredMixin, ListView):
@@ -270,14 +277,12 @@ class ChangeRequestView(PartnerRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ChangeRequestForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                change = services.change_request_by_partner(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Change request submitted for joint review."))
-                return redirect("maintenance:change", pk=change.pk)
+        written = write_with_form(
+            form, lambda data: services.change_request_by_partner(actor=request.user, **data)
+        )
+        if written.ok:
+            messages.success(request, _("Change request submitted for joint review."))
+            return redirect("maintenance:change", pk=written.result.pk)
         return render(request, "maintenance/change_request.html", {"form": form}, status=400)
 
 
@@ -290,11 +295,9 @@ class VulnerabilityScanView(PartnerRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = VulnerabilityScanForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                services.vulnerability_scan_request(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
+        write_with_form(
+            form, lambda data: services.vulnerability_scan_request(actor=request.user, **data)
+        )
         return render(
             request,
             "maintenance/vulnerability_scan.html",

@@ -8,10 +8,10 @@ shows it on the field, the admin shows it as an error message. Because services 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, transaction
 
@@ -55,6 +55,26 @@ def add_domain_error(form: Any, exc: DomainError) -> None:
     """Show a service's DomainError on a form (admin and portal alike): on the field it names
     when the form has that field, else above the form."""
     form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+
+
+class Written(NamedTuple):
+    """What :func:`write_with_form` did: ``ok`` when the service ran, with what it returned."""
+
+    ok: bool
+    result: Any = None
+
+
+def write_with_form(form: Any, write: Callable[[dict[str, Any]], Any]) -> Written:
+    """The portal's one way from a submitted form to a service: validate the form, call
+    ``write(cleaned_data)``, and show a ``DomainError`` on the form (:func:`add_domain_error`).
+    The caller answers success (``ok``) or renders the form again with its errors."""
+    if not form.is_valid():
+        return Written(ok=False)
+    try:
+        return Written(ok=True, result=write(form.cleaned_data))
+    except DomainError as exc:
+        add_domain_error(form, exc)
+        return Written(ok=False)
 
 
 @contextmanager

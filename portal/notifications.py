@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from . import jobs
 from .celery import app
 from .choices import NotificationStatus
 from .models import Contact, Customer, Notification, Partner, Subscription
@@ -190,30 +191,26 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
-def _claim_batch(now) -> list[int]:
-    """Claim up to BATCH_SIZE due rows. On PostgreSQL rows locked by another worker are
-    skipped; each claimed row is pushed forward so a crash mid-send retries it later, and a
-    conditional update guarantees that only one worker owns a row."""
-    with transaction.atomic():
-        qs = Notification.objects.filter(
-            status=NotificationStatus.PENDING, next_attempt_at__lte=now
-        )
-        if settings.IS_POSTGRES:
-            qs = qs.select_for_update(skip_locked=True)
-        ids = list(qs.order_by("next_attempt_at").values_list("id", flat=True)[:BATCH_SIZE])
-        if ids:
-            Notification.objects.filter(id__in=ids).update(
-                next_attempt_at=now + timedelta(minutes=5), attempts=models.F("attempts") + 1
-            )
-    return ids
-
-
 def deliver_due(*, now=None, limit_batches: int = 50) -> dict[str, int]:
     """Send every pending notification that is due. Returns counts of sent and failed."""
     now = now or timezone.now()
     sent = failed = 0
     for _ in range(limit_batches):
-        ids = _claim_batch(now)
+        # portal.jobs claims a batch (rows locked by another worker are skipped on
+        # PostgreSQL); the stamp pushes each row forward, so a crash mid-send retries it
+        # later, and only one worker owns a row. Each row is one e-mail, sent one by one.
+        with transaction.atomic():
+            ids = jobs.claim(
+                Notification.objects.filter(
+                    status=NotificationStatus.PENDING, next_attempt_at__lte=now
+                ),
+                stamp={
+                    "next_attempt_at": now + timedelta(minutes=5),
+                    "attempts": models.F("attempts") + 1,
+                },
+                order_by=("next_attempt_at", "pk"),
+                limit=BATCH_SIZE,
+            )
         if not ids:
             break
         for row in Notification.objects.filter(id__in=ids, status=NotificationStatus.PENDING):

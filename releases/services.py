@@ -8,7 +8,6 @@ lands in :func:`upgrade_record_completion`.
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
@@ -16,12 +15,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maintenance import services as maintenance_services
 from maintenance.choices import ChangeKind
+from portal import jobs
 from portal.choices import Application, Category
 from portal.errors import DomainError, raise_violation
 from portal.models import Customer, Partner
@@ -32,8 +32,6 @@ from portal.timefmt import show_time
 from . import rules, selectors
 from .models import InstalledVersion, Release, Upgrade
 from .source_table import source_rows
-
-logger = logging.getLogger(__name__)
 
 
 def _require_operator(actor: Any) -> None:
@@ -232,42 +230,50 @@ def compliance_refresh(*, today: date | None = None) -> int:
 def compliance_notify(*, event: str | None = None, headline: str | None = None) -> int:
     """Tell partners of each change of compliance state, once (R-REL-2, R-REL-4).
 
-    One indexed query (a partial index on state ≠ notified state) finds what changed. Each
-    row is claimed with a conditional update on the state it was read with, so concurrent
-    runs never notify a change twice; a customer's claimed rows become one notification.
-    Returns notifications written.
+    One indexed query (a partial index on state ≠ notified state) finds what changed. The
+    customers concerned are claimed in batches through ``portal.jobs`` (another run skips
+    them), so concurrent runs never notify a change twice; a customer's rows become one
+    notification, and each row is stored as notified with the state the message told (a state
+    that moved meanwhile is told by the next run). Returns notifications written.
     """
-    due = (
-        InstalledVersion.objects.filter(~Q(compliance_state=F("notified_state")))
+    run = jobs.run_batches(
+        name="releases compliance notices",
+        due=lambda: Customer.objects.filter(pk__in=_changed_compliance().values("customer_id")),
+        handle=lambda ids: _notify_customers(ids, event=event, headline=headline),
+    )
+    return run.counts.get("written", 0)
+
+
+def _changed_compliance() -> QuerySet:
+    return InstalledVersion.objects.filter(~Q(compliance_state=F("notified_state")))
+
+
+def _notify_customers(
+    customer_ids: list[int], *, event: str | None, headline: str | None
+) -> dict[str, int]:
+    rows = (
+        _changed_compliance()
+        .filter(customer_id__in=customer_ids)
         .select_related("customer", "customer__partner", "release", "compliance_target")
         .order_by("customer_id", "application")
     )
     by_customer: dict[int, list[InstalledVersion]] = defaultdict(list)
-    for row in due:
+    by_state: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
         by_customer[row.customer_id].append(row)
-    written = 0
-    for rows in by_customer.values():
-        try:
-            written += _notify_customer(rows, event=event, headline=headline)
-        except Exception:  # one bad customer must not stop the others
-            logger.exception("compliance notification failed for customer %s", rows[0].customer_id)
-    return written
+        by_state[row.compliance_state].append(row.pk)
+    for state, ids in by_state.items():
+        InstalledVersion.objects.filter(pk__in=ids).update(notified_state=state)
+    written = sum(
+        _notify_customer(claimed, event=event, headline=headline)
+        for claimed in by_customer.values()
+    )
+    return {"written": written}
 
 
-@transaction.atomic
 def _notify_customer(
-    rows: Sequence[InstalledVersion], *, event: str | None, headline: str | None
+    claimed: Sequence[InstalledVersion], *, event: str | None, headline: str | None
 ) -> int:
-    claimed = [
-        row
-        for row in rows
-        if InstalledVersion.objects.filter(
-            pk=row.pk, compliance_state=row.compliance_state, notified_state=row.notified_state
-        ).update(notified_state=row.compliance_state)
-        == 1
-    ]
-    if not claimed:
-        return 0
     customer = claimed[0].customer
     lines = [
         _("%(application)s on %(release)s: %(state)s")

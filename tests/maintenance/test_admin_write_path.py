@@ -410,8 +410,11 @@ def test_the_admin_offers_alternatives_fitting_every_customers_region_r_mnt_5(
     )
     rr = _request_for(change, staff, alice)
 
+    # Patched where reschedule_offer_alternatives looks it up (its topic module).
     with mock.patch.object(
-        services, "reschedule_alternatives_for", wraps=services.reschedule_alternatives_for
+        services.reschedules,
+        "reschedule_alternatives_for",
+        wraps=services.reschedule_alternatives_for,
     ) as spy:
         response = client_for(staff).post(
             f"/admin/maintenance/reschedulerequest/{rr.pk}/do/offer-suggested/", {"note": ""}

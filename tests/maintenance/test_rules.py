@@ -7,6 +7,7 @@ import pytest
 
 from maintenance import rules
 from maintenance.choices import ChangeKind, ChangeStatus, EmergencyReason, UpgradeReason
+from maintenance.models import Change, RescheduleRequest
 from maintenance.windows import window_for_night
 from portal.business_time import BusinessCalendarSpec, default_spec_for_region, public_holidays
 
@@ -562,3 +563,32 @@ def test_an_upgrade_is_not_rescheduled_through_the_maintenance_request_r_rel_4()
     assert violation is not None
     assert violation.rule == "R-REL-4"
     assert "once" in str(violation.message)
+
+
+# --- named status sets --------------------------------------------------------------------------
+
+
+def test_the_open_reschedule_statuses_are_those_of_the_one_open_request_constraint_r_mnt_5():
+    """The database allows one open reschedule request per change; the set the services, the
+    admin and the selectors use is the same one."""
+    constraint = next(
+        c for c in RescheduleRequest._meta.constraints if c.name == "reschedule_one_open_per_change"
+    )
+    ((lookup, values),) = constraint.condition.children
+    assert lookup == "status__in"
+    assert set(values) == set(rules.OPEN_RESCHEDULE_STATUSES)
+
+
+def test_the_planned_statuses_are_those_of_the_due_start_index():
+    index = next(i for i in Change._meta.indexes if i.name == "change_pending_start")
+    ((lookup, values),) = index.condition.children
+    assert lookup == "status__in"
+    assert set(values) == set(rules.PLANNED_STATUSES)
+
+
+def test_editable_statuses_end_where_the_change_starts_r_mnt_3():
+    assert rules.EDITABLE_STATUSES >= rules.KIND_EDITABLE_STATUSES
+    assert ChangeStatus.NOTIFIED in rules.EDITABLE_STATUSES
+    assert ChangeStatus.NOTIFIED not in rules.KIND_EDITABLE_STATUSES
+    assert not rules.EDITABLE_STATUSES & {ChangeStatus.IN_PROGRESS, ChangeStatus.COMPLETED}
+    assert not rules.CANCELLABLE_STATUSES & rules.CLOSED_STATUSES

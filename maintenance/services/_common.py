@@ -1,0 +1,297 @@
+"""Shared pieces of the maintenance services: settings, permission helpers, schedule checks
+and the notice sender used by every topic.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from portal.calendars import calendar_spec_for_region
+from portal.choices import Category
+from portal.errors import DomainError, raise_violation
+from portal.limits import partner_request_check
+from portal.models import Customer, Partner
+from portal.notifications import notify
+from portal.tenancy import (
+    require_operator,
+    require_partner_of,
+)
+from portal.timefmt import show_time
+
+from .. import rules
+from ..choices import (
+    SsoChecklistItem,
+)
+from ..models import (
+    Certificate,
+    Change,
+    ChangeNotice,
+    SsoChecklist,
+    SsoChecklistStep,
+)
+
+BATCH_SIZE = 200
+logger = logging.getLogger("maintenance.services")
+MAINTENANCE = Category.MAINTENANCE_AND_OUTAGES
+
+
+def reminder_hours() -> list[int]:
+    """Hours before start at which reminders go out (setting MAINTENANCE_REMINDER_HOURS)."""
+    return sorted({int(h) for h in settings.MAINTENANCE_REMINDER_HOURS})
+
+
+def _change_management_email() -> str:
+    return settings.CHANGE_MANAGEMENT_EMAIL
+
+
+def _tell_change_management(*, subject: str, body: str, related: Any, dedupe_key: str) -> None:
+    """A partner's request for the operator's change-management team (outbox, once), within
+    the partner's hourly limit of such requests."""
+    partner_request_check(partner_id=getattr(related, "partner_id", None))
+    notify(
+        partner=None,
+        category=MAINTENANCE,
+        subject=subject,
+        body=body,
+        related=related,
+        dedupe_key=dedupe_key,
+        extra_emails=[_change_management_email()],
+    )
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _require_staff(actor: Any) -> None:
+    """Operator-only steps. ``actor=None`` is the system itself (beat, scan)."""
+    require_operator(actor, allow_system=True)
+
+
+def _require_partner_of(actor: Any, partner_id: int) -> None:
+    require_partner_of(actor, partner_id, message=_("This change does not exist."), rule="Actors")
+
+
+def _customers_of(partner: Partner, customers: Iterable[Customer | int]) -> list[Customer]:
+    ids = {c.pk if isinstance(c, Customer) else int(c) for c in customers}
+    if not ids:
+        raise DomainError(_("Name at least one affected customer."), field="customers")
+    found = list(Customer.objects.filter(pk__in=ids, partner=partner).order_by("name"))
+    if len(found) != len(ids):
+        raise DomainError(
+            _("Every affected customer must belong to the change's partner."), field="customers"
+        )
+    return found
+
+
+def _regions(customers: Sequence[Customer], sme_publisher_region: str) -> list[str]:
+    """R-MNT-2: the regions whose windows the change must fit (SME: the publisher's)."""
+    return sorted({rules.effective_region(c.region, sme_publisher_region) for c in customers})
+
+
+def _lock(change: Change) -> Change:
+    """Re-read the change under a row lock, so two concurrent actions cannot both pass."""
+    return Change.objects.select_for_update().get(pk=change.pk)
+
+
+def validate_schedule(
+    *,
+    kind: str,
+    customers: Sequence[Customer],
+    start: datetime | None,
+    end: datetime | None,
+    sme_publisher_region: str = "",
+    notice_at: datetime,
+    exclude_change_id: int | None = None,
+    allow_weekend: bool = False,
+    check_notice: bool = True,
+    interrupts_calling: bool = False,
+) -> None:
+    """Every scheduling rule, in order; raises the first one broken (R-MNT-1/2/4, R-REL-4).
+
+    ``notice_at`` is the moment of scheduling: the change must start after it (R-MNT-2) and
+    the notice is counted from it (R-MNT-4, R-REL-4).
+    """
+    raise_violation(rules.interval_violation(start, end))
+    assert start is not None and end is not None
+    raise_violation(rules.future_start_violation(kind=kind, start=start, now=notice_at))
+    for region in _regions(customers, sme_publisher_region):
+        raise_violation(
+            rules.window_violation(
+                region=region, kind=kind, start=start, end=end, allow_weekend=allow_weekend
+            )
+        )
+    if check_notice:
+        for region in sorted({c.region for c in customers}):
+            raise_violation(
+                rules.notice_violation(
+                    kind=kind,
+                    spec=calendar_spec_for_region(region),
+                    notice_at=notice_at,
+                    start=start,
+                    interrupts_calling=interrupts_calling,
+                )
+            )
+    clash = (
+        Change.customers.through.objects.filter(
+            customer_id__in=[c.pk for c in customers],
+            change__status__in=rules.OPEN_STATUSES,
+            change__start__lt=end,
+            change__end__gt=start,
+        )
+        .exclude(change_id=exclude_change_id)
+        .select_related("change", "customer")
+        .order_by("change__start")
+        .first()
+    )
+    if clash is not None:
+        raise_violation(rules.overlap_violation(clash.customer.name, clash.change.title))
+
+
+def _stamp(moment: datetime) -> str:
+    """An instant in event keys: always UTC, so the same instant always gives the same key."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def _transition(change: Change, target: str) -> None:
+    raise_violation(rules.transition_violation(change.status, target))
+    change.status = target
+
+
+# --- notices ---------------------------------------------------------------------------------
+
+
+def _local_times(change: Change, customers: Sequence[Customer]) -> str:
+    if change.start is None or change.end is None:
+        return ""
+    lines = []
+    for region in _regions(customers, change.sme_publisher_region):
+        from ..windows import region_zone
+
+        zone = region_zone(region)
+        lines.append(
+            f"{region}: {show_time(change.start, zone=zone)} – {show_time(change.end, zone=zone)}"
+        )
+    return "\n".join(lines)
+
+
+def _send(
+    change: Change, *, kind: str, event_key: str, headline: str, extra: str = "", now: datetime
+) -> int:
+    """Write one ChangeNotice and the outbox rows for every subscribed contact (R-MNT-4).
+
+    Partner-wide contacts and each affected customer's contacts of "Maintenance and outages"
+    receive it once each: the outbox's (event key, recipient) uniqueness removes duplicates.
+    """
+    customers = list(change.customers.order_by("name"))
+    subject = f"[{change.get_kind_display()}] {headline}: {change.title}"
+    link = settings.SITE_URL + reverse("maintenance:change", args=[change.pk])
+    body = "\n\n".join(
+        part
+        for part in [
+            headline,
+            change.title,
+            change.description,
+            _("Customers: %(names)s") % {"names": ", ".join(c.name for c in customers)},
+            _local_times(change, customers),
+            extra,
+            link,
+        ]
+        if part
+    )
+    notice, created = ChangeNotice.objects.get_or_create(
+        event_key=event_key,
+        defaults={
+            "change": change,
+            "kind": kind,
+            "subject": subject[:250],
+            "body": body,
+            "sent_at": now,
+        },
+    )
+    if not created:
+        return 0
+    sent = 0
+    for customer in customers:
+        sent += notify(
+            partner=change.partner,
+            category=MAINTENANCE,
+            subject=subject,
+            body=body,
+            related=change,
+            customer=customer,
+            dedupe_key=event_key,
+        )
+    if not customers:
+        sent += notify(
+            partner=change.partner,
+            category=MAINTENANCE,
+            subject=subject,
+            body=body,
+            related=change,
+            dedupe_key=event_key,
+        )
+    ChangeNotice.objects.filter(pk=notice.pk).update(recipients=sent)
+    return sent
+
+
+def _initial_reminder_level(start: datetime, now: datetime) -> int | None:
+    """Reminders whose moment has already passed are not sent late (e.g. a notice 2 days
+    ahead sends no 72-hour reminder)."""
+    passed = [h for h in reminder_hours() if start - timedelta(hours=h) <= now]
+    return min(passed) if passed else None
+
+
+# --- certificate renewals (shared by changes and certificates) ----------------------------
+
+
+def _open_renewal(certificate: Certificate) -> Change | None:
+    if certificate.renewal_change_id is None:
+        return None
+    return (
+        Change.objects.filter(pk=certificate.renewal_change_id)
+        .exclude(status__in=rules.CLOSED_STATUSES)
+        .first()
+    )
+
+
+def _create_sso_checklists(change: Change, now: datetime) -> int:
+    """After a renewal, SSO customers' partners disable SSO, re-import the IdP metadata,
+    re-enable SSO and validate (R-MNT-6). Exactly once per change and customer."""
+    made = 0
+    for customer in change.customers.filter(sso_enabled=True):
+        checklist, created = SsoChecklist.objects.get_or_create(change=change, customer=customer)
+        if not created:
+            continue
+        SsoChecklistStep.objects.bulk_create(
+            [
+                SsoChecklistStep(checklist=checklist, item=item, position=i)
+                for i, item in enumerate(SsoChecklistItem.values)
+            ]
+        )
+        notify(
+            partner=change.partner,
+            category=MAINTENANCE,
+            customer=customer,
+            subject=_("Action needed after certificate renewal: %(customer)s")
+            % {"customer": customer.name},
+            body=_(
+                "The UC application certificates of %(customer)s were renewed. Because SSO is "
+                "enabled, please: disable SSO, re-import the IdP metadata file, re-enable SSO, "
+                "and validate SSO (R-MNT-6).\n\n%(link)s"
+            )
+            % {
+                "customer": customer.name,
+                "link": settings.SITE_URL + reverse("maintenance:sso", args=[checklist.pk]),
+            },
+            related=checklist,
+            dedupe_key=f"sso-checklist:{checklist.pk}",
+        )
+        made += 1
+    return made
