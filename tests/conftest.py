@@ -78,6 +78,20 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(skip_redis)
 
 
+def _own_redis_cache(settings) -> None:
+    """On Redis, each xdist worker takes its own database (clearing the cache is a FLUSHDB):
+    one worker's tests cannot wipe another's throttle counters."""
+    default = settings.CACHES["default"]
+    if "redis" not in default["BACKEND"].lower():
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    base, _sep, db = default["LOCATION"].rpartition("/")
+    own = f"{base}/{(int(db) if db.isdigit() else 1) + 1 + index}"
+    if default["LOCATION"] != own:
+        settings.CACHES = {"default": {**default, "LOCATION": own}}
+
+
 @pytest.fixture(autouse=True)
 def _portal_test_settings(settings) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -85,6 +99,7 @@ def _portal_test_settings(settings) -> None:
     settings.STAFF_2FA = False  # tests of the second factor turn it on
     settings.OIDC_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _own_redis_cache(settings)
     cache.clear()  # throttling counters
     # A request in Portuguese leaves its language active in the thread: every test starts in
     # the default language, as a new request would.

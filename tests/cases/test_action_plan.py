@@ -195,7 +195,7 @@ def test_concurrent_sweeps_flag_each_overdue_plan_exactly_once_r_case_9(partner_
     errors: list = []
     barrier = threading.Barrier(5)
 
-    def sweep() -> None:
+    def run_sweep() -> None:
         try:
             barrier.wait()
             results.append(sweep.action_plan_sweep(now=MON + timedelta(hours=1), batch_size=100))
@@ -204,7 +204,7 @@ def test_concurrent_sweeps_flag_each_overdue_plan_exactly_once_r_case_9(partner_
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=sweep) for _ in range(5)]
+    threads = [threading.Thread(target=run_sweep) for _ in range(5)]
     for t in threads:
         t.start()
     for t in threads:

@@ -167,14 +167,14 @@ def test_concurrent_monitoring_sweeps_resolve_each_case_once_r_case_12(partner_a
     results: list = []
     barrier = threading.Barrier(4)
 
-    def sweep() -> None:
+    def run_sweep() -> None:
         try:
             barrier.wait()
             results.append(sweep.monitoring_sweep(now=end, batch_size=50))
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    threads = [threading.Thread(target=run_sweep) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:

@@ -160,7 +160,7 @@ def test_concurrent_sweeps_breach_and_notify_each_case_exactly_once(partner_a, o
     errors: list = []
     barrier = threading.Barrier(6)
 
-    def sweep() -> None:
+    def run_sweep() -> None:
         try:
             barrier.wait()
             results.append(sweep.escalation_sweep(batch_size=200))
@@ -169,7 +169,7 @@ def test_concurrent_sweeps_breach_and_notify_each_case_exactly_once(partner_a, o
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=sweep) for _ in range(6)]
+    threads = [threading.Thread(target=run_sweep) for _ in range(6)]
     for t in threads:
         t.start()
     for t in threads:
