@@ -15,6 +15,7 @@ from portal.filtersets import ScopedFilterSet
 from portal.models import Contact, Customer, Partner
 from portal.tenancy import partner_for
 
+from .actions import answer, validated
 from .mixins import TenantScopedMixin
 from .permissions import ReadOnlyUnlessStaff
 from .serializers import (
@@ -107,10 +108,9 @@ class UserViewSet(
 
     @extend_schema(request=UserInviteSerializer, responses={201: UserSerializer})
     def create(self, request, *args, **kwargs) -> Response:
-        payload = UserInviteSerializer(data=request.data, context=self.get_serializer_context())
-        payload.is_valid(raise_exception=True)
-        user = services.user_invite(actor=request.user, **payload.validated_data)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        data = validated(UserInviteSerializer, request)
+        user = services.user_invite(actor=request.user, **data)
+        return answer(UserSerializer, user, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: UserSerializer})
     @action(detail=True, methods=["post"])
@@ -118,7 +118,7 @@ class UserViewSet(
         """A departing user: sessions and API tokens stop working at once; history keeps
         the name. Partner admins of the user's partner, and staff."""
         user = services.user_deactivate(actor=request.user, user=self.get_object())
-        return Response(UserSerializer(user).data)
+        return answer(UserSerializer, user)
 
 
 class MeView(APIView):
@@ -126,19 +126,18 @@ class MeView(APIView):
 
     serializer_class = MeSerializer
 
-    def _answer(self, user) -> Response:
+    @staticmethod
+    def _with_profile(user):
         user.profile = services.profile_for(user)
-        return Response(MeSerializer(user).data)
+        return user
 
     @extend_schema(responses={200: MeSerializer})
     def get(self, request) -> Response:
-        return self._answer(request.user)
+        return answer(MeSerializer, self._with_profile(request.user))
 
     @extend_schema(request=MeSerializer, responses={200: MeSerializer})
     def patch(self, request) -> Response:
-        payload = MeSerializer(data=request.data, partial=True)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
+        data = validated(MeSerializer, request, partial=True)
         profile = data.pop("profile", {})
         services.profile_update(user=request.user, **profile, **data)
-        return self._answer(request.user)
+        return answer(MeSerializer, self._with_profile(request.user))
