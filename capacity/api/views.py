@@ -18,7 +18,7 @@ from portal.models import Customer
 
 from .. import selectors, services
 from ..choices import ReportSource
-from ..filtersets import CapacityRequestFilter
+from ..filtersets import CapacityRequestFilter, CustomerCapacityFilter
 from ..models import CapacityRequest
 from .serializers import (
     CapacityActivationSerializer,
@@ -37,7 +37,7 @@ class CapacityViewSet(TenantScopedMixin, viewsets.GenericViewSet):
     queryset = Customer.objects.select_related("partner").order_by("name")
     serializer_class = CapacitySummarySerializer
     lookup_url_kwarg = "customer_id"
-    filterset_fields = ["region"]
+    filterset_class = CustomerCapacityFilter
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -21,7 +21,13 @@ from portal.api.permissions import IsPartnerMember, IsStaff, IsStaffOrPartner, R
 from portal.tenancy import partner_for
 
 from .. import selectors, services
-from ..filtersets import ChangeFilterSet, OutageFilterSet, PatchRequestFilterSet
+from ..filtersets import (
+    CertificateFilterSet,
+    ChangeFilterSet,
+    OutageFilterSet,
+    PatchRequestFilterSet,
+    RescheduleRequestFilterSet,
+)
 from ..models import Certificate, SsoChecklistStep
 from ..windows import windows_between
 from . import serializers as s
@@ -170,7 +176,7 @@ class RescheduleRequestViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet)
     """Reschedule requests (R-MNT-5): staff offer alternatives, the partner chooses."""
 
     serializer_class = s.RescheduleRequestSerializer
-    filterset_fields = ["status", "change"]
+    filterset_class = RescheduleRequestFilterSet
 
     def get_queryset(self):
         return selectors.reschedule_requests_for(self.request.user)
@@ -222,7 +228,7 @@ class CertificateViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
     serializer_class = s.CertificateSerializer
     permission_classes = [ReadOnlyUnlessStaff]
-    filterset_fields = ["customer", "application"]
+    filterset_class = CertificateFilterSet
     queryset = Certificate.objects.none()
 
     def get_queryset(self):

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from portal import selectors, services
 from portal.errors import DomainError
-from portal.filtersets import ScopedFilterSet
+from portal.filtersets import ContactFilter, CustomerFilter, PartnerFilter
 from portal.models import Contact, Customer, Partner
 from portal.tenancy import partner_for
 
@@ -35,14 +35,8 @@ class PartnerViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     queryset = Partner.objects.order_by("name")
     serializer_class = PartnerSerializer
     permission_classes = [ReadOnlyUnlessStaff]
-    filterset_fields = ["slug"]
+    filterset_class = PartnerFilter
     search_fields = ["name"]
-
-
-class CustomerFilter(ScopedFilterSet):
-    class Meta:
-        model = Customer
-        fields = ["region", "partner", "sso_enabled"]
 
 
 class CustomerViewSet(TenantScopedMixin, viewsets.ModelViewSet):
@@ -65,7 +59,7 @@ class ContactViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
     queryset = Contact.objects.all()
     serializer_class = ContactSerializer
-    filterset_fields = ["customer"]
+    filterset_class = ContactFilter
 
     def get_queryset(self) -> QuerySet:
         return selectors.contacts_for(self.request.user).order_by("name")
@@ -101,7 +95,6 @@ class UserViewSet(
     """Partner users. POST creates one and sends its invitation through the outbox."""
 
     serializer_class = UserSerializer
-    filterset_fields: list[str] = []
 
     def get_queryset(self) -> QuerySet:
         return selectors.users_for(self.request.user)

@@ -13,7 +13,7 @@ from portal.api.mixins import ListFiltersOnlyMixin, TenantScopedMixin
 from portal.api.permissions import IsStaff, ReadOnlyUnlessStaff
 
 from .. import selectors, services
-from ..filtersets import InstalledVersionFilter
+from ..filtersets import InstalledVersionFilter, ReleaseFilter, UpgradeFilter
 from ..models import InstalledVersion, Release, Upgrade
 from .serializers import (
     AnnounceSerializer,
@@ -33,7 +33,7 @@ class ReleaseViewSet(ListFiltersOnlyMixin, viewsets.ModelViewSet):
     queryset = Release.objects.select_related("upgrade_target").order_by("-available_on", "-id")
     serializer_class = ReleaseSerializer
     permission_classes = [ReadOnlyUnlessStaff]
-    filterset_fields = ["version"]
+    filterset_class = ReleaseFilter
 
     def perform_create(self, serializer: ReleaseSerializer) -> None:
         serializer.instance = services.release_save(
@@ -110,7 +110,7 @@ class UpgradeViewSet(
         .order_by("-change__start", "-id")
     )
     serializer_class = UpgradeSerializer
-    filterset_fields = ["target"]
+    filterset_class = UpgradeFilter
 
     @extend_schema(request=UpgradeCreateSerializer, responses={201: UpgradeSerializer})
     def create(self, request: Request) -> Response:
