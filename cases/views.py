@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -79,11 +78,6 @@ def severity_preview() -> dict:
 
 def _case(request: HttpRequest, pk: int) -> Case:
     return get_for_user_or_404(selectors.cases_for(request.user), request.user, pk=pk)
-
-
-def dashboard_card_context(request: HttpRequest, partner: Any) -> dict:
-    """The dashboard's cases card (registered in CasesConfig.ready)."""
-    return selectors.dashboard_summary(partner)
 
 
 class CaseListView(PartnerRequiredMixin, View):
