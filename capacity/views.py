@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from portal.errors import DomainError, add_domain_error
+from portal.errors import DomainError, add_domain_error, write_from_form
 from portal.models import Customer
 from portal.selectors import customers_for
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
@@ -115,16 +115,15 @@ class CapacityRequestCreateView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         customer = get_for_user_or_404(customers_for(request.user), request.user, pk=pk)
         form = CapacityRequestForm(request.POST, user=request.user, customer=customer)
-        if form.is_valid():
-            try:
-                capacity_request = services.capacity_request_submit(
-                    customer=customer, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Capacity request submitted."))
-                return redirect("capacity:request", pk=capacity_request.pk)
+        capacity_request = write_from_form(
+            form,
+            lambda data: services.capacity_request_submit(
+                customer=customer, actor=request.user, **data
+            ),
+        )
+        if capacity_request is not None:
+            messages.success(request, _("Capacity request submitted."))
+            return redirect("capacity:request", pk=capacity_request.pk)
         return self._page(customer, form, status=400)
 
 
@@ -230,16 +229,14 @@ class CapacityRequestUpdateView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         capacity_request = self._request(pk)
         form = CapacityRequestUpdateForm(request.POST)
-        if form.is_valid():
-            try:
-                services.capacity_request_update(
-                    request=capacity_request, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Capacity request updated."))
-                return redirect("capacity:request", pk=capacity_request.pk)
+        if write_from_form(
+            form,
+            lambda data: services.capacity_request_update(
+                request=capacity_request, actor=request.user, **data
+            ),
+        ):
+            messages.success(request, _("Capacity request updated."))
+            return redirect("capacity:request", pk=capacity_request.pk)
         return self._page(capacity_request, form, status=400)
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from portal.errors import DomainError, Violation, add_domain_error
+from portal.errors import DomainError, Violation, add_domain_error, write_from_form
 from portal.models import Customer
 from portal.tenancy import is_partner_admin
 from portal.views import PartnerRequiredMixin, bad_request_page, get_for_user_or_404
@@ -191,14 +191,11 @@ class PatchListView(PartnerRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = PatchRequestForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                services.patch_request_create(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Patch file requested."))
-                return redirect("maintenance:patches")
+        if write_from_form(
+            form, lambda data: services.patch_request_create(actor=request.user, **data)
+        ):
+            messages.success(request, _("Patch file requested."))
+            return redirect("maintenance:patches")
         return self._render(request, form, status=400)
 
 
@@ -232,14 +229,11 @@ class PartnerEmergencyListView(PartnerRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = PartnerEmergencyForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                services.partner_emergency_report(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Thank you: the operator's on-call team was told."))
-                return redirect("maintenance:partner-emergencies")
+        if write_from_form(
+            form, lambda data: services.partner_emergency_report(actor=request.user, **data)
+        ):
+            messages.success(request, _("Thank you: the operator's on-call team was told."))
+            return redirect("maintenance:partner-emergencies")
         return self._render(request, form, status=400)
 
 

@@ -8,7 +8,7 @@ shows it on the field, the admin shows it as an error message. Because services 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +55,20 @@ def add_domain_error(form: Any, exc: DomainError) -> None:
     """Show a service's DomainError on a form (admin and portal alike): on the field it names
     when the form has that field, else above the form."""
     form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+
+
+def write_from_form(form: Any, write: Callable[[dict[str, Any]], Any]) -> Any | None:
+    """A portal form's one write: when the form is valid, ``write(form.cleaned_data)`` (a
+    service call, which returns what it wrote); a DomainError goes onto the form
+    (:func:`add_domain_error`). None when the form or the service refused: show the form again
+    with its errors."""
+    if not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data)
+    except DomainError as exc:
+        add_domain_error(form, exc)
+        return None
 
 
 @contextmanager
