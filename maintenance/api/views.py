@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api.actions import answer, validated
+from portal.api.actions import answer, created, validated
 from portal.api.mixins import TenantScopedMixin
 from portal.api.permissions import IsPartnerMember, IsStaff, IsStaffOrPartner, ReadOnlyUnlessStaff
 from portal.tenancy import partner_for
@@ -70,14 +70,7 @@ class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
     @extend_schema(request=s.ChangeWriteSerializer, responses={201: s.ChangeSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(s.ChangeWriteSerializer, request)
-        change = services.change_create(actor=request.user, **data)
-        return answer(
-            s.ChangeSerializer,
-            change,
-            status=status.HTTP_201_CREATED,
-            fresh_from=self.get_queryset(),
-        )
+        return created(self, s.ChangeWriteSerializer, services.change_create, s.ChangeSerializer)
 
     @extend_schema(request=s.ChangeWriteSerializer, responses=s.ChangeSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -162,13 +155,11 @@ class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     @action(detail=False, methods=["post"], url_path="partner-requests")
     def partner_request(self, request: Request) -> Response:
         """A partner-requested change, submitted for joint review (R-MNT-9)."""
-        data = validated(s.PartnerChangeRequestSerializer, request)
-        change = services.change_request_by_partner(actor=request.user, **data)
-        return answer(
+        return created(
+            self,
+            s.PartnerChangeRequestSerializer,
+            services.change_request_by_partner,
             s.ChangeSerializer,
-            change,
-            status=status.HTTP_201_CREATED,
-            fresh_from=self.get_queryset(),
         )
 
 
@@ -329,14 +320,7 @@ class OutageViewSet(TenantScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnl
 
     @extend_schema(request=s.OutageDeclareSerializer, responses={201: s.OutageSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(s.OutageDeclareSerializer, request)
-        outage = services.outage_declare(actor=request.user, **data)
-        return answer(
-            s.OutageSerializer,
-            outage,
-            status=status.HTTP_201_CREATED,
-            fresh_from=self.get_queryset(),
-        )
+        return created(self, s.OutageDeclareSerializer, services.outage_declare, s.OutageSerializer)
 
     @extend_schema(request=s.OutageResolveSerializer, responses=s.OutageSerializer)
     @action(detail=True, methods=["post"])
@@ -388,11 +372,9 @@ class PartnerEmergencyViewSet(
         request=s.PartnerEmergencySerializer, responses={201: s.PartnerEmergencySerializer}
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(s.PartnerEmergencySerializer, request)
-        emergency = services.partner_emergency_report(actor=request.user, **data)
-        return answer(
+        return created(
+            self,
             s.PartnerEmergencySerializer,
-            emergency,
-            status=status.HTTP_201_CREATED,
-            fresh_from=self.get_queryset(),
+            services.partner_emergency_report,
+            s.PartnerEmergencySerializer,
         )

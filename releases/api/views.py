@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portal.api.actions import answer, validated
+from portal.api.actions import answer, created, validated
 from portal.api.mixins import ListFiltersOnlyMixin, TenantScopedMixin
 from portal.api.permissions import IsStaff, ReadOnlyUnlessStaff
 
@@ -117,14 +117,7 @@ class UpgradeViewSet(
         """Staff: plan an upgrade in the customers' windows (R-MNT-2, R-MNT-7)."""
         if not IsStaff().has_permission(request, self):
             self.permission_denied(request, message=IsStaff.message)
-        data = validated(UpgradeCreateSerializer, request)
-        upgrade = services.upgrade_schedule(actor=request.user, **data)
-        return answer(
-            UpgradeSerializer,
-            upgrade,
-            status=status.HTTP_201_CREATED,
-            fresh_from=self.get_queryset(),
-        )
+        return created(self, UpgradeCreateSerializer, services.upgrade_schedule, UpgradeSerializer)
 
     @extend_schema(request=UpgradeRescheduleSerializer, responses={200: UpgradeSerializer})
     @action(detail=True, methods=["post"], serializer_class=UpgradeRescheduleSerializer)
