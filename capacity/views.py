@@ -186,18 +186,16 @@ class ActivationView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         customer = get_for_user_or_404(customers_for(request.user), request.user, pk=pk)
         form = ActivationForm(request.POST)
-        if form.is_valid():
-            try:
-                services.capacity_activation_submit(
-                    customer=customer, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(
-                    request, _("Activation counts submitted; the operator will confirm them.")
-                )
-                return redirect("capacity:customer", pk=customer.pk)
+        if write_from_form(
+            form,
+            lambda data: services.capacity_activation_submit(
+                customer=customer, actor=request.user, **data
+            ),
+        ):
+            messages.success(
+                request, _("Activation counts submitted; the operator will confirm them.")
+            )
+            return redirect("capacity:customer", pk=customer.pk)
         return self._page(customer, form, status=400)
 
 

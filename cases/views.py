@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
-from portal.errors import DomainError, add_domain_error
+from portal.errors import DomainError, write_from_form
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
 
 from . import rules, selectors, services
@@ -144,20 +144,21 @@ class CaseOpenView(PartnerRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = CaseOpenForm(request.POST, user=request.user)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            data["impact"] = data["impact"] or None
-            try:
-                case = services.case_open(user=request.user, channel=Channel.WEB, **data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Case #%(id)s opened with severity %(severity)s.")
-                    % {"id": case.pk, "severity": case.severity},
-                )
-                return redirect("cases:detail", pk=case.pk)
+        case = write_from_form(
+            form,
+            lambda data: services.case_open(
+                user=request.user,
+                channel=Channel.WEB,
+                **{**data, "impact": data["impact"] or None},
+            ),
+        )
+        if case is not None:
+            messages.success(
+                request,
+                _("Case #%(id)s opened with severity %(severity)s.")
+                % {"id": case.pk, "severity": case.severity},
+            )
+            return redirect("cases:detail", pk=case.pk)
         return render(request, "cases/case_form.html", self._context(form), status=400)
 
 
@@ -170,14 +171,12 @@ class CaseEscalateView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = _case(request, pk)
         form = EscalationForm(request.POST, case=case)
-        if form.is_valid():
-            try:
-                services.case_request_escalation(user=request.user, case=case, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Escalation recorded: the severity is raised."))
-                return redirect("cases:detail", pk=case.pk)
+        if write_from_form(
+            form,
+            lambda data: services.case_request_escalation(user=request.user, case=case, **data),
+        ):
+            messages.success(request, _("Escalation recorded: the severity is raised."))
+            return redirect("cases:detail", pk=case.pk)
         return render(request, "cases/case_escalate.html", {"case": case, "form": form}, status=400)
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from portal.errors import DomainError, Violation, add_domain_error, write_from_form
+from portal.errors import DomainError, Violation, write_from_form
 from portal.models import Customer
 from portal.tenancy import is_partner_admin
 from portal.views import PartnerRequiredMixin, bad_request_page, get_for_user_or_404
@@ -112,16 +112,14 @@ class RescheduleView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         change = self._change(request, pk)
         form = RescheduleForm(request.POST)
-        if form.is_valid():
-            try:
-                services.reschedule_request_create(
-                    actor=request.user, change=change, reason=form.cleaned_data["reason"]
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Reschedule request sent."))
-                return redirect("maintenance:change", pk=change.pk)
+        if write_from_form(
+            form,
+            lambda data: services.reschedule_request_create(
+                actor=request.user, change=change, reason=data["reason"]
+            ),
+        ):
+            messages.success(request, _("Reschedule request sent."))
+            return redirect("maintenance:change", pk=change.pk)
         return render(
             request,
             "maintenance/reschedule_form.html",
@@ -264,14 +262,12 @@ class ChangeRequestView(PartnerRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ChangeRequestForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                change = services.change_request_by_partner(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Change request submitted for joint review."))
-                return redirect("maintenance:change", pk=change.pk)
+        change = write_from_form(
+            form, lambda data: services.change_request_by_partner(actor=request.user, **data)
+        )
+        if change is not None:
+            messages.success(request, _("Change request submitted for joint review."))
+            return redirect("maintenance:change", pk=change.pk)
         return render(request, "maintenance/change_request.html", {"form": form}, status=400)
 
 
@@ -284,11 +280,10 @@ class VulnerabilityScanView(PartnerRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = VulnerabilityScanForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                services.vulnerability_scan_request(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
+        # The service always refuses (R-MNT-10): the refusal shows on the form.
+        write_from_form(
+            form, lambda data: services.vulnerability_scan_request(actor=request.user, **data)
+        )
         return render(
             request,
             "maintenance/vulnerability_scan.html",
