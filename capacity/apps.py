@@ -9,12 +9,13 @@ class CapacityConfig(AppConfig):
     def ready(self) -> None:
         from portal import dashboard
 
-        from .selectors import dashboard_counts, staff_near_capacity_by_partner
+        from .dashboard import dashboard_card
+        from .selectors import staff_near_capacity_by_partner
 
         dashboard.register_card(
             key="capacity",
             template="capacity/_card.html",
-            context=lambda request, partner: dashboard_counts(request.user),
+            context=dashboard_card,
             order=40,
         )
         dashboard.register_nav(

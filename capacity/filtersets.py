@@ -3,6 +3,7 @@
 from django_filters import rest_framework as filters
 
 from portal.filtersets import ScopedFilterSet
+from portal.models import Customer
 
 from .choices import RequestStatus
 from .models import CapacityRequest
@@ -14,3 +15,11 @@ class CapacityRequestFilter(ScopedFilterSet):
     class Meta:
         model = CapacityRequest
         fields = ["customer", "status", "case"]
+
+
+class CustomerCapacityFilter(ScopedFilterSet):
+    """The per-customer capacity list."""
+
+    class Meta:
+        model = Customer
+        fields = ["region"]

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case
+from cases import selectors as case_selectors
 from portal.models import Customer
 
 
@@ -26,16 +26,14 @@ class CapacityRequestForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)
     case = forms.ModelChoiceField(
         label=_("TAC case"),
-        queryset=Case.objects.none(),
+        queryset=case_selectors.linkable_cases().none(),
         help_text=_("Raise a TAC case first; the expansion plan is worked out there."),
     )
 
     def __init__(self, *args: Any, user: Any, customer: Customer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only this customer's cases, and only those the caller may see.
-        self.fields["case"].queryset = (
-            Case.objects.for_user(user).filter(customer=customer).order_by("-opened_at")
-        )
+        self.fields["case"].queryset = case_selectors.cases_of_customer(user, customer)
 
 
 class ActivationForm(forms.Form):

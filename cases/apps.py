@@ -10,12 +10,12 @@ class CasesConfig(AppConfig):
         from portal import dashboard, metrics
 
         from . import selectors
-        from .views import dashboard_card_context
+        from .dashboard import dashboard_card
 
         dashboard.register_card(
             key="cases",
             template="cases/_dashboard_card.html",
-            context=dashboard_card_context,
+            context=dashboard_card,
             order=10,
         )
         metrics.register_collector(selectors.breached_unacknowledged_metrics)

@@ -30,6 +30,17 @@ def case_for_user(*, user: Any, case_id: int | str) -> Case | None:
     return cases_for(user).filter(pk=pk).first()
 
 
+def linkable_cases() -> QuerySet[Case]:
+    """Every case, as the base of another app's field that links one; the field narrows it to
+    the caller (``TenantPrimaryKeyRelatedField`` applies ``for_user``)."""
+    return Case.objects.all()
+
+
+def cases_of_customer(user: Any, customer: Any) -> QuerySet[Case]:
+    """The caller's cases of one customer, newest first (another app's case picker)."""
+    return Case.objects.for_user(user).filter(customer=customer).order_by("-opened_at")
+
+
 def case_events_for(*, user: Any, case: Case) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.for_user(user).filter(case=case).select_related("actor")
 

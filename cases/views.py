@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
-from portal.errors import DomainError, add_domain_error
+from portal.errors import DomainError, write_with_form
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
 
 from . import rules, selectors, services
@@ -79,11 +78,6 @@ def severity_preview() -> dict:
 
 def _case(request: HttpRequest, pk: int) -> Case:
     return get_for_user_or_404(selectors.cases_for(request.user), request.user, pk=pk)
-
-
-def dashboard_card_context(request: HttpRequest, partner: Any) -> dict:
-    """The dashboard's cases card (registered in CasesConfig.ready)."""
-    return selectors.dashboard_summary(partner)
 
 
 class CaseListView(PartnerRequiredMixin, View):
@@ -150,20 +144,22 @@ class CaseOpenView(PartnerRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = CaseOpenForm(request.POST, user=request.user)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            data["impact"] = data["impact"] or None
-            try:
-                case = services.case_open(user=request.user, channel=Channel.WEB, **data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Case #%(id)s opened with severity %(severity)s.")
-                    % {"id": case.pk, "severity": case.severity},
-                )
-                return redirect("cases:detail", pk=case.pk)
+        written = write_with_form(
+            form,
+            lambda data: services.case_open(
+                user=request.user,
+                channel=Channel.WEB,
+                **{**data, "impact": data["impact"] or None},
+            ),
+        )
+        if written.ok:
+            case = written.result
+            messages.success(
+                request,
+                _("Case #%(id)s opened with severity %(severity)s.")
+                % {"id": case.pk, "severity": case.severity},
+            )
+            return redirect("cases:detail", pk=case.pk)
         return render(request, "cases/case_form.html", self._context(form), status=400)
 
 
@@ -176,14 +172,12 @@ class CaseEscalateView(PartnerRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = _case(request, pk)
         form = EscalationForm(request.POST, case=case)
-        if form.is_valid():
-            try:
-                services.case_request_escalation(user=request.user, case=case, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Escalation recorded: the severity is raised."))
-                return redirect("cases:detail", pk=case.pk)
+        if write_with_form(
+            form,
+            lambda data: services.case_request_escalation(user=request.user, case=case, **data),
+        ).ok:
+            messages.success(request, _("Escalation recorded: the severity is raised."))
+            return redirect("cases:detail", pk=case.pk)
         return render(request, "cases/case_escalate.html", {"case": case, "form": form}, status=400)
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal.admin_actions import AdminAction, ServiceAdmin
+from portal.admin_actions import AdminAction, ServiceAdmin, row_action
 
 from . import rules, selectors, services
 from .choices import ChangeKind, ChangeStatus, PatchStatus
@@ -327,59 +327,41 @@ class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
 
     # --- changelist actions: the same services, row by row
 
-    @admin.action(description=_("Send the notice (R-MNT-4)"))
-    def send_notice(self, request, queryset) -> None:
-        self.run_each(
-            request,
-            queryset,
-            lambda c: services.change_send_notice(actor=request.user, change=c),
-            gettext("Notices sent"),
-        )
+    send_notice = row_action(
+        _("Send the notice (R-MNT-4)"),
+        lambda request, c: services.change_send_notice(actor=request.user, change=c),
+        _("Notices sent"),
+    )
 
-    @admin.action(description=_("Complete"))
-    def complete(self, request, queryset) -> None:
-        self.run_each(
-            request,
-            queryset,
-            lambda c: services.change_complete(actor=request.user, change=c),
-            gettext("Completed"),
-        )
+    complete = row_action(
+        _("Complete"),
+        lambda request, c: services.change_complete(actor=request.user, change=c),
+        _("Completed"),
+    )
 
-    @admin.action(description=_("Cancel"))
-    def cancel(self, request, queryset) -> None:
-        self.run_each(
-            request,
-            queryset,
-            lambda c: services.change_cancel(actor=request.user, change=c),
-            gettext("Cancelled"),
-        )
+    cancel = row_action(
+        _("Cancel"),
+        lambda request, c: services.change_cancel(actor=request.user, change=c),
+        _("Cancelled"),
+    )
 
-    @admin.action(description=_("Start joint review (R-MNT-9)"))
-    def review_start(self, request, queryset) -> None:
-        self.run_each(
-            request,
-            queryset,
-            lambda c: services.change_review(actor=request.user, change=c, decision="start"),
-            gettext("Under review"),
-        )
+    review_start = row_action(
+        _("Start joint review (R-MNT-9)"),
+        lambda request, c: services.change_review(actor=request.user, change=c, decision="start"),
+        _("Under review"),
+    )
 
-    @admin.action(description=_("Approve after joint review (R-MNT-9)"))
-    def approve(self, request, queryset) -> None:
-        self.run_each(
-            request,
-            queryset,
-            lambda c: services.change_review(actor=request.user, change=c, decision="approve"),
-            gettext("Approved"),
-        )
+    approve = row_action(
+        _("Approve after joint review (R-MNT-9)"),
+        lambda request, c: services.change_review(actor=request.user, change=c, decision="approve"),
+        _("Approved"),
+    )
 
-    @admin.action(description=_("Reject after joint review (R-MNT-9)"))
-    def reject(self, request, queryset) -> None:
-        self.run_each(
-            request,
-            queryset,
-            lambda c: services.change_review(actor=request.user, change=c, decision="reject"),
-            gettext("Rejected"),
-        )
+    reject = row_action(
+        _("Reject after joint review (R-MNT-9)"),
+        lambda request, c: services.change_review(actor=request.user, change=c, decision="reject"),
+        _("Rejected"),
+    )
 
     @admin.display(description=Change._meta.get_field("start").verbose_name, ordering="start")
     def window_start(self, obj: Change) -> str:
@@ -480,23 +462,17 @@ class RescheduleRequestAdmin(ServiceAdmin):
             ", ", "{} – {}", ((f"{s:%Y-%m-%d %H:%M %Z}", f"{e:%H:%M %Z}") for s, e in found)
         )
 
-    @admin.action(description=_("Offer the suggested windows (R-MNT-5)"))
-    def offer_suggested(self, request, queryset) -> None:
-        self.run_each(
-            request,
-            queryset,
-            lambda rr: _offer_suggested(request, rr),
-            gettext("Alternatives offered"),
-        )
+    offer_suggested = row_action(
+        _("Offer the suggested windows (R-MNT-5)"),
+        lambda request, rr: _offer_suggested(request, rr),
+        _("Alternatives offered"),
+    )
 
-    @admin.action(description=_("Decline"))
-    def decline(self, request, queryset) -> None:
-        self.run_each(
-            request,
-            queryset,
-            lambda rr: services.reschedule_close(actor=request.user, request=rr, decline=True),
-            gettext("Declined"),
-        )
+    decline = row_action(
+        _("Decline"),
+        lambda request, rr: services.reschedule_close(actor=request.user, request=rr, decline=True),
+        _("Declined"),
+    )
 
     @admin.display(
         description=RescheduleRequest._meta.get_field("created_at").verbose_name,
@@ -688,14 +664,11 @@ class PatchRequestAdmin(ServiceAdmin, SimpleHistoryAdmin):
     def service_save_related(self, request, form, formsets, change: bool) -> None:
         """Nothing more: the service wrote the row."""
 
-    @admin.action(description=_("Mark uploaded to the SFTP server (R-MNT-11)"))
-    def mark_uploaded(self, request, queryset) -> None:
-        self.run_each(
-            request,
-            queryset,
-            lambda p: services.patch_mark_uploaded(actor=request.user, patch=p),
-            gettext("Uploaded"),
-        )
+    mark_uploaded = row_action(
+        _("Mark uploaded to the SFTP server (R-MNT-11)"),
+        lambda request, p: services.patch_mark_uploaded(actor=request.user, patch=p),
+        _("Uploaded"),
+    )
 
     @admin.display(
         description=PatchRequest._meta.get_field("requested_at").verbose_name,
@@ -779,14 +752,11 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
     def service_save_related(self, request, form, formsets, change: bool) -> None:
         """Nothing more: the service wrote the customers."""
 
-    @admin.action(description=_("Resolve and notify (R-MNT-12)"))
-    def resolve(self, request, queryset) -> None:
-        self.run_each(
-            request,
-            queryset,
-            lambda o: services.outage_resolve(actor=request.user, outage=o),
-            gettext("Resolved"),
-        )
+    resolve = row_action(
+        _("Resolve and notify (R-MNT-12)"),
+        lambda request, o: services.outage_resolve(actor=request.user, outage=o),
+        _("Resolved"),
+    )
 
     @admin.display(
         description=Outage._meta.get_field("declared_at").verbose_name, ordering="declared_at"

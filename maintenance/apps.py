@@ -7,21 +7,21 @@ class MaintenanceConfig(AppConfig):
     verbose_name = _("Maintenance and changes")
 
     def ready(self) -> None:
-        from portal.dashboard import register_card, register_nav, register_staff_column
+        from portal import dashboard
 
         from . import selectors
-        from .dashboard import card_context
+        from .dashboard import dashboard_card
 
-        register_card(
+        dashboard.register_card(
             key="maintenance",
             template="maintenance/_card.html",
-            context=card_context,
+            context=dashboard_card,
             order=20,
         )
-        register_nav(
+        dashboard.register_nav(
             key="maintenance", label=_("Maintenance"), url_name="maintenance:calendar", order=20
         )
-        register_staff_column(
+        dashboard.register_staff_column(
             key="maintenance-upcoming",
             label=_("Planned changes"),
             values=selectors.staff_upcoming_by_partner,
@@ -29,7 +29,7 @@ class MaintenanceConfig(AppConfig):
             filter_param="partner__id__exact",
             order=20,
         )
-        register_staff_column(
+        dashboard.register_staff_column(
             key="maintenance-reschedules",
             label=_("Reschedules"),
             values=selectors.staff_open_reschedules_by_partner,

@@ -1,5 +1,8 @@
 """The dashboard's maintenance card: next changes, open reschedule deadlines, SSO checklists
-to finish and ongoing outages. A fixed number of queries whatever the data."""
+to finish and ongoing outages. A fixed number of queries whatever the data. Every app
+contributes its card the same way: a ``dashboard_card(request, partner) -> dict`` in its
+``dashboard.py``, registered in its ``AppConfig.ready()`` with
+``portal.dashboard.register_card``."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from .selectors import (
 )
 
 
-def card_context(request: Any, partner: Any) -> dict:
+def dashboard_card(request: Any, partner: Any) -> dict:
     user = request.user
     return {
         "upcoming": upcoming_changes(user, limit=5),

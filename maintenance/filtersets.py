@@ -6,7 +6,7 @@ from portal.filtersets import AwareIsoDateTimeFilter, ScopedFilterSet, scoped_qu
 from portal.models import Customer
 
 from .choices import ChangeKind, ChangeStatus, OutageStatus, PatchStatus
-from .models import Change, Outage, PatchRequest
+from .models import Certificate, Change, Outage, PatchRequest, RescheduleRequest
 
 
 class ChangeFilterSet(ScopedFilterSet):
@@ -37,3 +37,15 @@ class OutageFilterSet(ScopedFilterSet):
     class Meta:
         model = Outage
         fields = ["status"]
+
+
+class RescheduleRequestFilterSet(ScopedFilterSet):
+    class Meta:
+        model = RescheduleRequest
+        fields = ["status", "change"]
+
+
+class CertificateFilterSet(ScopedFilterSet):
+    class Meta:
+        model = Certificate
+        fields = ["customer", "application"]

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case
+from cases import selectors as case_selectors
 from portal.models import Customer
 
 from .choices import PartnerRequestKind, PatchKind
@@ -91,13 +91,16 @@ class PartnerEmergencyForm(forms.Form):
         help_text=_("For example: calls through your session border controller fail over."),
     )
     case = forms.ModelChoiceField(
-        label=_("Linked support case"), queryset=Case.objects.none(), required=False
+        label=_("Linked support case"),
+        queryset=case_selectors.linkable_cases().none(),
+        required=False,
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["customers"].queryset = Customer.objects.for_user(user).order_by("name")
-        self.fields["case"].queryset = Case.objects.for_user(user).order_by("-pk")
+        cases = case_selectors.linkable_cases().for_user(user)
+        self.fields["case"].queryset = cases.order_by("-pk")
         zone = timezone.get_current_timezone_name()
         for name in ("start", "end"):
             self.fields[name].help_text = _(

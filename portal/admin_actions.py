@@ -251,3 +251,18 @@ class ServiceAdmin(admin.ModelAdmin):
         return TemplateResponse(
             request, self.action_template, context, status=400 if form.errors else 200
         )
+
+
+def row_action(description: Any, write: Callable[[HttpRequest, Any], Any], done: Any) -> Any:
+    """A changelist action of a :class:`ServiceAdmin`: ``write(request, obj)`` (a service)
+    for each selected row through ``run_each``; ``done`` names the outcome in the message.
+
+        complete = row_action(_("Complete"), lambda request, c: services.change_complete(
+            actor=request.user, change=c), _("Completed"))
+    """
+
+    @admin.action(description=description)
+    def action(self: Any, request: HttpRequest, queryset: Any) -> None:
+        self.run_each(request, queryset, lambda obj: write(request, obj), done)
+
+    return action

@@ -10,12 +10,13 @@ class ReleasesConfig(AppConfig):
         from portal import dashboard
 
         from . import receivers  # noqa: F401 - connects the upgrade completion receiver
-        from .selectors import dashboard_counts, staff_must_upgrade_by_partner
+        from .dashboard import dashboard_card
+        from .selectors import staff_must_upgrade_by_partner
 
         dashboard.register_card(
             key="releases",
             template="releases/_card.html",
-            context=lambda request, partner: dashboard_counts(request.user),
+            context=dashboard_card,
             order=50,
         )
         dashboard.register_nav(

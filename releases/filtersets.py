@@ -6,7 +6,7 @@ from portal.choices import Application
 from portal.filtersets import ScopedFilterSet
 
 from .choices import ComplianceState
-from .models import InstalledVersion
+from .models import InstalledVersion, Release, Upgrade
 
 
 class InstalledVersionFilter(ScopedFilterSet):
@@ -18,3 +18,15 @@ class InstalledVersionFilter(ScopedFilterSet):
     class Meta:
         model = InstalledVersion
         fields = ["customer", "release", "application", "state"]
+
+
+class ReleaseFilter(ScopedFilterSet):
+    class Meta:
+        model = Release
+        fields = ["version"]
+
+
+class UpgradeFilter(ScopedFilterSet):
+    class Meta:
+        model = Upgrade
+        fields = ["target"]

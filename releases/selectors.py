@@ -4,12 +4,15 @@ read; installed versions and upgrades are tenant data, scoped through ``for_user
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+
+from portal.models import Customer
 
 from . import rules
 from .choices import ComplianceState, Position
@@ -200,3 +203,34 @@ def staff_must_upgrade_by_partner(partner_ids: list[int]) -> dict[int, int]:
         compliance_state__in=[ComplianceState.MUST_UPGRADE, ComplianceState.END_OF_SALE],
     ).values("customer__partner_id")
     return dict(rows.annotate(n=Count("id")).values_list("customer__partner_id", "n"))
+
+
+# Worst first: how a customer's overall compliance is summarised.
+COMPLIANCE_SEVERITY = (
+    ComplianceState.END_OF_SALE,
+    ComplianceState.MUST_UPGRADE,
+    ComplianceState.UNKNOWN,
+    ComplianceState.NOT_FOR_NEW_DEPLOYMENTS,
+    ComplianceState.OK,
+)
+
+
+def compliance_by_customer(user: Any) -> list[dict[str, Any]]:
+    """Each of the caller's customers (by name) with its worst compliance state over its
+    applications (R-REL-3): ``{"customer", "worst", "label"}``, ``worst`` empty when none is
+    recorded. Two queries."""
+    counts: dict[int, Counter] = {}
+    for customer_id, state in installed_for(user).values_list("customer_id", "compliance_state"):
+        counts.setdefault(customer_id, Counter())[state] += 1
+    rows = []
+    for customer in Customer.objects.for_user(user).order_by("name"):
+        states = counts.get(customer.pk, Counter())
+        worst = next((s for s in COMPLIANCE_SEVERITY if states.get(s)), None)
+        rows.append(
+            {
+                "customer": customer,
+                "worst": worst or "",
+                "label": ComplianceState(worst).label if worst else "",
+            }
+        )
+    return rows

@@ -3,7 +3,6 @@ upgrades with the one reschedule (R-REL-2 … R-REL-4)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -18,18 +17,8 @@ from portal.models import Customer
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
 
 from . import rules, selectors, services
-from .choices import ComplianceState
 from .forms import UpgradeRescheduleForm
 from .models import Upgrade
-
-# Worst first: how a customer's overall compliance is summarised.
-SEVERITY = [
-    ComplianceState.END_OF_SALE,
-    ComplianceState.MUST_UPGRADE,
-    ComplianceState.UNKNOWN,
-    ComplianceState.NOT_FOR_NEW_DEPLOYMENTS,
-    ComplianceState.OK,
-]
 
 
 class ReleaseIndexView(PartnerRequiredMixin, View):
@@ -37,22 +26,7 @@ class ReleaseIndexView(PartnerRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         cat = selectors.catalogue()
-        counts: dict[int, Counter] = {}
-        for customer_id, state in selectors.installed_for(request.user).values_list(
-            "customer_id", "compliance_state"
-        ):
-            counts.setdefault(customer_id, Counter())[state] += 1
-        customers = []
-        for customer in Customer.objects.for_user(request.user).order_by("name"):
-            states = counts.get(customer.pk, Counter())
-            worst = next((s for s in SEVERITY if states.get(s)), None)
-            customers.append(
-                {
-                    "customer": customer,
-                    "worst": worst or "",
-                    "label": ComplianceState(worst).label if worst else "",
-                }
-            )
+        customers = selectors.compliance_by_customer(request.user)
         table = cat.policy_table()
         return render(
             request,

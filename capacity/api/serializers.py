@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from cases.models import Case
+from cases import selectors as case_selectors
 from portal.api.fields import TenantPrimaryKeyRelatedField
 from portal.models import Customer
 
@@ -70,7 +70,7 @@ class CapacityRequestEventSerializer(serializers.ModelSerializer):
 
 class CapacityRequestSerializer(serializers.ModelSerializer):
     customer = TenantPrimaryKeyRelatedField(queryset=Customer.objects.all())
-    case = TenantPrimaryKeyRelatedField(queryset=Case.objects.all())
+    case = TenantPrimaryKeyRelatedField(queryset=case_selectors.linkable_cases())
     knowledge_workers = serializers.IntegerField(min_value=0)
     workspace_devices = serializers.IntegerField(min_value=0)
     events = CapacityRequestEventSerializer(many=True, read_only=True)

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portal.api.actions import answer, validated
 from portal.api.mixins import TenantScopedMixin
 from portal.api.permissions import IsStaff
 from portal.errors import DomainError
@@ -17,7 +18,7 @@ from portal.models import Customer
 
 from .. import selectors, services
 from ..choices import ReportSource
-from ..filtersets import CapacityRequestFilter
+from ..filtersets import CapacityRequestFilter, CustomerCapacityFilter
 from ..models import CapacityRequest
 from .serializers import (
     CapacityActivationSerializer,
@@ -36,7 +37,7 @@ class CapacityViewSet(TenantScopedMixin, viewsets.GenericViewSet):
     queryset = Customer.objects.select_related("partner").order_by("name")
     serializer_class = CapacitySummarySerializer
     lookup_url_kwarg = "customer_id"
-    filterset_fields = ["region"]
+    filterset_class = CustomerCapacityFilter
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -45,24 +46,22 @@ class CapacityViewSet(TenantScopedMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, customer_id: int) -> Response:
         summary = selectors.summary_for_customer(self.get_object())
-        return Response(CapacitySummarySerializer(summary).data)
+        return answer(CapacitySummarySerializer, summary)
 
     @extend_schema(request=ProvisionedReportSerializer, responses={201: CapacitySummarySerializer})
     @action(detail=True, methods=["post"], serializer_class=ProvisionedReportSerializer)
     def provisioned(self, request: Request, customer_id: int) -> Response:
         """Report the provisioned counts; 400 above approved capacity (R-CAP-2)."""
         customer = self.get_object()
-        payload = ProvisionedReportSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(ProvisionedReportSerializer, request)
         services.provisioned_report(
             customer=customer,
             actor=request.user,
             source=ReportSource.STAFF if request.user.is_staff else ReportSource.API,
-            **payload.validated_data,
+            **data,
         )
         summary = selectors.summary_for_customer(customer)
-        return Response(CapacitySummarySerializer(summary).data, status=status.HTTP_201_CREATED)
-
+        return answer(CapacitySummarySerializer, summary, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         methods=["post"],
@@ -79,15 +78,12 @@ class CapacityViewSet(TenantScopedMixin, viewsets.GenericViewSet):
             activation = selectors.activation_for(request.user, customer)
             if activation is None:
                 return Response({"detail": _("No activation counts yet.")}, status=404)
-            return Response(CapacityActivationSerializer(activation).data)
-        payload = CapacityActivationSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+            return answer(CapacityActivationSerializer, activation)
+        data = validated(CapacityActivationSerializer, request)
         activation = services.capacity_activation_submit(
-            customer=customer, actor=request.user, **payload.validated_data
+            customer=customer, actor=request.user, **data
         )
-        return Response(
-            CapacityActivationSerializer(activation).data, status=status.HTTP_201_CREATED
-        )
+        return answer(CapacityActivationSerializer, activation, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: CapacitySummarySerializer})
     @action(
@@ -104,7 +100,7 @@ class CapacityViewSet(TenantScopedMixin, viewsets.GenericViewSet):
         if activation is None:
             raise DomainError(_("No activation counts yet."), rule="R-CAP-1")
         services.capacity_activation_confirm(activation=activation, actor=request.user)
-        return Response(CapacitySummarySerializer(selectors.summary_for_customer(customer)).data)
+        return answer(CapacitySummarySerializer, selectors.summary_for_customer(customer))
 
 
 class CapacityRequestViewSet(
@@ -129,33 +125,29 @@ class CapacityRequestViewSet(
             actor=self.request.user, **serializer.validated_data
         )
 
-    def _answer(self, capacity_request: CapacityRequest) -> Response:
-        fresh = self.get_queryset().get(pk=capacity_request.pk)
-        return Response(CapacityRequestSerializer(fresh, context={"request": self.request}).data)
-
-    @extend_schema(request=CapacityRequestUpdateSerializer, responses={200: CapacityRequestSerializer})
+    @extend_schema(
+        request=CapacityRequestUpdateSerializer, responses={200: CapacityRequestSerializer}
+    )
     def partial_update(self, request: Request, pk: int) -> Response:
         """The partner changes the totals or reason of its open request until staff agree a
         plan (R-CAP-3)."""
         capacity_request = self.get_object()
-        payload = CapacityRequestUpdateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(CapacityRequestUpdateSerializer, request)
         updated = services.capacity_request_update(
-            request=capacity_request, actor=request.user, **payload.validated_data
+            request=capacity_request, actor=request.user, **data
         )
-        return self._answer(updated)
+        return answer(CapacityRequestSerializer, updated, fresh_from=self.get_queryset())
 
     @extend_schema(request=CapacityWithdrawSerializer, responses={200: CapacityRequestSerializer})
     @action(detail=True, methods=["post"], serializer_class=CapacityWithdrawSerializer)
     def withdraw(self, request: Request, pk: int) -> Response:
         """The partner withdraws its open request until staff agree a plan (R-CAP-3)."""
         capacity_request = self.get_object()
-        payload = CapacityWithdrawSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(CapacityWithdrawSerializer, request)
         updated = services.capacity_request_withdraw(
-            request=capacity_request, actor=request.user, **payload.validated_data
+            request=capacity_request, actor=request.user, **data
         )
-        return self._answer(updated)
+        return answer(CapacityRequestSerializer, updated, fresh_from=self.get_queryset())
 
     @extend_schema(request=CapacityTransitionSerializer, responses={200: CapacityRequestSerializer})
     @action(
@@ -167,10 +159,8 @@ class CapacityRequestViewSet(
     def transition(self, request: Request, pk: int) -> Response:
         """Staff: move the request one step (R-CAP-3); the partner is notified."""
         capacity_request = self.get_object()
-        payload = CapacityTransitionSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(CapacityTransitionSerializer, request)
         updated = services.capacity_request_transition(
-            request=capacity_request, actor=request.user, **payload.validated_data
+            request=capacity_request, actor=request.user, **data
         )
-        updated = self.get_queryset().get(pk=updated.pk)
-        return Response(CapacityRequestSerializer(updated, context={"request": request}).data)
+        return answer(CapacityRequestSerializer, updated, fresh_from=self.get_queryset())

@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portal.api.actions import answer, validated
 from portal.api.mixins import TenantScopedMixin
 from portal.api.permissions import IsStaff, IsStaffOrPartner
 
@@ -47,82 +48,74 @@ class CaseViewSet(
     ordering_fields = ["opened_at", "response_due_at", "severity", "id"]
     parser_classes = [ExactJSONParser, FormParser, MultiPartParser]  # R-CASE-3: exact shares
 
-    def _respond(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
-        case = selectors.cases_for(self.request.user).get(pk=case.pk)
-        return Response(
-            CaseSerializer(case, context=self.get_serializer_context()).data, status=code
-        )
-
-    def _payload(self, serializer_class) -> dict:
-        payload = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        payload.is_valid(raise_exception=True)
-        return dict(payload.validated_data)
-
     @extend_schema(request=CaseOpenSerializer, responses={201: CaseSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
-        data = self._payload(CaseOpenSerializer)
+        data = validated(CaseOpenSerializer, request)
         data.setdefault("channel", Channel.API)
         case = services.case_open(user=request.user, **data)
-        return self._respond(case, status.HTTP_201_CREATED)
+        return answer(
+            CaseSerializer, case, status=status.HTTP_201_CREATED, fresh_from=self.get_queryset()
+        )
 
     @extend_schema(request=None, responses=CaseSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
     def acknowledge(self, request: Request, pk=None) -> Response:
-        return self._respond(services.case_acknowledge(user=request.user, case=self.get_object()))
+        case = services.case_acknowledge(user=request.user, case=self.get_object())
+        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
 
     @extend_schema(request=SeverityReasonSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="request-escalation")
     def request_escalation(self, request: Request, pk=None) -> Response:
-        data = self._payload(SeverityReasonSerializer)
+        data = validated(SeverityReasonSerializer, request)
         case = services.case_request_escalation(user=request.user, case=self.get_object(), **data)
-        return self._respond(case)
+        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
 
     @extend_schema(request=SeverityReasonSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="change-severity", permission_classes=[IsStaff])
     def change_severity(self, request: Request, pk=None) -> Response:
-        data = self._payload(SeverityReasonSerializer)
+        data = validated(SeverityReasonSerializer, request)
         case = services.case_change_severity(user=request.user, case=self.get_object(), **data)
-        return self._respond(case)
+        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
 
     @extend_schema(request=TransitionSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk=None) -> Response:
-        data = self._payload(TransitionSerializer)
+        data = validated(TransitionSerializer, request)
         case = services.case_transition(user=request.user, case=self.get_object(), **data)
-        return self._respond(case)
+        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
 
     @extend_schema(request=RecurrenceSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"])
     def recurrence(self, request: Request, pk=None) -> Response:
         """The partner reports that the monitored problem came back (R-CASE-12)."""
-        data = self._payload(RecurrenceSerializer)
+        data = validated(RecurrenceSerializer, request)
         case = services.case_report_recurrence(user=request.user, case=self.get_object(), **data)
-        return self._respond(case)
+        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
 
     @extend_schema(request=ActionPlanSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="action-plan", permission_classes=[IsStaff])
     def action_plan(self, request: Request, pk=None) -> Response:
-        data = self._payload(ActionPlanSerializer)
+        data = validated(ActionPlanSerializer, request)
         case = services.case_set_action_plan(user=request.user, case=self.get_object(), **data)
-        return self._respond(case)
+        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
 
     @extend_schema(request=OutOfScopeSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="out-of-scope", permission_classes=[IsStaff])
     def out_of_scope(self, request: Request, pk=None) -> Response:
-        data = self._payload(OutOfScopeSerializer)
+        data = validated(OutOfScopeSerializer, request)
         case = services.case_mark_out_of_scope(
             user=request.user,
             case=self.get_object(),
             reason=data["out_of_scope_reason"],
             note=data["out_of_scope_note"],
         )
-        return self._respond(case)
+        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
 
     @extend_schema(responses=CaseEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def events(self, request: Request, pk=None) -> Response:
         events = selectors.case_events_for(user=request.user, case=self.get_object())
-        return Response(CaseEventSerializer(events, many=True).data)
+        return answer(CaseEventSerializer, events, many=True)
 
     @extend_schema(responses=SloRowSerializer(many=True))
     @action(
@@ -135,4 +128,4 @@ class CaseViewSet(
     )
     def slo_report(self, request: Request) -> Response:
         rows = selectors.slo_report(user=request.user)
-        return Response(SloRowSerializer(rows, many=True).data)
+        return answer(SloRowSerializer, rows, many=True)

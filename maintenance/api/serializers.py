@@ -8,7 +8,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cases.models import Case
+from cases import selectors as case_selectors
 from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
 from portal.choices import Region
 from portal.models import Customer, Partner
@@ -325,7 +325,7 @@ class PartnerEmergencySerializer(serializers.ModelSerializer):
 
     customers = TenantPrimaryKeyRelatedField(many=True, queryset=Customer.objects.all())
     case = TenantPrimaryKeyRelatedField(
-        queryset=Case.objects.all(), required=False, allow_null=True
+        queryset=case_selectors.linkable_cases(), required=False, allow_null=True
     )
     start = AwareDateTimeField()
     end = AwareDateTimeField()

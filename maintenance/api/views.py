@@ -15,21 +15,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.api.actions import answer, created, validated
 from portal.api.mixins import TenantScopedMixin
 from portal.api.permissions import IsPartnerMember, IsStaff, IsStaffOrPartner, ReadOnlyUnlessStaff
 from portal.tenancy import partner_for
 
 from .. import selectors, services
-from ..filtersets import ChangeFilterSet, OutageFilterSet, PatchRequestFilterSet
+from ..filtersets import (
+    CertificateFilterSet,
+    ChangeFilterSet,
+    OutageFilterSet,
+    PatchRequestFilterSet,
+    RescheduleRequestFilterSet,
+)
 from ..models import Certificate, SsoChecklistStep
 from ..windows import windows_between
 from . import serializers as s
-
-
-def _data(serializer_class: Any, request: Request, **kwargs: Any) -> dict:
-    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class MaintenanceWindowView(APIView):
@@ -46,11 +47,9 @@ class MaintenanceWindowView(APIView):
         responses=s.WindowSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        query = s.WindowQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated(s.WindowQuerySerializer, request, data=request.query_params)
         windows = windows_between(params["region"], params["start"], params["end"])
-        return Response(s.WindowSerializer(windows, many=True).data)
+        return answer(s.WindowSerializer, windows, many=True)
 
 
 class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
@@ -69,20 +68,14 @@ class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
             return [IsStaffOrPartner()]
         return super().get_permissions()
 
-    def _answer(self, change: Any, code: int = status.HTTP_200_OK) -> Response:
-        change = selectors.changes_for(self.request.user).get(pk=change.pk)
-        return Response(s.ChangeSerializer(change).data, status=code)
-
     @extend_schema(request=s.ChangeWriteSerializer, responses={201: s.ChangeSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _data(s.ChangeWriteSerializer, request)
-        change = services.change_create(actor=request.user, **data)
-        return self._answer(change, status.HTTP_201_CREATED)
+        return created(self, s.ChangeWriteSerializer, services.change_create, s.ChangeSerializer)
 
     @extend_schema(request=s.ChangeWriteSerializer, responses=s.ChangeSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         change = self.get_object()
-        data = _data(s.ChangeWriteSerializer, request, partial=True)
+        data = validated(s.ChangeWriteSerializer, request, partial=True)
         change = services.change_plan(
             actor=request.user,
             change=change,
@@ -90,7 +83,7 @@ class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
             end=data.get("end", change.end),
             kind=data.get("kind"),
         )
-        return self._answer(change)
+        return answer(s.ChangeSerializer, change, fresh_from=self.get_queryset())
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.partial_update(request, *args, **kwargs)
@@ -99,40 +92,36 @@ class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path="send-notice")
     def send_notice(self, request: Request, pk: str | None = None) -> Response:
         """Send the written notice (R-MNT-4) and open the reschedule period (R-MNT-5)."""
-        return self._answer(
-            services.change_send_notice(actor=request.user, change=self.get_object())
-        )
+        change = services.change_send_notice(actor=request.user, change=self.get_object())
+        return answer(s.ChangeSerializer, change, fresh_from=self.get_queryset())
 
     @extend_schema(request=None, responses=s.ChangeSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
-        return self._answer(services.change_complete(actor=request.user, change=self.get_object()))
+        change = services.change_complete(actor=request.user, change=self.get_object())
+        return answer(s.ChangeSerializer, change, fresh_from=self.get_queryset())
 
     @extend_schema(request=s.NoteSerializer, responses=s.ChangeSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        note = _data(s.NoteSerializer, request)["note"]
-        return self._answer(
-            services.change_cancel(actor=request.user, change=self.get_object(), note=note)
-        )
+        note = validated(s.NoteSerializer, request)["note"]
+        change = services.change_cancel(actor=request.user, change=self.get_object(), note=note)
+        return answer(s.ChangeSerializer, change, fresh_from=self.get_queryset())
 
     @extend_schema(request=s.ReviewSerializer, responses=s.ChangeSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str | None = None) -> Response:
         """Joint review of a partner-requested change (R-MNT-9)."""
-        data = _data(s.ReviewSerializer, request)
-        return self._answer(
-            services.change_review(actor=request.user, change=self.get_object(), **data)
-        )
+        data = validated(s.ReviewSerializer, request)
+        change = services.change_review(actor=request.user, change=self.get_object(), **data)
+        return answer(s.ChangeSerializer, change, fresh_from=self.get_queryset())
 
     @extend_schema(request=None, responses=s.NoticeSerializer(many=True))
     # A plain list (a change has a handful of notices): not paginated, and the schema says so.
     @action(detail=True, methods=["get"], pagination_class=None)
     def notices(self, request: Request, pk: str | None = None) -> Response:
         change = self.get_object()
-        return Response(
-            s.NoticeSerializer(change.notices.order_by("sent_at", "pk"), many=True).data
-        )
+        return answer(s.NoticeSerializer, change.notices.order_by("sent_at", "pk"), many=True)
 
     @extend_schema(
         methods=["POST"],
@@ -150,77 +139,79 @@ class ChangeViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         change = self.get_object()
         if request.method == "GET":
             requests = selectors.reschedule_requests_for(request.user).filter(change=change)
-            return Response(s.RescheduleRequestSerializer(requests, many=True).data)
-        reason = _data(s.RescheduleCreateSerializer, request)["reason"]
+            return answer(s.RescheduleRequestSerializer, requests, many=True)
+        reason = validated(s.RescheduleCreateSerializer, request)["reason"]
         created = services.reschedule_request_create(
             actor=request.user, change=change, reason=reason
         )
-        created = selectors.reschedule_requests_for(request.user).get(pk=created.pk)
-        return Response(s.RescheduleRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+        return answer(
+            s.RescheduleRequestSerializer,
+            created,
+            status=status.HTTP_201_CREATED,
+            fresh_from=selectors.reschedule_requests_for(request.user),
+        )
 
     @extend_schema(request=s.PartnerChangeRequestSerializer, responses={201: s.ChangeSerializer})
     @action(detail=False, methods=["post"], url_path="partner-requests")
     def partner_request(self, request: Request) -> Response:
         """A partner-requested change, submitted for joint review (R-MNT-9)."""
-        data = _data(s.PartnerChangeRequestSerializer, request)
-        change = services.change_request_by_partner(actor=request.user, **data)
-        return self._answer(change, status.HTTP_201_CREATED)
+        return created(
+            self,
+            s.PartnerChangeRequestSerializer,
+            services.change_request_by_partner,
+            s.ChangeSerializer,
+        )
 
 
 class RescheduleRequestViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Reschedule requests (R-MNT-5): staff offer alternatives, the partner chooses."""
 
     serializer_class = s.RescheduleRequestSerializer
-    filterset_fields = ["status", "change"]
+    filterset_class = RescheduleRequestFilterSet
 
     def get_queryset(self):
         return selectors.reschedule_requests_for(self.request.user)
-
-    def _answer(self, obj: Any) -> Response:
-        return Response(s.RescheduleRequestSerializer(self.get_queryset().get(pk=obj.pk)).data)
 
     @extend_schema(request=s.AlternativesInputSerializer, responses=s.RescheduleRequestSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
     def alternatives(self, request: Request, pk: str | None = None) -> Response:
         """Offer alternatives (R-MNT-5); without ``alternatives``, the next windows that
         satisfy the change's rules are offered."""
-        data = _data(s.AlternativesInputSerializer, request)
+        data = validated(s.AlternativesInputSerializer, request)
         given = data.get("alternatives")
-        return self._answer(
-            services.reschedule_offer_alternatives(
-                actor=request.user,
-                request=self.get_object(),
-                alternatives=None if given is None else [(a["start"], a["end"]) for a in given],
-                note=data["note"],
-            )
+        offered = services.reschedule_offer_alternatives(
+            actor=request.user,
+            request=self.get_object(),
+            alternatives=None if given is None else [(a["start"], a["end"]) for a in given],
+            note=data["note"],
         )
+        return answer(s.RescheduleRequestSerializer, offered, fresh_from=self.get_queryset())
 
     @extend_schema(request=s.ChooseSerializer, responses=s.RescheduleRequestSerializer)
     @action(detail=True, methods=["post"])
     def choose(self, request: Request, pk: str | None = None) -> Response:
-        data = _data(s.ChooseSerializer, request)
-        return self._answer(
-            services.reschedule_choose(
-                actor=request.user, request=self.get_object(), alternative_id=data["alternative"]
-            )
+        data = validated(s.ChooseSerializer, request)
+        chosen = services.reschedule_choose(
+            actor=request.user, request=self.get_object(), alternative_id=data["alternative"]
         )
+        return answer(s.RescheduleRequestSerializer, chosen, fresh_from=self.get_queryset())
 
     @extend_schema(request=s.NoteSerializer, responses=s.RescheduleRequestSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
     def decline(self, request: Request, pk: str | None = None) -> Response:
-        note = _data(s.NoteSerializer, request)["note"]
-        return self._answer(
-            services.reschedule_close(
-                actor=request.user, request=self.get_object(), decline=True, note=note
-            )
+        note = validated(s.NoteSerializer, request)["note"]
+        declined = services.reschedule_close(
+            actor=request.user, request=self.get_object(), decline=True, note=note
         )
+        return answer(s.RescheduleRequestSerializer, declined, fresh_from=self.get_queryset())
 
     @extend_schema(request=None, responses=s.RescheduleRequestSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsPartnerMember])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
-        return self._answer(
-            services.reschedule_close(actor=request.user, request=self.get_object(), decline=False)
+        withdrawn = services.reschedule_close(
+            actor=request.user, request=self.get_object(), decline=False
         )
+        return answer(s.RescheduleRequestSerializer, withdrawn, fresh_from=self.get_queryset())
 
 
 class CertificateViewSet(TenantScopedMixin, viewsets.ModelViewSet):
@@ -228,7 +219,7 @@ class CertificateViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
     serializer_class = s.CertificateSerializer
     permission_classes = [ReadOnlyUnlessStaff]
-    filterset_fields = ["customer", "application"]
+    filterset_class = CertificateFilterSet
     queryset = Certificate.objects.none()
 
     def get_queryset(self):
@@ -268,10 +259,10 @@ class SsoChecklistViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def tick(self, request: Request, pk: str | None = None) -> Response:
         checklist = self.get_object()
-        data = _data(s.SsoTickSerializer, request)
+        data = validated(s.SsoTickSerializer, request)
         step = get_object_or_404(SsoChecklistStep, checklist=checklist, pk=data["step"])
         services.sso_step_set(actor=request.user, step=step, done=data["done"])
-        return Response(s.SsoChecklistSerializer(self.get_queryset().get(pk=checklist.pk)).data)
+        return answer(s.SsoChecklistSerializer, checklist, fresh_from=self.get_queryset())
 
 
 class PatchRequestViewSet(
@@ -296,13 +287,13 @@ class PatchRequestViewSet(
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
     def uploaded(self, request: Request, pk: str | None = None) -> Response:
         patch = services.patch_mark_uploaded(actor=request.user, patch=self.get_object())
-        return Response(s.PatchRequestSerializer(patch).data)
+        return answer(s.PatchRequestSerializer, patch)
 
     @extend_schema(request=None, responses=s.PatchRequestSerializer)
     @action(detail=True, methods=["post"])
     def installed(self, request: Request, pk: str | None = None) -> Response:
         patch = services.patch_mark_installed(actor=request.user, patch=self.get_object())
-        return Response(s.PatchRequestSerializer(patch).data)
+        return answer(s.PatchRequestSerializer, patch)
 
 
 class VulnerabilityScanRequestView(APIView):
@@ -312,7 +303,7 @@ class VulnerabilityScanRequestView(APIView):
 
     @extend_schema(request=s.VulnerabilityScanSerializer, responses={400: None})
     def post(self, request: Request) -> Response:
-        data = _data(s.VulnerabilityScanSerializer, request)
+        data = validated(s.VulnerabilityScanSerializer, request)
         services.vulnerability_scan_request(actor=request.user, **data)
         return Response(status=status.HTTP_400_BAD_REQUEST)  # pragma: no cover
 
@@ -329,19 +320,14 @@ class OutageViewSet(TenantScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnl
 
     @extend_schema(request=s.OutageDeclareSerializer, responses={201: s.OutageSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _data(s.OutageDeclareSerializer, request)
-        outage = services.outage_declare(actor=request.user, **data)
-        return Response(
-            s.OutageSerializer(self.get_queryset().get(pk=outage.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return created(self, s.OutageDeclareSerializer, services.outage_declare, s.OutageSerializer)
 
     @extend_schema(request=s.OutageResolveSerializer, responses=s.OutageSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
-        data = _data(s.OutageResolveSerializer, request)
+        data = validated(s.OutageResolveSerializer, request)
         outage = services.outage_resolve(actor=request.user, outage=self.get_object(), **data)
-        return Response(s.OutageSerializer(self.get_queryset().get(pk=outage.pk)).data)
+        return answer(s.OutageSerializer, outage, fresh_from=self.get_queryset())
 
 
 class CalendarFeedView(APIView):
@@ -362,7 +348,7 @@ class CalendarFeedView(APIView):
 
     @extend_schema(request=s.CalendarFeedSerializer, responses=s.CalendarFeedSerializer)
     def post(self, request: Request) -> Response:
-        data = _data(s.CalendarFeedSerializer, request)
+        data = validated(s.CalendarFeedSerializer, request)
         feed = services.calendar_feed_rotate(
             actor=request.user,
             partner=partner_for(request.user),
@@ -386,9 +372,9 @@ class PartnerEmergencyViewSet(
         request=s.PartnerEmergencySerializer, responses={201: s.PartnerEmergencySerializer}
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _data(s.PartnerEmergencySerializer, request)
-        emergency = services.partner_emergency_report(actor=request.user, **data)
-        return Response(
-            s.PartnerEmergencySerializer(self.get_queryset().get(pk=emergency.pk)).data,
-            status=status.HTTP_201_CREATED,
+        return created(
+            self,
+            s.PartnerEmergencySerializer,
+            services.partner_emergency_report,
+            s.PartnerEmergencySerializer,
         )

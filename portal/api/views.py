@@ -11,10 +11,11 @@ from rest_framework.views import APIView
 
 from portal import selectors, services
 from portal.errors import DomainError
-from portal.filtersets import ScopedFilterSet
+from portal.filtersets import ContactFilter, CustomerFilter, PartnerFilter
 from portal.models import Contact, Customer, Partner
 from portal.tenancy import partner_for
 
+from .actions import answer, validated
 from .mixins import TenantScopedMixin
 from .permissions import ReadOnlyUnlessStaff
 from .serializers import (
@@ -34,14 +35,8 @@ class PartnerViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     queryset = Partner.objects.order_by("name")
     serializer_class = PartnerSerializer
     permission_classes = [ReadOnlyUnlessStaff]
-    filterset_fields = ["slug"]
+    filterset_class = PartnerFilter
     search_fields = ["name"]
-
-
-class CustomerFilter(ScopedFilterSet):
-    class Meta:
-        model = Customer
-        fields = ["region", "partner", "sso_enabled"]
 
 
 class CustomerViewSet(TenantScopedMixin, viewsets.ModelViewSet):
@@ -64,7 +59,7 @@ class ContactViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
     queryset = Contact.objects.all()
     serializer_class = ContactSerializer
-    filterset_fields = ["customer"]
+    filterset_class = ContactFilter
 
     def get_queryset(self) -> QuerySet:
         return selectors.contacts_for(self.request.user).order_by("name")
@@ -100,17 +95,15 @@ class UserViewSet(
     """Partner users. POST creates one and sends its invitation through the outbox."""
 
     serializer_class = UserSerializer
-    filterset_fields: list[str] = []
 
     def get_queryset(self) -> QuerySet:
         return selectors.users_for(self.request.user)
 
     @extend_schema(request=UserInviteSerializer, responses={201: UserSerializer})
     def create(self, request, *args, **kwargs) -> Response:
-        payload = UserInviteSerializer(data=request.data, context=self.get_serializer_context())
-        payload.is_valid(raise_exception=True)
-        user = services.user_invite(actor=request.user, **payload.validated_data)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        data = validated(UserInviteSerializer, request)
+        user = services.user_invite(actor=request.user, **data)
+        return answer(UserSerializer, user, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: UserSerializer})
     @action(detail=True, methods=["post"])
@@ -118,7 +111,7 @@ class UserViewSet(
         """A departing user: sessions and API tokens stop working at once; history keeps
         the name. Partner admins of the user's partner, and staff."""
         user = services.user_deactivate(actor=request.user, user=self.get_object())
-        return Response(UserSerializer(user).data)
+        return answer(UserSerializer, user)
 
 
 class MeView(APIView):
@@ -126,19 +119,18 @@ class MeView(APIView):
 
     serializer_class = MeSerializer
 
-    def _answer(self, user) -> Response:
+    @staticmethod
+    def _with_profile(user):
         user.profile = services.profile_for(user)
-        return Response(MeSerializer(user).data)
+        return user
 
     @extend_schema(responses={200: MeSerializer})
     def get(self, request) -> Response:
-        return self._answer(request.user)
+        return answer(MeSerializer, self._with_profile(request.user))
 
     @extend_schema(request=MeSerializer, responses={200: MeSerializer})
     def patch(self, request) -> Response:
-        payload = MeSerializer(data=request.data, partial=True)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
+        data = validated(MeSerializer, request, partial=True)
         profile = data.pop("profile", {})
         services.profile_update(user=request.user, **profile, **data)
-        return self._answer(request.user)
+        return answer(MeSerializer, self._with_profile(request.user))

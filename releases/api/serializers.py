@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from cases.models import Case
+from cases import selectors as case_selectors
 from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
 from portal.choices import Application
 from portal.models import Customer, Partner
@@ -203,7 +203,7 @@ class UpgradeCreateSerializer(serializers.Serializer):
     # R-MNT-7: a security upgrade names its advisory; a feature upgrade links the case.
     advisory = serializers.CharField(required=False, allow_blank=True, default="")
     case = serializers.PrimaryKeyRelatedField(
-        queryset=Case.objects.all(), required=False, allow_null=True, default=None
+        queryset=case_selectors.linkable_cases(), required=False, allow_null=True, default=None
     )
 
 

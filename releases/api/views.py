@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portal.api.actions import answer, created, validated
 from portal.api.mixins import ListFiltersOnlyMixin, TenantScopedMixin
 from portal.api.permissions import IsStaff, ReadOnlyUnlessStaff
 
 from .. import selectors, services
-from ..filtersets import InstalledVersionFilter
+from ..filtersets import InstalledVersionFilter, ReleaseFilter, UpgradeFilter
 from ..models import InstalledVersion, Release, Upgrade
 from .serializers import (
     AnnounceSerializer,
@@ -32,7 +33,7 @@ class ReleaseViewSet(ListFiltersOnlyMixin, viewsets.ModelViewSet):
     queryset = Release.objects.select_related("upgrade_target").order_by("-available_on", "-id")
     serializer_class = ReleaseSerializer
     permission_classes = [ReadOnlyUnlessStaff]
-    filterset_fields = ["version"]
+    filterset_class = ReleaseFilter
 
     def perform_create(self, serializer: ReleaseSerializer) -> None:
         serializer.instance = services.release_save(
@@ -52,12 +53,9 @@ class ReleaseViewSet(ListFiltersOnlyMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
     def announce(self, request: Request, pk: int) -> Response:
         """Staff: make the release available; positions shift (R-REL-2)."""
-        payload = AnnounceSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        release = services.release_announce(
-            actor=request.user, release=self.get_object(), **payload.validated_data
-        )
-        return Response(ReleaseSerializer(release, context={"request": request}).data)
+        data = validated(AnnounceSerializer, request)
+        release = services.release_announce(actor=request.user, release=self.get_object(), **data)
+        return answer(ReleaseSerializer, release, context=self.get_serializer_context())
 
 
 class ComplianceViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -112,25 +110,20 @@ class UpgradeViewSet(
         .order_by("-change__start", "-id")
     )
     serializer_class = UpgradeSerializer
-    filterset_fields = ["target"]
+    filterset_class = UpgradeFilter
 
     @extend_schema(request=UpgradeCreateSerializer, responses={201: UpgradeSerializer})
     def create(self, request: Request) -> Response:
         """Staff: plan an upgrade in the customers' windows (R-MNT-2, R-MNT-7)."""
         if not IsStaff().has_permission(request, self):
             self.permission_denied(request, message=IsStaff.message)
-        payload = UpgradeCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        upgrade = services.upgrade_schedule(actor=request.user, **payload.validated_data)
-        upgrade = self.get_queryset().get(pk=upgrade.pk)
-        return Response(UpgradeSerializer(upgrade).data, status=status.HTTP_201_CREATED)
+        return created(self, UpgradeCreateSerializer, services.upgrade_schedule, UpgradeSerializer)
 
     @extend_schema(request=UpgradeRescheduleSerializer, responses={200: UpgradeSerializer})
     @action(detail=True, methods=["post"], serializer_class=UpgradeRescheduleSerializer)
     def reschedule(self, request: Request, pk: int) -> Response:
         """The partner's one reschedule, up to one week before the start (R-REL-4)."""
         upgrade = self.get_object()
-        payload = UpgradeRescheduleSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.upgrade_reschedule(actor=request.user, upgrade=upgrade, **payload.validated_data)
-        return Response(UpgradeSerializer(self.get_queryset().get(pk=upgrade.pk)).data)
+        data = validated(UpgradeRescheduleSerializer, request)
+        services.upgrade_reschedule(actor=request.user, upgrade=upgrade, **data)
+        return answer(UpgradeSerializer, upgrade, fresh_from=self.get_queryset())

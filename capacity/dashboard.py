@@ -1,0 +1,14 @@
+"""The dashboard's capacity card. Every app contributes its card the same way: a
+``dashboard_card(request, partner) -> dict`` here, registered in its ``AppConfig.ready()``
+with ``portal.dashboard.register_card``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import selectors
+
+
+def dashboard_card(request: Any, partner: Any) -> dict:
+    """The caller's customers near or over their approved capacity, and open requests."""
+    return selectors.dashboard_counts(request.user)
