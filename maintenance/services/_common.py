@@ -284,7 +284,7 @@ def _create_sso_checklists(change: Change, now: datetime) -> int:
             body=_(
                 "The UC application certificates of %(customer)s were renewed. Because SSO is "
                 "enabled, please: disable SSO, re-import the IdP metadata file, re-enable SSO, "
-                "and validate SSO (R-MNT-6).\n\n%(link)s"
+                "and validate SSO.\n\n%(link)s"
             )
             % {
                 "customer": customer.name,

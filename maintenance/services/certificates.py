@@ -90,7 +90,7 @@ def certificate_save(
         if renewal is not None:
             if customer.pk != certificate.customer_id:
                 raise DomainError(
-                    _("A certificate with an open renewal keeps its customer (R-MNT-6)."),
+                    _("A certificate with an open renewal keeps its customer."),
                     field="customer",
                     rule="R-MNT-6",
                 )
@@ -100,7 +100,7 @@ def certificate_save(
                 raise DomainError(
                     _(
                         "This expiry would put the open renewal outside 3 to 7 days before "
-                        "expiry; move or cancel the renewal first (R-MNT-6)."
+                        "expiry; move or cancel the renewal first."
                     ),
                     field="expires_at",
                     rule="R-MNT-6",
@@ -129,7 +129,7 @@ def certificate_delete(*, actor: Any, certificate: Certificate) -> None:
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if _open_renewal(certificate) is not None:
         raise DomainError(
-            _("Cancel the open renewal change of this certificate first (R-MNT-6)."),
+            _("Cancel the open renewal change of this certificate first."),
             rule="R-MNT-6",
         )
     certificate.delete()

@@ -162,7 +162,7 @@ def change_schedule(
         raise DomainError(_("Unknown kind of change."), field="kind", rule="R-MNT-3")
     if kind == ChangeKind.EMERGENCY:
         raise DomainError(
-            _("Declare emergency changes as emergencies (R-MNT-8)."), field="kind", rule="R-MNT-8"
+            _("Declare emergency changes as emergencies."), field="kind", rule="R-MNT-8"
         )
     if case is not None and case.partner_id != partner.pk:
         raise DomainError(
@@ -312,7 +312,7 @@ def change_send_notice(*, actor: Any, change: Change, now: datetime | None = Non
     if change.reschedule_open:
         extra = _(
             "If this change conflicts with your business priorities, request a reschedule "
-            "with a detailed reason before %(deadline)s (R-MNT-5)."
+            "with a detailed reason before %(deadline)s."
         ) % {"deadline": show_time(change.reschedule_deadline, customer=change)}
     _send(
         change,

@@ -69,7 +69,7 @@ def patch_mark_uploaded(*, actor: Any, patch: PatchRequest, now=None) -> PatchRe
         subject=_("Patch file uploaded: %(file)s") % {"file": patch.file_name},
         body=_(
             "%(file)s is on the SFTP server of %(customer)s. Install it at your convenience, "
-            "then mark it installed in the portal (R-MNT-11)."
+            "then mark it installed in the portal."
         )
         % {"file": patch.file_name, "customer": patch.customer.name},
         related=patch,

@@ -53,7 +53,7 @@ def reschedule_request_create(
     change = _lock(change)
     if change.status != ChangeStatus.NOTIFIED:
         raise DomainError(
-            _("Only a notified change that has not started can be rescheduled (R-MNT-5)."),
+            _("Only a notified change that has not started can be rescheduled."),
             rule="R-MNT-5",
         )
     raise_violation(
