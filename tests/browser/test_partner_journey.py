@@ -64,7 +64,7 @@ WORDS = {
         "recorded": "Provisioned counts recorded.",
         "must_upgrade": "Must upgrade",
         "end_of_sale": "End of sale",
-        "end_of_sale_message": "End of sale: must upgrade to v15 SU2 (R-REL-2).",
+        "end_of_sale_message": "End of sale: must upgrade to v15 SU2.",
     },
     "pt-br": {
         "dashboard": "Painel — Acme Telecom",
@@ -93,7 +93,7 @@ WORDS = {
         "recorded": "Contagens provisionadas registradas.",
         "must_upgrade": "Atualização de versão obrigatória",
         "end_of_sale": "Fim de venda",
-        "end_of_sale_message": "Fim de venda: é obrigatório atualizar para v15 SU2 (R-REL-2).",
+        "end_of_sale_message": "Fim de venda: é obrigatório atualizar para v15 SU2.",
     },
 }
 
@@ -251,7 +251,7 @@ def test_partner_walks_the_whole_portal(demo, page, shot, lang):
     page.fill("#id_workspace_devices", "1100")
     submit(page)
     error = page.inner_text(".field.has-error .error")
-    assert words["over_limit"] in error and "(R-CAP-2)" in error
+    assert words["over_limit"] in error and "R-CAP-2" not in error  # plain language
     assert page.locator("#id_knowledge_workers").input_value() == "1200"
     step("08-capacity-gate")
     page.fill("#id_knowledge_workers", "900")
