@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,11 +20,12 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from . import jobs
 from .choices import Category, Language, Role
 from .errors import DomainError, unique_violation_as
 from .identity import username_problem
 from .models import Contact, Customer, Partner, PartnerMembership, Subscription, UserProfile
-from .notifications import notify
+from .notifications import Message, notify, notify_many
 from .tenancy import is_operator, is_partner_admin, partner_for, require_operator
 
 User = get_user_model()
@@ -126,46 +128,58 @@ def contacts_confirm(*, user: Any, partner: Partner, now: datetime | None = None
 
 def contact_review_request_due(*, now=None) -> int:
     """R-NOT-3: ask the admins of every partner whose contacts were not confirmed (nor asked
-    about) in the last CONTACT_REVIEW_DAYS to confirm them. Set-based: one query finds the
-    partners due; claiming each with a conditional update makes it safe when two run."""
+    about) in the last CONTACT_REVIEW_DAYS to confirm them. Set-based through portal.jobs: one
+    query finds the partners due, the claim stamps them, one query finds their admins."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.CONTACT_REVIEW_DAYS)
-    due = Partner.objects.filter(
-        Q(contacts_confirmed_at__isnull=True) | Q(contacts_confirmed_at__lt=cutoff),
-        Q(contact_review_requested_at__isnull=True) | Q(contact_review_requested_at__lt=cutoff),
-    ).values_list("id", flat=True)
-    asked = 0
-    for partner_id in list(due):
-        with transaction.atomic():
-            claimed = Partner.objects.filter(
-                Q(contact_review_requested_at__isnull=True)
-                | Q(contact_review_requested_at__lt=cutoff),
-                id=partner_id,
-            ).update(contact_review_requested_at=now)
-            if claimed != 1:
-                continue
-            admins = list(
-                User.objects.filter(
-                    membership__partner_id=partner_id, membership__role=Role.ADMIN, is_active=True
-                )
-                .exclude(email="")
-                .values_list("email", flat=True)
+
+    def due():
+        return Partner.objects.filter(
+            Q(contacts_confirmed_at__isnull=True) | Q(contacts_confirmed_at__lt=cutoff),
+            Q(contact_review_requested_at__isnull=True)
+            | Q(contact_review_requested_at__lt=cutoff),
+        )
+
+    def ask(partner_ids: list[int]) -> dict[str, int]:
+        admins: dict[int, list[str]] = defaultdict(list)
+        for partner_id, email in (
+            User.objects.filter(
+                membership__partner_id__in=partner_ids,
+                membership__role=Role.ADMIN,
+                is_active=True,
             )
-            link = settings.SITE_URL + reverse("portal:contacts")
-            notify(
-                partner=None,
-                category="account",
-                subject=_("Please confirm your contact list"),
-                body=_(
-                    "Partners keep their contact details accurate and current. "
-                    "Review and confirm your contacts at %(link)s"
+            .exclude(email="")
+            .values_list("membership__partner_id", "email")
+        ):
+            admins[partner_id].append(email)
+        link = settings.SITE_URL + reverse("portal:contacts")
+        notify_many(
+            [
+                Message(
+                    partner_id=None,
+                    category="account",
+                    subject=_("Please confirm your contact list"),
+                    body=_(
+                        "Partners keep their contact details accurate and current. "
+                        "Review and confirm your contacts at %(link)s"
+                    )
+                    % {"link": link},
+                    dedupe_key=f"partner:{partner_id}:contact-review:{now.date().isoformat()}",
+                    extra_emails=tuple(admins[partner_id]),
                 )
-                % {"link": link},
-                dedupe_key=f"partner:{partner_id}:contact-review:{now.date().isoformat()}",
-                extra_emails=admins,
-            )
-            asked += 1
-    return asked
+                for partner_id in partner_ids
+            ]
+        )
+        return {"asked": len(partner_ids)}
+
+    return len(
+        jobs.run_batches(
+            name="contact review",
+            due=due,
+            handle=ask,
+            stamp={"contact_review_requested_at": now},
+        ).handled
+    )
 
 
 @transaction.atomic
