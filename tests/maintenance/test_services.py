@@ -563,9 +563,9 @@ def test_renewal_on_an_sso_customer_creates_the_partner_checklist_r_mnt_6(
         partner=partner_a, kind=ChangeKind.CERTIFICATE_RENEWAL, customers=[sso, plain]
     )
 
-    services.change_complete(actor=staff, change=change, now=NOW)
+    services.change_complete(actor=staff, change=change, now=change.end)
     with pytest.raises(DomainError):
-        services.change_complete(actor=staff, change=change, now=NOW)
+        services.change_complete(actor=staff, change=change, now=change.end)
 
     checklist = SsoChecklist.objects.get()
     assert checklist.customer == sso
