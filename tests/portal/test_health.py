@@ -74,8 +74,11 @@ def test_an_unreachable_broker_turns_readiness_red_without_revealing_its_address
     client, monkeypatch
 ) -> None:
     _fresh_heartbeats()
-    monkeypatch.setattr(app.conf, "broker_url", "redis://:s3cret@127.0.0.1:9/0")
-    monkeypatch.setattr(app.conf, "broker_write_url", "redis://:s3cret@127.0.0.1:9/0")
+    # Patch the connection, not app.conf: restoring a conf key would pin it for later tests.
+    real = app.connection_for_write
+    monkeypatch.setattr(
+        app, "connection_for_write", lambda **kw: real(url="redis://:s3cret@127.0.0.1:9/0")
+    )
     response = client.get("/health/ready")
     assert response.status_code == 503
     broker = response.json()["checks"]["broker"]
