@@ -266,6 +266,10 @@ class UpgradeAdmin(ServiceAdmin, SimpleHistoryAdmin):
     search_fields = ["change__title", "change__partner__name"]
     list_select_related = ["change", "change__partner", "target"]
 
+    def get_queryset(self, request: HttpRequest):
+        # Start and completion show in the zone of the customers' regions: one prefetch.
+        return super().get_queryset(request).prefetch_related("change__customers")
+
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         if obj is None:
             kwargs["form"] = UpgradeForm

@@ -155,3 +155,21 @@ def test_declaring_an_outage_in_the_admin_notifies_subscribers(
         "/admin/maintenance/outage/", {"action": "resolve", "_selected_action": [outage.pk]}
     )
     assert Notification.objects.filter(dedupe_key=f"outage:{outage.pk}:resolved").count() == 1
+
+
+def test_the_change_changelist_costs_no_query_per_row(
+    client_for, staff, partner_a, django_assert_max_num_queries
+):
+    from tests.factories import CustomerFactory
+
+    from .factories import ChangeFactory
+
+    client = client_for(staff)
+    ChangeFactory(partner=partner_a, customers=[CustomerFactory(partner=partner_a)])
+    client.get("/admin/maintenance/change/")  # warm caches (content types, sessions)
+    with django_assert_max_num_queries(20) as few:
+        client.get("/admin/maintenance/change/")
+    for _ in range(15):
+        ChangeFactory(partner=partner_a, customers=[CustomerFactory(partner=partner_a)])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/admin/maintenance/change/").status_code == 200
