@@ -220,6 +220,16 @@ EMAIL_TIMEOUT = 20
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # for the file-based backend
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")
 OPERATOR_ONCALL_EMAIL = env_str("OPERATOR_ONCALL_EMAIL", "tac-oncall@localhost")
+# Replies to case e-mails become comments: every case message carries a signed, per-case and
+# per-recipient reply address <CASE_REPLY_PREFIX>+<case>.<contact>.<signature>@CASE_REPLY_DOMAIN;
+# the MTA of that domain forwards to `manage.py receive_mail` (SMTP, or LMTP with --lmtp) on
+# MAIL_RECEIVER_HOST:MAIL_RECEIVER_PORT.
+CASE_REPLY_DOMAIN = env_str("CASE_REPLY_DOMAIN", "reply.localhost")
+CASE_REPLY_PREFIX = env_str("CASE_REPLY_PREFIX", "case")
+MAIL_RECEIVER_HOST = env_str("MAIL_RECEIVER_HOST", "127.0.0.1")
+MAIL_RECEIVER_PORT = env_int("MAIL_RECEIVER_PORT", 2525)
+# The largest message the receiver accepts (attachments included), in megabytes.
+MAIL_RECEIVER_MAX_MB = env_int("MAIL_RECEIVER_MAX_MB", 60)
 # Maximum delivery attempts of one outbox row before it is marked failed for staff to see.
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
 # R-CASE-10: the warning before a breach, as a fraction of the response objective.

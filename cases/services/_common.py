@@ -56,13 +56,14 @@ def _event(
     to_value: str = "",
     text: str = "",
     data: dict | None = None,
+    actor_name: str | None = None,
 ) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,
         kind=kind,
         at=at or timezone.now(),
         actor=user if user is not None and user.is_authenticated else None,
-        actor_name=_actor_name(user),
+        actor_name=actor_name if actor_name is not None else _actor_name(user),
         from_value=from_value,
         to_value=to_value,
         text=text,

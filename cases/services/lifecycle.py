@@ -228,12 +228,33 @@ def case_set_action_plan(*, user: Any, case: Case, plan: str, now: datetime | No
 
 
 @transaction.atomic
-def case_comment(*, user: Any, case: Case, text: str, now: datetime | None = None) -> CaseEvent:
-    _require_access(user, case)
+def case_comment(
+    *,
+    user: Any = None,
+    case: Case,
+    text: str,
+    contact: Any = None,
+    data: dict | None = None,
+    now: datetime | None = None,
+) -> CaseEvent:
+    """A comment on the case's timeline, by a user or, for an e-mail reply, by a contact of
+    the case's partner (``contact``; the receiver has checked the reply address)."""
+    if contact is None:
+        _require_access(user, case)
+    elif contact.partner_id != case.partner_id:
+        raise DomainError(_("This case does not exist."), field="case")
     text = (text or "").strip()
     if not text:
         raise DomainError(_("The comment is empty."), field="text")
-    return _event(case, EventKind.COMMENT, user=user, at=now, text=text)
+    return _event(
+        case,
+        EventKind.COMMENT,
+        user=user,
+        at=now,
+        text=text,
+        data=data,
+        actor_name=contact.name if contact is not None else None,
+    )
 
 
 @transaction.atomic
