@@ -327,3 +327,20 @@ def test_an_emergency_change_in_a_freeze_is_accepted_in_the_admin_r_mnt_14(
 
 def test_partners_do_not_reach_the_admin(client_for, alice, freeze_a) -> None:
     assert client_for(alice).get(ADMIN).status_code in (302, 403)
+
+
+def test_the_freeze_pages_speak_brazilian_portuguese(client_for, alice, customer_a) -> None:
+    client = client_for(alice)
+    client.post("/i18n/setlang/", {"language": "pt-br", "next": "/"})
+    html = client.get(LIST).content.decode()
+    assert "Declarar um período de congelamento" in html
+    refused = client.post(
+        LIST,
+        {
+            "customer": customer_a.pk,
+            "start": "2027-02-20T00:00",
+            "end": "2027-03-12T00:00",
+            "reason": "Tarde",
+        },
+    ).content.decode()
+    assert "não pode começar no passado" in refused
