@@ -54,7 +54,7 @@ def freeze_period_create(
 ) -> FreezePeriod:
     """Declare a freeze period for a customer (R-MNT-14): ahead, end after start, at most
     ``rules.FREEZE_MAX_LENGTH`` long, with a reason. Changes already planned in it are not
-    moved: staff see the freeze beside them and reschedule as R-MNT-5 says."""
+    moved: staff see the freeze on the change's admin page and reschedule as R-MNT-5 says."""
     _require_partner_of_customer(actor, customer)
     now = now or timezone.now()
     reason = _check(start=start, end=end, reason=reason, now=now)

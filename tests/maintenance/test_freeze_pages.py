@@ -344,3 +344,14 @@ def test_the_freeze_pages_speak_brazilian_portuguese(client_for, alice, customer
         },
     ).content.decode()
     assert "não pode começar no passado" in refused
+
+
+def test_the_change_admin_shows_a_freeze_declared_after_it_was_planned_r_mnt_14(
+    client_for, staff, partner_a, customer_a
+) -> None:
+    change = ChangeFactory(
+        partner=partner_a, customers=[customer_a], start=WED.start, end=WED.start + timedelta(hours=2)
+    )
+    FreezePeriodFactory(customer=customer_a, start=WED.start, end=WED.end, reason="Late sale")
+    html = client_for(staff).get(f"/admin/maintenance/change/{change.pk}/change/").content.decode()
+    assert "Late sale" in html
