@@ -252,6 +252,22 @@ def feed_freeze_periods(partner: Partner, *, now: datetime | None = None) -> Que
     )
 
 
+def frozen_alternative_ids(change: Change, request: RescheduleRequest | None) -> set[int]:
+    """The offered alternatives of ``request`` that now fall in a freeze period of the change's
+    customers (declared after the offer, R-MNT-14): the partner cannot choose them. One query."""
+    alternatives = list(request.alternatives.all()) if request is not None else []
+    if not alternatives:
+        return set()
+    freezes = freeze_periods_overlapping(
+        [c.pk for c in change.customers.all()],
+        min(a.start for a in alternatives),
+        max(a.end for a in alternatives),
+    )
+    return {
+        a.pk for a in alternatives if rules.freeze_conflict(freezes, a.start, a.end) is not None
+    }
+
+
 def open_reschedule_request(change: Change) -> RescheduleRequest | None:
     for request in change.reschedule_requests.all():
         if request.status in rules.OPEN_RESCHEDULE_STATUSES:

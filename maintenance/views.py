@@ -88,12 +88,14 @@ class CalendarView(PartnerRequiredMixin, View):
 class ChangeDetailView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         change = get_for_user_or_404(selectors.change_detail_for(request.user), request.user, pk=pk)
+        open_request = selectors.open_reschedule_request(change)
         return render(
             request,
             "maintenance/change_detail.html",
             {
                 "change": change,
-                "open_request": selectors.open_reschedule_request(change),
+                "open_request": open_request,
+                "frozen_alternatives": selectors.frozen_alternative_ids(change, open_request),
                 "now": timezone.now(),
             },
         )

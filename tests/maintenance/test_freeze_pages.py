@@ -210,6 +210,9 @@ def test_a_frozen_alternative_is_refused_on_the_portal_r_mnt_14(
     )
     FreezePeriodFactory(customer=customer_a, start=WED.start, end=WED.end)
     client = client_for(alice)
+    detail = client.get(f"/maintenance/changes/{change.pk}/").content.decode()
+    assert "in a freeze period" in detail
+    assert f'name="alternative" value="{rr.alternatives.get().pk}"' not in detail
     response = client.post(
         f"/maintenance/reschedule-requests/{rr.pk}/choose/",
         {"alternative": rr.alternatives.get().pk},
