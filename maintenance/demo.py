@@ -2,7 +2,7 @@
 
 A service-impacting change three weeks out with its notice sent (the reschedule period is
 open), a routine change next week, certificates close to expiry, a patch file request and a
-resolved outage, so the calendar, change pages, checklist and bulletins have content.
+resolved outage, a freeze period for each partner's first customer six weeks out, so the calendar, change pages, checklist and bulletins have content.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from portal.models import Customer
 
 from . import services
 from .choices import ChangeKind, PatchKind
-from .models import Certificate, Change, Outage, PatchRequest
+from .models import Certificate, Change, FreezePeriod, Outage, PatchRequest
 from .windows import next_windows
 
 
@@ -121,5 +121,12 @@ def load() -> None:
             resolution="Storage node replaced.",
             now=now - timedelta(days=2) + timedelta(hours=3),
         )
+    for customer, reason in ((alpha, "Quarter-end trading"), (beta, "Store opening week")):
+        if customer and not FreezePeriod.objects.filter(customer=customer).exists():
+            start = (now + timedelta(weeks=6)).replace(hour=0, minute=0, second=0, microsecond=0)
+            services.freeze_period_create(
+                actor=staff, customer=customer, start=start, end=start + timedelta(days=3),
+                reason=reason, now=now,
+            )
     # The daily certificate scan plans the renewal in the 3-7 day band (R-MNT-6).
     services.certificates_scan(now=now)

@@ -9,6 +9,7 @@ sees exactly its own change, notices and reschedule requests (**Decision**).
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -580,3 +581,7 @@ class FreezePeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} · {show_time(self.start, customer=self.customer)}"
+
+    @property
+    def length(self) -> timedelta:
+        return self.end - self.start

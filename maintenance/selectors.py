@@ -178,6 +178,7 @@ class Day:
     in_month: bool
     window: Window | None = None
     changes: list[Change] = field(default_factory=list)
+    freezes: list[FreezePeriod] = field(default_factory=list)
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -185,8 +186,9 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 
 
 def calendar_month(user: Any, customer: Customer, year: int, month: int) -> list[list[Day]]:
-    """Weeks (Monday first) of the month: each night's window of the customer's region and the
-    changes on the customer that start that local day. Two queries at most."""
+    """Weeks (Monday first) of the month: each night's window of the customer's region, the
+    changes on the customer that start that local day and the customer's freeze periods that
+    touch it. Three queries at most."""
     first, last = month_bounds(year, month)
     grid_start = first - timedelta(days=first.weekday())
     grid_end = last + timedelta(days=6 - last.weekday())
@@ -197,6 +199,14 @@ def calendar_month(user: Any, customer: Customer, year: int, month: int) -> list
     by_day: dict[date, list[Change]] = {}
     for change in changes_for(user).filter(customers=customer, start__gte=lo, start__lt=hi):
         by_day.setdefault(change.start.astimezone(zone).date(), []).append(change)
+    # R-MNT-14: a freeze shows on every local day it touches.
+    frozen: dict[date, list[FreezePeriod]] = {}
+    for freeze in freeze_periods_for(user).filter(customer=customer, start__lt=hi, end__gt=lo):
+        night = max(freeze.start.astimezone(zone).date(), grid_start)
+        last_day = min((freeze.end - timedelta(microseconds=1)).astimezone(zone).date(), grid_end)
+        while night <= last_day:
+            frozen.setdefault(night, []).append(freeze)
+            night += timedelta(days=1)
     weeks: list[list[Day]] = []
     day = grid_start
     while day <= grid_end:
@@ -208,6 +218,7 @@ def calendar_month(user: Any, customer: Customer, year: int, month: int) -> list
                     in_month=day.month == month,
                     window=windows.get(day),
                     changes=by_day.get(day, []),
+                    freezes=frozen.get(day, []),
                 )
             )
             day += timedelta(days=1)
@@ -227,6 +238,34 @@ def feed_changes(partner: Partner, *, now: datetime | None = None) -> QuerySet[C
         .prefetch_related(Prefetch("customers", queryset=Customer.objects.order_by("name")))
         .order_by("start")
     )
+
+
+def feed_freeze_periods(partner: Partner, *, now: datetime | None = None) -> QuerySet[FreezePeriod]:
+    """The freeze periods the iCalendar feed shows: the partner's customers', from 90 days
+    back (R-MNT-14)."""
+    now = now or timezone.now()
+    return (
+        FreezePeriod.objects.for_partner(partner)
+        .filter(end__gte=now - timedelta(days=90))
+        .select_related("customer")
+        .order_by("start", "pk")
+    )
+
+
+def frozen_alternative_ids(change: Change, request: RescheduleRequest | None) -> set[int]:
+    """The offered alternatives of ``request`` that now fall in a freeze period of the change's
+    customers (declared after the offer, R-MNT-14): the partner cannot choose them. One query."""
+    alternatives = list(request.alternatives.all()) if request is not None else []
+    if not alternatives:
+        return set()
+    freezes = freeze_periods_overlapping(
+        [c.pk for c in change.customers.all()],
+        min(a.start for a in alternatives),
+        max(a.end for a in alternatives),
+    )
+    return {
+        a.pk for a in alternatives if rules.freeze_conflict(freezes, a.start, a.end) is not None
+    }
 
 
 def open_reschedule_request(change: Change) -> RescheduleRequest | None:

@@ -18,6 +18,9 @@ urlpatterns = [
     path("sso/<int:pk>/", views.SsoChecklistView.as_view(), name="sso"),
     path("patches/", views.PatchListView.as_view(), name="patches"),
     path("patches/<int:pk>/installed/", views.PatchInstalledView.as_view(), name="patch-installed"),
+    path("freezes/", views.FreezePeriodListView.as_view(), name="freezes"),
+    path("freezes/<int:pk>/", views.FreezePeriodEditView.as_view(), name="freeze-edit"),
+    path("freezes/<int:pk>/delete/", views.FreezePeriodDeleteView.as_view(), name="freeze-delete"),
     path("outages/", views.OutageListView.as_view(), name="outages"),
     path(
         "partner-emergencies/",

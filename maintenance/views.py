@@ -22,13 +22,16 @@ from portal.tenancy import is_partner_admin
 from portal.views import PartnerRequiredMixin, bad_request_page, get_for_user_or_404
 
 from . import rules, selectors, services
+from .filtersets import FreezePeriodFilterSet
 from .forms import (
     ChangeRequestForm,
     ChooseAlternativeForm,
+    FreezePeriodForm,
     PartnerEmergencyForm,
     PatchRequestForm,
     RescheduleForm,
     VulnerabilityScanForm,
+    freeze_period_initial,
 )
 from .ical import build_feed
 from .models import CalendarFeed, SsoChecklistStep
@@ -85,12 +88,14 @@ class CalendarView(PartnerRequiredMixin, View):
 class ChangeDetailView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         change = get_for_user_or_404(selectors.change_detail_for(request.user), request.user, pk=pk)
+        open_request = selectors.open_reschedule_request(change)
         return render(
             request,
             "maintenance/change_detail.html",
             {
                 "change": change,
-                "open_request": selectors.open_reschedule_request(change),
+                "open_request": open_request,
+                "frozen_alternatives": selectors.frozen_alternative_ids(change, open_request),
                 "now": timezone.now(),
             },
         )
@@ -248,6 +253,89 @@ class PartnerEmergencyListView(_ListAndFormView):
 
     def write(self, request: HttpRequest, data: dict[str, Any]) -> Any:
         return services.partner_emergency_report(actor=request.user, **data)
+
+
+class FreezePeriodListView(PartnerRequiredMixin, View):
+    """The partner's freeze periods (R-MNT-14), narrowed to one customer with ``?customer=``
+    (the customer page links here), and the form to declare one."""
+
+    def _render(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
+        filterset = FreezePeriodFilterSet(
+            request.GET, queryset=selectors.freeze_periods_for(request.user), request=request
+        )
+        if not filterset.is_valid():
+            return bad_request_page(
+                request, _("Choose one of your customers."), back_url=request.path
+            )
+        rows = filterset.qs.filter(end__gt=timezone.now())[:100]
+        customer = filterset.form.cleaned_data.get("customer")
+        context = {"freezes": rows, "form": form, "customer": customer}
+        return render(request, "maintenance/freeze_list.html", context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        initial = {}
+        if request.GET.get("customer", "").isdigit():
+            initial["customer"] = request.GET["customer"]
+        return self._render(request, FreezePeriodForm(user=request.user, initial=initial))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = FreezePeriodForm(request.POST, user=request.user)
+        written = write_with_form(
+            form, lambda data: services.freeze_period_create(actor=request.user, **data)
+        )
+        if written.ok:
+            messages.success(request, _("Freeze period saved: we will plan no maintenance in it."))
+            return redirect(f"{reverse('maintenance:freezes')}?customer={written.result.customer_id}")
+        return self._render(request, form, status=400)
+
+
+class FreezePeriodEditView(PartnerRequiredMixin, View):
+    """Change a freeze period of one of the partner's customers."""
+
+    def _freeze(self, request: HttpRequest, pk: int) -> Any:
+        return get_for_user_or_404(selectors.freeze_periods_for(request.user), request.user, pk=pk)
+
+    def _render(self, request, freeze, form, status: int = 200) -> HttpResponse:
+        context = {"freeze": freeze, "form": form}
+        return render(request, "maintenance/freeze_form.html", context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        freeze = self._freeze(request, pk)
+        form = FreezePeriodForm(user=request.user, initial=freeze_period_initial(freeze))
+        return self._render(request, freeze, form)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        freeze = self._freeze(request, pk)
+        form = FreezePeriodForm(request.POST, user=request.user)
+        written = write_with_form(
+            form,
+            lambda data: services.freeze_period_update(actor=request.user, freeze=freeze, **data),
+        )
+        if written.ok:
+            messages.success(request, _("Freeze period saved: we will plan no maintenance in it."))
+            return redirect(f"{reverse('maintenance:freezes')}?customer={written.result.customer_id}")
+        return self._render(request, freeze, form, status=400)
+
+
+class FreezePeriodDeleteView(PartnerRequiredMixin, View):
+    """Withdraw a freeze period (a confirmation page, then a POST)."""
+
+    def _freeze(self, request: HttpRequest, pk: int) -> Any:
+        return get_for_user_or_404(selectors.freeze_periods_for(request.user), request.user, pk=pk)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        freeze = self._freeze(request, pk)
+        return render(request, "maintenance/freeze_delete.html", {"freeze": freeze})
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        freeze = self._freeze(request, pk)
+        try:
+            services.freeze_period_delete(actor=request.user, freeze=freeze)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Freeze period removed."))
+        return redirect(f"{reverse('maintenance:freezes')}?customer={freeze.customer_id}")
 
 
 class OutageListView(PartnerRequiredMixin, ListView):

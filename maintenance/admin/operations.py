@@ -1,5 +1,6 @@
-"""Staff UI of certificates, SSO checklists, patch files, outages, partner emergency reports
-and calendar feeds (R-MNT-6, R-MNT-8, R-MNT-11, R-MNT-12): every write a service call."""
+"""Staff UI of certificates, SSO checklists, patch files, outages, partner emergency reports,
+calendar feeds and freeze periods (R-MNT-6, R-MNT-8, R-MNT-11, R-MNT-12, R-MNT-14): every write
+a service call."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ..choices import PatchStatus
 from ..models import (
     CalendarFeed,
     Certificate,
+    FreezePeriod,
     Outage,
     PartnerEmergency,
     PatchRequest,
@@ -30,6 +32,67 @@ from .forms import (
     ResolutionForm,
     _copy_into,
 )
+
+# --- freeze periods (R-MNT-14) ---------------------------------------------------------------
+
+
+@admin.register(FreezePeriod)
+class FreezePeriodAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    """Customers' freeze periods: saved with ``freeze_period_create`` / ``_update``, deleted
+    with ``freeze_period_delete``, so staff face the partners' rules."""
+
+    list_display = ["customer", "partner", "starts", "ends", "reason", "created_by"]
+    list_filter = ["customer__region", "customer__partner"]
+    search_fields = ["customer__name", "reason"]
+    autocomplete_fields = ["customer"]
+    list_select_related = ["customer", "customer__partner", "created_by"]
+    fields = ["customer", "start", "end", "reason", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+    date_hierarchy = "start"
+
+    @admin.display(description=_("partner"), ordering="customer__partner__name")
+    def partner(self, freeze: FreezePeriod) -> str:
+        return str(freeze.customer.partner)
+
+    @admin.display(description=_("start"), ordering="start")
+    def starts(self, freeze: FreezePeriod) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(freeze.start, customer=freeze.customer)
+
+    @admin.display(description=_("end"), ordering="end")
+    def ends(self, freeze: FreezePeriod) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(freeze.end, customer=freeze.customer)
+
+    def service_save(self, request, obj: FreezePeriod, form, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            saved = services.freeze_period_update(
+                actor=request.user,
+                freeze=FreezePeriod.objects.get(pk=obj.pk),
+                customer=data["customer"],
+                start=data["start"],
+                end=data["end"],
+                reason=data["reason"],
+            )
+        else:
+            saved = services.freeze_period_create(
+                actor=request.user,
+                customer=data["customer"],
+                start=data["start"],
+                end=data["end"],
+                reason=data["reason"],
+            )
+        _copy_into(obj, saved)
+
+    def service_save_related(self, request, form, formsets, change: bool) -> None:
+        """Nothing more: a freeze period has no relations edited here."""
+
+    def delete_model(self, request, obj: FreezePeriod) -> None:
+        services.freeze_period_delete(actor=request.user, freeze=obj)
+
 
 # --- certificates (R-MNT-6) -------------------------------------------------------------------
 

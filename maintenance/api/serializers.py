@@ -19,6 +19,7 @@ from ..models import (
     Certificate,
     Change,
     ChangeNotice,
+    FreezePeriod,
     Outage,
     PartnerEmergency,
     PatchRequest,
@@ -345,3 +346,17 @@ class PartnerEmergencySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "partner", "created_at"]
+
+
+class FreezePeriodSerializer(serializers.ModelSerializer):
+    """A customer's freeze period (R-MNT-14): ``start`` and ``end`` are aware ISO 8601
+    datetimes, half-open. Another partner's customer is refused as if it did not exist."""
+
+    customer = TenantPrimaryKeyRelatedField(queryset=Customer.objects.all())
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+
+    class Meta:
+        model = FreezePeriod
+        fields = ["id", "customer", "start", "end", "reason", "created_at"]
+        read_only_fields = ["id", "created_at"]

@@ -24,6 +24,7 @@ from .. import selectors, services
 from ..filtersets import (
     CertificateFilterSet,
     ChangeFilterSet,
+    FreezePeriodFilterSet,
     OutageFilterSet,
     PatchRequestFilterSet,
     RescheduleRequestFilterSet,
@@ -378,3 +379,31 @@ class PartnerEmergencyViewSet(
             services.partner_emergency_report,
             s.PartnerEmergencySerializer,
         )
+
+
+class FreezePeriodViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """Freeze periods of customers (R-MNT-14): partners declare, change and withdraw their
+    customers'; staff all. Writes go through the freeze period services."""
+
+    serializer_class = s.FreezePeriodSerializer
+    filterset_class = FreezePeriodFilterSet
+
+    def get_queryset(self):
+        return selectors.freeze_periods_for(self.request.user)
+
+    @extend_schema(request=s.FreezePeriodSerializer, responses={201: s.FreezePeriodSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return created(
+            self, s.FreezePeriodSerializer, services.freeze_period_create, s.FreezePeriodSerializer
+        )
+
+    @extend_schema(request=s.FreezePeriodSerializer, responses=s.FreezePeriodSerializer)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        freeze = self.get_object()
+        data = validated(s.FreezePeriodSerializer, request, partial=kwargs.get("partial", False))
+        freeze = services.freeze_period_update(actor=request.user, freeze=freeze, **data)
+        return answer(s.FreezePeriodSerializer, freeze, fresh_from=self.get_queryset())
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.freeze_period_delete(actor=request.user, freeze=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -27,7 +27,7 @@ from portal.tenancy import (
 )
 from portal.timefmt import show_time
 
-from .. import rules
+from .. import rules, selectors
 from ..choices import (
     SsoChecklistItem,
 )
@@ -115,7 +115,7 @@ def validate_schedule(
     check_notice: bool = True,
     interrupts_calling: bool = False,
 ) -> None:
-    """Every scheduling rule, in order; raises the first one broken (R-MNT-1/2/4, R-REL-4).
+    """Every scheduling rule, in order; raises the first one broken (R-MNT-1/2/4/14, R-REL-4).
 
     ``notice_at`` is the moment of scheduling: the change must start after it (R-MNT-2) and
     the notice is counted from it (R-MNT-4, R-REL-4).
@@ -154,6 +154,10 @@ def validate_schedule(
     )
     if clash is not None:
         raise_violation(rules.overlap_violation(clash.customer.name, clash.change.title))
+    # R-MNT-14: planned changes avoid the customers' freeze periods; emergencies ignore them.
+    if rules.kind_respects_freezes(kind):
+        freezes = selectors.freeze_periods_overlapping([c.pk for c in customers], start, end)
+        raise_violation(rules.freeze_conflict(freezes, start, end, kind=kind))
 
 
 def _stamp(moment: datetime) -> str:
