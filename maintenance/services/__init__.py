@@ -39,7 +39,7 @@ from .duties import (
 )
 from .emergencies import partner_emergency_report
 from .feed import calendar_feed_get_or_create, calendar_feed_rotate
-from .outages import outage_declare, outage_notify, outage_resolve
+from .outages import outage_declare, outage_notify, outage_resolve, outage_update_post
 from .patches import (
     patch_mark_installed,
     patch_mark_uploaded,
@@ -81,6 +81,7 @@ __all__ = [
     "outage_declare",
     "outage_notify",
     "outage_resolve",
+    "outage_update_post",
     "partner_emergency_report",
     "patch_mark_installed",
     "patch_mark_uploaded",
