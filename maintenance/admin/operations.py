@@ -19,6 +19,7 @@ from ..models import (
     CalendarFeed,
     Certificate,
     Outage,
+    OutageUpdate,
     PartnerEmergency,
     PatchRequest,
     SsoChecklist,
@@ -26,6 +27,7 @@ from ..models import (
 )
 from .forms import (
     OutageDeclareForm,
+    OutageUpdateForm,
     PatchRequestAddForm,
     ResolutionForm,
     _copy_into,
@@ -130,7 +132,6 @@ class SsoChecklistAdmin(admin.ModelAdmin):
 
         return show_time(obj.completed_at)
 
-
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -229,12 +230,30 @@ class PatchRequestAdmin(ServiceAdmin, SimpleHistoryAdmin):
 # --- outages (R-MNT-12) -----------------------------------------------------------------------
 
 
+class OutageUpdateInline(admin.TabularInline):
+    """The timeline, read-only: updates are posted with the "Post an update" action."""
+
+    model = OutageUpdate
+    extra = 0
+    fields = ["created_at", "status", "text", "created_by"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Outage)
 class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
-    """Declared with ``outage_declare`` and resolved with ``outage_resolve``, each telling the
-    subscribers of the affected customers."""
+    """Declared with ``outage_declare``, updated with ``outage_update_post`` and resolved with
+    ``outage_resolve``, each telling the subscribers of the affected customers."""
 
     form = OutageDeclareForm
+    inlines = [OutageUpdateInline]
     list_display = ["title", "status", "declared", "resolved"]
     list_filter = ["status"]
     search_fields = ["title", "customers__name"]
@@ -245,6 +264,8 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
         "title",
         "description",
         "customers",
+        "applications",
+        "regions",
         "status",
         "declared_at",
         "resolved_at",
@@ -252,6 +273,19 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
     ]
 
     object_actions = (
+        AdminAction(
+            "post-update",
+            _("Post an update (R-MNT-12)"),
+            lambda request, o, status, text: services.outage_update_post(
+                actor=request.user, outage=o, status=status, text=text
+            ),
+            form=OutageUpdateForm,
+            available=lambda o: o.resolved_at is None,
+            confirm=_(
+                "Subscribers of every affected customer receive the update; a resolved "
+                "update resolves the outage."
+            ),
+        ),
         AdminAction(
             "resolve",
             _("Resolve and notify (R-MNT-12)"),
@@ -273,6 +307,10 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
     def get_fields(self, request, obj=None):
         return OutageDeclareForm._meta.fields if obj is None else self.detail_fields
 
+    def get_inline_instances(self, request, obj=None):
+        """The timeline shows on a declared outage; the declaration form has none yet."""
+        return [] if obj is None else super().get_inline_instances(request, obj)
+
     def get_changeform_initial_data(self, request) -> dict:
         return {"declared_at": timezone.now()}
 
@@ -283,6 +321,8 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
             title=data["title"],
             description=data.get("description", ""),
             customers=list(data.get("customers") or []),
+            applications=data.get("applications") or [],
+            regions=data.get("regions") or [],
             now=data.get("declared_at"),
         )
         _copy_into(obj, created)
