@@ -90,8 +90,7 @@ class Change(models.Model):
         _("interrupts calling"),
         default=False,
         help_text=_(
-            "An upgrade that interrupts calling also needs R-MNT-4's 10 business days "
-            "of notice."
+            "An upgrade that interrupts calling also needs R-MNT-4's 10 business days of notice."
         ),
     )
     sme_publisher_region = models.CharField(
@@ -444,6 +443,13 @@ class Outage(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_current_status_display(self) -> str:
+        """The latest update's status (``current_status``, annotated by the selectors)."""
+        status = getattr(self, "current_status", None)
+        if status in OutageUpdateStatus.values:
+            return str(OutageUpdateStatus(status).label)
+        return str(self.get_status_display())
 
     def get_applications_display(self) -> list[str]:
         labels = dict(Application.choices)

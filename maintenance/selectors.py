@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from portal.models import Customer, Partner
@@ -15,6 +16,7 @@ from portal.models import Customer, Partner
 from . import rules
 from .choices import ChangeStatus, OutageStatus
 from .models import (
+    CalendarFeed,
     Certificate,
     Change,
     ChangeNotice,
@@ -153,9 +155,12 @@ class CustomerStatus:
         return list(seen)
 
 
-def customer_statuses(user: Any, customer: Customer | None = None) -> list[CustomerStatus]:
+def customer_statuses(
+    user: Any, customer: Customer | None = None, *, now: datetime | None = None
+) -> list[CustomerStatus]:
     """The current status of each of the caller's customers (or of one): three queries,
-    whatever the number of customers and outages."""
+    whatever the number of customers and outages. Each open outage carries ``open_for``."""
+    now = now or timezone.now()
     customers = Customer.objects.for_user(user).order_by("name")
     if customer is not None:
         customers = customers.filter(pk=customer.pk)
@@ -167,6 +172,7 @@ def customer_statuses(user: Any, customer: Customer | None = None) -> list[Custo
         .order_by("declared_at", "pk")
     )
     for outage in open_outages:
+        outage.open_for = now - outage.declared_at
         for c in outage.visible_customers:
             if c.pk in statuses:
                 statuses[c.pk].outages.append(outage)
@@ -187,6 +193,11 @@ def recent_outages_of(
         )
         .order_by("-resolved_at")[:20]
     )
+
+
+def calendar_feed_by_token(token: str) -> CalendarFeed:
+    """The partner's secret feed address (iCalendar and Atom alike): a bad token is a 404."""
+    return get_object_or_404(CalendarFeed.objects.select_related("partner"), token=token)
 
 
 def feed_outages(partner: Partner, *, now: datetime | None = None) -> list[Outage]:
@@ -281,9 +292,7 @@ def feed_changes(partner: Partner, *, now: datetime | None = None) -> QuerySet[C
     return (
         Change.objects.for_partner(partner)
         .filter(status__in=VISIBLE_STATUSES, start__isnull=False, end__gte=now - timedelta(days=90))
-        .exclude(
-            status__in=rules.IN_REVIEW_STATUSES
-        )
+        .exclude(status__in=rules.IN_REVIEW_STATUSES)
         .prefetch_related(Prefetch("customers", queryset=Customer.objects.order_by("name")))
         .order_by("start")
     )

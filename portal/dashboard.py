@@ -90,3 +90,24 @@ def register_staff_column(
 
 def staff_columns() -> list[StaffColumn]:
     return sorted(_staff_columns.values(), key=lambda c: (c.order, c.key))
+
+
+@dataclass(frozen=True)
+class CustomerLink:
+    """A page of a feature app about one customer, linked from the customer's page."""
+
+    key: str
+    label: str
+    url_name: str  # reversed with the customer's pk
+    order: int = 100
+
+
+_customer_links: dict[str, CustomerLink] = {}
+
+
+def register_customer_link(*, key: str, label: str, url_name: str, order: int = 100) -> None:
+    _customer_links[key] = CustomerLink(key=key, label=label, url_name=url_name, order=order)
+
+
+def customer_links() -> list[CustomerLink]:
+    return sorted(_customer_links.values(), key=lambda c: (c.order, c.key))
