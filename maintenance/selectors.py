@@ -165,13 +165,10 @@ def customer_statuses(
     if customer is not None:
         customers = customers.filter(pk=customer.pk)
     statuses = {c.pk: CustomerStatus(customer=c) for c in customers}
-    open_outages = (
-        outages_for(user)
-        .filter(status=OutageStatus.DECLARED, customers__in=list(statuses))
-        .distinct()
-        .order_by("declared_at", "pk")
-    )
-    for outage in open_outages:
+    open_outages = outages_for(user).filter(status=OutageStatus.DECLARED)
+    if customer is not None:
+        open_outages = open_outages.filter(customers=customer)
+    for outage in open_outages.order_by("declared_at", "pk"):
         outage.open_for = now - outage.declared_at
         for c in outage.visible_customers:
             if c.pk in statuses:
