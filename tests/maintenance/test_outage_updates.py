@@ -201,3 +201,43 @@ def test_a_resolved_update_sends_the_resolution_once_not_twice(staff, customer_a
 
 def test_the_statuses_are_the_four_of_a_status_page() -> None:
     assert OutageUpdateStatus.values == ["investigating", "identified", "monitoring", "resolved"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_never_land_after_the_resolution_r_mnt_12(
+    staff, customer_a, noc_a
+) -> None:
+    import threading
+
+    from django.db import connections
+
+    outage = services.outage_declare(actor=staff, title="Down", customers=[customer_a])
+    barrier = threading.Barrier(6)
+    refused: list[DomainError] = []
+    errors: list[Exception] = []
+
+    def post(status: str) -> None:
+        try:
+            barrier.wait()
+            services.outage_update_post(actor=staff, outage=outage, status=status, text=status)
+        except DomainError as exc:
+            refused.append(exc)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post, args=("resolved",)) for _ in range(2)]
+    threads += [threading.Thread(target=post, args=("monitoring",)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    timeline = list(outage.updates.order_by("created_at", "pk").values_list("status", flat=True))
+    assert timeline[-1] == "resolved" and timeline.count("resolved") == 1
+    assert len(timeline) + len(refused) == 7  # the declaration and the six posts
+    assert all(exc.field == "status" for exc in refused)
+    assert Notification.objects.filter(dedupe_key=f"outage:{outage.pk}:resolved").count() == 1
