@@ -319,7 +319,7 @@ class ReadAfterLookupUnlessStaff(IsStaffOrPartner):
 
 
 class OutageViewSet(TenantScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Outages (R-MNT-12): staff declare and resolve; subscribers are told both."""
+    """Outages (R-MNT-12): staff declare, post updates and resolve; subscribers are told each."""
 
     serializer_class = s.OutageSerializer
     permission_classes = [ReadOnlyUnlessStaff]
