@@ -254,6 +254,7 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
 
     form = OutageDeclareForm
     inlines = [OutageUpdateInline]
+    readonly_fields = ["affected_applications", "affected_regions"]
     list_display = ["title", "status", "declared", "resolved"]
     list_filter = ["status"]
     search_fields = ["title", "customers__name"]
@@ -264,8 +265,8 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
         "title",
         "description",
         "customers",
-        "applications",
-        "regions",
+        "affected_applications",
+        "affected_regions",
         "status",
         "declared_at",
         "resolved_at",
@@ -335,6 +336,14 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
         lambda request, o: services.outage_resolve(actor=request.user, outage=o),
         _("Resolved"),
     )
+
+    @admin.display(description=Outage._meta.get_field("applications").verbose_name)
+    def affected_applications(self, obj: Outage) -> str:
+        return ", ".join(obj.get_applications_display()) or "—"
+
+    @admin.display(description=Outage._meta.get_field("regions").verbose_name)
+    def affected_regions(self, obj: Outage) -> str:
+        return ", ".join(obj.get_regions_display()) or "—"
 
     @admin.display(
         description=Outage._meta.get_field("declared_at").verbose_name, ordering="declared_at"

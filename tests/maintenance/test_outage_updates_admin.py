@@ -44,7 +44,9 @@ def test_the_declaration_form_names_applications_and_regions(client_for, staff, 
 def test_post_an_update_calls_the_service_and_shows_on_the_timeline(
     client_for, staff, customer_a, noc_a
 ) -> None:
-    outage = services.outage_declare(actor=staff, title="IM down", customers=[customer_a])
+    outage = services.outage_declare(
+        actor=staff, title="IM down", customers=[customer_a], applications=["IMP"]
+    )
     page = f"/admin/maintenance/outage/{outage.pk}/"
     with mock.patch.object(
         services, "outage_update_post", wraps=services.outage_update_post
@@ -59,6 +61,7 @@ def test_post_an_update_calls_the_service_and_shows_on_the_timeline(
     assert Notification.objects.filter(dedupe_key=f"outage:{outage.pk}:update:{update.pk}").exists()
     html = client_for(staff).get(f"{page}change/").content.decode()
     assert "A fibre cut." in html and "post-update" in html
+    assert "IM and presence (IMP)" in html
 
 
 def test_a_refused_update_shows_on_the_form(client_for, staff, customer_a) -> None:
