@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .atom import OutageFeed
 
 app_name = "maintenance"
 urlpatterns = [
@@ -28,7 +29,10 @@ urlpatterns = [
         name="partner-emergencies",
     ),
     path("outages/<int:pk>/", views.OutageDetailView.as_view(), name="outage"),
+    path("status/", views.StatusView.as_view(), name="status"),
+    path("status/<int:pk>/", views.CustomerStatusView.as_view(), name="customer-status"),
     path("vulnerability-scan/", views.VulnerabilityScanView.as_view(), name="vulnerability-scan"),
     path("feed/", views.FeedSettingsView.as_view(), name="feed-settings"),
     path("feed/<str:token>.ics", views.feed_view, name="feed"),
+    path("feed/<str:token>.atom", OutageFeed(), name="outage-feed"),
 ]

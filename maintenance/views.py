@@ -34,7 +34,7 @@ from .forms import (
     freeze_period_initial,
 )
 from .ical import build_feed
-from .models import CalendarFeed, SsoChecklistStep
+from .models import SsoChecklistStep
 from .rules import VULNERABILITY_SCAN_REFUSAL
 
 
@@ -348,9 +348,41 @@ class OutageListView(PartnerRequiredMixin, ListView):
 
 
 class OutageDetailView(PartnerRequiredMixin, View):
+    """An outage and its timeline of updates (R-MNT-12)."""
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        outage = get_for_user_or_404(selectors.outages_for(request.user), request.user, pk=pk)
+        outage = get_for_user_or_404(selectors.outage_detail_for(request.user), request.user, pk=pk)
         return render(request, "maintenance/outage_detail.html", {"outage": outage})
+
+
+class StatusView(PartnerRequiredMixin, View):
+    """The current status of each of the partner's customers: all applications operational,
+    or what the open outages affect (R-MNT-12)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        statuses = selectors.customer_statuses(request.user)
+        return render(request, "maintenance/status.html", {"statuses": statuses})
+
+
+class CustomerStatusView(PartnerRequiredMixin, View):
+    """One customer's current status, its open outages' timelines and the last month's."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = get_for_user_or_404(Customer, request.user, pk=pk)
+        [status] = selectors.customer_statuses(request.user, customer)
+        timelines = selectors.outage_detail_for(request.user).filter(
+            pk__in=[o.pk for o in status.outages]
+        )
+        return render(
+            request,
+            "maintenance/status_customer.html",
+            {
+                "customer": customer,
+                "status": status,
+                "open_outages": list(timelines.order_by("declared_at", "pk")),
+                "recent": selectors.recent_outages_of(request.user, customer),
+            },
+        )
 
 
 class ChangeRequestView(PartnerRequiredMixin, View):
@@ -400,10 +432,16 @@ class FeedSettingsView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         feed = services.calendar_feed_get_or_create(partner=self.partner)
         url = request.build_absolute_uri(reverse("maintenance:feed", args=[feed.token]))
+        atom = request.build_absolute_uri(reverse("maintenance:outage-feed", args=[feed.token]))
         return render(
             request,
             "maintenance/feed.html",
-            {"feed": feed, "feed_url": url, "can_rotate": is_partner_admin(request.user)},
+            {
+                "feed": feed,
+                "feed_url": url,
+                "atom_url": atom,
+                "can_rotate": is_partner_admin(request.user),
+            },
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -420,7 +458,7 @@ class FeedSettingsView(PartnerRequiredMixin, View):
 
 def feed_view(request: HttpRequest, token: str) -> HttpResponse:
     """The iCalendar feed: no login, the unguessable token is the credential."""
-    feed = get_object_or_404(CalendarFeed.objects.select_related("partner"), token=token)
+    feed = selectors.calendar_feed_by_token(token)
     response = HttpResponse(build_feed(feed), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="maintenance.ics"'
     response["Cache-Control"] = "private, max-age=300"

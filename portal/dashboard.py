@@ -95,20 +95,26 @@ def staff_columns() -> list[StaffColumn]:
 
 @dataclass(frozen=True)
 class CustomerLink:
-    """A link on the customer's page to an app's page about that customer: ``url_name``
-    with ``?customer=<id>`` appended."""
+    """A page of a feature app about one customer, linked from the customer's page:
+    ``url_name`` reversed with the customer's pk, or (``query``) without arguments and
+    ``?customer=<id>`` appended."""
 
     key: str
     label: str
     url_name: str
+    query: bool = False
     order: int = 100
 
 
 _customer_links: dict[str, CustomerLink] = {}
 
 
-def register_customer_link(*, key: str, label: str, url_name: str, order: int = 100) -> None:
-    _customer_links[key] = CustomerLink(key=key, label=label, url_name=url_name, order=order)
+def register_customer_link(
+    *, key: str, label: str, url_name: str, query: bool = False, order: int = 100
+) -> None:
+    _customer_links[key] = CustomerLink(
+        key=key, label=label, url_name=url_name, query=query, order=order
+    )
 
 
 def customer_links() -> list[CustomerLink]:

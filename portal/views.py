@@ -101,8 +101,13 @@ class CustomerDetailView(PartnerRequiredMixin, View):
         customer = get_for_user_or_404(selectors.customers_for(request.user), request.user, pk=pk)
         contacts = selectors.contacts_for(request.user).filter(customer=customer)
         links = [
-            (link.label, f"{reverse(link.url_name)}?customer={customer.pk}")
-            for link in customer_links()
+            (
+                entry.label,
+                f"{reverse(entry.url_name)}?customer={customer.pk}"
+                if entry.query
+                else reverse(entry.url_name, args=[customer.pk]),
+            )
+            for entry in customer_links()
         ]
         return render(
             request,

@@ -21,6 +21,7 @@ from ..models import (
     Certificate,
     FreezePeriod,
     Outage,
+    OutageUpdate,
     PartnerEmergency,
     PatchRequest,
     SsoChecklist,
@@ -28,6 +29,7 @@ from ..models import (
 )
 from .forms import (
     OutageDeclareForm,
+    OutageUpdateForm,
     PatchRequestAddForm,
     ResolutionForm,
     _copy_into,
@@ -193,7 +195,6 @@ class SsoChecklistAdmin(admin.ModelAdmin):
 
         return show_time(obj.completed_at)
 
-
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -292,12 +293,31 @@ class PatchRequestAdmin(ServiceAdmin, SimpleHistoryAdmin):
 # --- outages (R-MNT-12) -----------------------------------------------------------------------
 
 
+class OutageUpdateInline(admin.TabularInline):
+    """The timeline, read-only: updates are posted with the "Post an update" action."""
+
+    model = OutageUpdate
+    extra = 0
+    fields = ["created_at", "status", "text", "created_by"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Outage)
 class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
-    """Declared with ``outage_declare`` and resolved with ``outage_resolve``, each telling the
-    subscribers of the affected customers."""
+    """Declared with ``outage_declare``, updated with ``outage_update_post`` and resolved with
+    ``outage_resolve``, each telling the subscribers of the affected customers."""
 
     form = OutageDeclareForm
+    inlines = [OutageUpdateInline]
+    readonly_fields = ["affected_applications", "affected_regions"]
     list_display = ["title", "status", "declared", "resolved"]
     list_filter = ["status"]
     search_fields = ["title", "customers__name"]
@@ -308,6 +328,8 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
         "title",
         "description",
         "customers",
+        "affected_applications",
+        "affected_regions",
         "status",
         "declared_at",
         "resolved_at",
@@ -315,6 +337,19 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
     ]
 
     object_actions = (
+        AdminAction(
+            "post-update",
+            _("Post an update (R-MNT-12)"),
+            lambda request, o, status, text: services.outage_update_post(
+                actor=request.user, outage=o, status=status, text=text
+            ),
+            form=OutageUpdateForm,
+            available=lambda o: o.resolved_at is None,
+            confirm=_(
+                "Subscribers of every affected customer receive the update; a resolved "
+                "update resolves the outage."
+            ),
+        ),
         AdminAction(
             "resolve",
             _("Resolve and notify (R-MNT-12)"),
@@ -336,6 +371,10 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
     def get_fields(self, request, obj=None):
         return OutageDeclareForm._meta.fields if obj is None else self.detail_fields
 
+    def get_inline_instances(self, request, obj=None):
+        """The timeline shows on a declared outage; the declaration form has none yet."""
+        return [] if obj is None else super().get_inline_instances(request, obj)
+
     def get_changeform_initial_data(self, request) -> dict:
         return {"declared_at": timezone.now()}
 
@@ -346,6 +385,8 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
             title=data["title"],
             description=data.get("description", ""),
             customers=list(data.get("customers") or []),
+            applications=data.get("applications") or [],
+            regions=data.get("regions") or [],
             now=data.get("declared_at"),
         )
         _copy_into(obj, created)
@@ -358,6 +399,14 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
         lambda request, o: services.outage_resolve(actor=request.user, outage=o),
         _("Resolved"),
     )
+
+    @admin.display(description=Outage._meta.get_field("applications").verbose_name)
+    def affected_applications(self, obj: Outage) -> str:
+        return ", ".join(obj.get_applications_display()) or "—"
+
+    @admin.display(description=Outage._meta.get_field("regions").verbose_name)
+    def affected_regions(self, obj: Outage) -> str:
+        return ", ".join(obj.get_regions_display()) or "—"
 
     @admin.display(
         description=Outage._meta.get_field("declared_at").verbose_name, ordering="declared_at"

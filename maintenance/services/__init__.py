@@ -40,7 +40,7 @@ from .duties import (
 from .emergencies import partner_emergency_report
 from .feed import calendar_feed_get_or_create, calendar_feed_rotate
 from .freezes import freeze_period_create, freeze_period_delete, freeze_period_update
-from .outages import outage_declare, outage_notify, outage_resolve
+from .outages import outage_declare, outage_notify, outage_resolve, outage_update_post
 from .patches import (
     patch_mark_installed,
     patch_mark_uploaded,
@@ -85,6 +85,7 @@ __all__ = [
     "outage_declare",
     "outage_notify",
     "outage_resolve",
+    "outage_update_post",
     "partner_emergency_report",
     "patch_mark_installed",
     "patch_mark_uploaded",
