@@ -21,11 +21,14 @@ from django.utils.translation import gettext as _
 from portal import jobs
 from portal.choices import Category as NotificationCategory
 from portal.notifications import Message, notify_many_written
+from portal.webhooks import Event as WebhookEvent
+from portal.webhooks import publish_many
 
 from . import rules
 from .choices import EventKind, Status
 from .models import Case, CaseEvent
 from .services import case_summary, reopen_period
+from .services._common import case_webhook_data
 
 SWEEP_BATCH_SIZE = 500
 
@@ -159,6 +162,19 @@ def _record_sweep(cases: list[Case], *, kind: str, now: datetime) -> dict[str, i
     written = notify_many_written(messages)
     events += _notification_events(cases, written, keys, now=now, about=event_name)
     CaseEvent.objects.bulk_create(events)
+    if breach:  # R-NOT-4: the whole batch's webhooks in one insert
+        publish_many(
+            [
+                WebhookEvent(
+                    partner_id=case.partner_id,
+                    type="case.breached",
+                    data={**case_webhook_data(case), "breached_at": now},
+                    dedupe_key=f"case.breached:{case.pk}:",
+                )
+                for case in cases
+            ],
+            now=now,
+        )
     return {"notifications": sum(written.values())}
 
 

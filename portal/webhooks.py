@@ -211,6 +211,27 @@ def publish_many(events: Sequence[Event], *, now: datetime | None = None) -> int
     return len(new)
 
 
+def publish_to_every_partner(
+    *, type: str, data: dict[str, Any], dedupe_key: str, now: datetime | None = None  # noqa: A002
+) -> int:
+    """An event of no one partner (a release): published for every partner with an active
+    endpoint subscribed to it, in one batch."""
+    partner_ids = {
+        partner_id
+        for partner_id, subscribed in WebhookEndpoint.objects.filter(active=True).values_list(
+            "partner_id", "events"
+        )
+        if type in (subscribed or ())
+    }
+    return publish_many(
+        [
+            Event(partner_id=p, type=type, data=data, dedupe_key=dedupe_key)
+            for p in sorted(partner_ids)
+        ],
+        now=now,
+    )
+
+
 def enqueue_delivery() -> None:
     """Ask a worker to deliver now; with the broker down the periodic job delivers later."""
     try:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from portal.errors import DomainError
 from portal.models import Customer
 from portal.notifications import notify
+from portal.webhooks import Event, publish_many
 
 from ..choices import (
     OutageStatus,
@@ -51,6 +52,33 @@ def outage_notify(*, outage: Outage, event: str) -> int:
     return sent
 
 
+def outage_publish(*, outage: Outage, type_: str) -> int:
+    """R-NOT-4: one ``outage.*`` webhook per affected partner, naming only its own customers."""
+    by_partner: dict[int, list[int]] = {}
+    for customer_id, partner_id in outage.customers.values_list("pk", "partner_id"):
+        by_partner.setdefault(partner_id, []).append(customer_id)
+    data = {
+        "outage_id": outage.pk,
+        "title": outage.title,
+        "description": outage.description,
+        "status": outage.status,
+        "declared_at": outage.declared_at,
+        "resolved_at": outage.resolved_at,
+        "resolution": outage.resolution,
+    }
+    return publish_many(
+        [
+            Event(
+                partner_id=partner_id,
+                type=type_,
+                data={**data, "customer_ids": sorted(ids)},
+                dedupe_key=f"{type_}:{outage.pk}",
+            )
+            for partner_id, ids in sorted(by_partner.items())
+        ]
+    )
+
+
 @transaction.atomic
 def outage_declare(
     *,
@@ -70,6 +98,7 @@ def outage_declare(
     )
     outage.customers.set(ids)
     outage_notify(outage=outage, event="declared")
+    outage_publish(outage=outage, type_="outage.declared")
     return outage
 
 
@@ -85,4 +114,5 @@ def outage_resolve(
         raise DomainError(_("This outage is already resolved."), field="status", rule="R-MNT-12")
     outage.refresh_from_db()
     outage_notify(outage=outage, event="resolved")
+    outage_publish(outage=outage, type_="outage.resolved")
     return outage
