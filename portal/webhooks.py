@@ -212,7 +212,11 @@ def publish_many(events: Sequence[Event], *, now: datetime | None = None) -> int
 
 
 def publish_to_every_partner(
-    *, type: str, data: dict[str, Any], dedupe_key: str, now: datetime | None = None  # noqa: A002
+    *,
+    type: str,
+    data: dict[str, Any],
+    dedupe_key: str,
+    now: datetime | None = None,  # noqa: A002
 ) -> int:
     """An event of no one partner (a release): published for every partner with an active
     endpoint subscribed to it, in one batch."""
@@ -522,11 +526,15 @@ def _tell_admins_disabled(endpoint: WebhookEndpoint, *, now: datetime) -> None:
     from .choices import Category
     from .notifications import notify
 
-    admins = get_user_model().objects.filter(
-        membership__partner_id=endpoint.partner_id,
-        membership__role=Role.ADMIN,
-        is_active=True,
-    ).exclude(email="")
+    admins = (
+        get_user_model()
+        .objects.filter(
+            membership__partner_id=endpoint.partner_id,
+            membership__role=Role.ADMIN,
+            is_active=True,
+        )
+        .exclude(email="")
+    )
     emails = sorted({u.email for u in admins})
     if not emails:
         return

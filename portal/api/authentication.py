@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework.authentication import TokenAuthentication as LegacyTokenAuthentication
 from rest_framework.authentication import get_authorization_header
@@ -25,11 +27,7 @@ LEGACY_KEY_LENGTH = 40
 class ApiTokenAuthentication(KnoxTokenAuthentication):
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
-        if (
-            len(parts) == 2
-            and parts[0].lower() == b"token"
-            and len(parts[1]) == LEGACY_KEY_LENGTH
-        ):
+        if len(parts) == 2 and parts[0].lower() == b"token" and len(parts[1]) == LEGACY_KEY_LENGTH:
             return LegacyTokenAuthentication().authenticate(request)
         return super().authenticate(request)
 
@@ -40,3 +38,15 @@ class ApiTokenAuthentication(KnoxTokenAuthentication):
             ApiToken.objects.filter(pk=auth_token.pk).update(last_used_at=now)
             auth_token.last_used_at = now
         return result
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """The OpenAPI security scheme: ``Authorization: Token <key>`` (the name DRF's token used)."""
+
+    target_class = ApiTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix="Token"
+        )

@@ -351,8 +351,9 @@ def test_two_workers_and_a_duplicated_beat_deliver_each_event_once_per_endpoint_
         assert sum(r["delivered"] for r in results) == 300
         assert sum(1 for r in results if r["delivered"]) >= 2  # the work really was shared
         assert (
-            WebhookDelivery.objects.filter(status=WebhookDeliveryStatus.DELIVERED, attempts=1)
-            .count()
+            WebhookDelivery.objects.filter(
+                status=WebhookDeliveryStatus.DELIVERED, attempts=1
+            ).count()
             == 300
         )
 
