@@ -545,8 +545,8 @@ def _tell_admins_disabled(endpoint: WebhookEndpoint, *, now: datetime) -> None:
             subject=_("Webhook endpoint disabled: %(url)s") % {"url": endpoint.url},
             body=_(
                 "The portal stopped sending webhooks to %(url)s after %(count)s failed "
-                "deliveries in a row. Events keep being recorded; fix the receiver and turn the "
-                "endpoint on again under API tokens and webhooks to resume delivery."
+                "deliveries in a row. Events keep being recorded: fix the receiver, then turn "
+                "the endpoint on again (active: true in /api/v1/webhooks/) to resume delivery."
             )
             % {"url": endpoint.url, "count": settings.WEBHOOK_MAX_FAILURES},
             dedupe_key=f"webhook-disabled:{endpoint.pk}:{iso(now)}",
