@@ -382,3 +382,35 @@ def test_concurrent_publishers_of_one_event_write_it_once(alice, partner_a):
     assert errors == []
     assert WebhookMessage.objects.count() == 1 and WebhookDelivery.objects.count() == 1
     assert json.loads(webhooks.body_of(WebhookMessage.objects.get()))["type"] == "case.opened"
+
+
+def test_a_committed_publication_asks_a_worker_to_deliver_now(alice, partner_a, monkeypatch):
+    from portal.celery import app
+
+    calls: list = []
+
+    class FakeTask:
+        def apply_async(self, **kwargs):
+            calls.append(kwargs)
+
+    monkeypatch.setattr(type(app), "tasks", {webhooks.DELIVER_TASK: FakeTask()}, raising=False)
+    from django.test import TestCase
+
+    _endpoint(alice, partner_a, "http://127.0.0.1:9/hooks")
+    with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _publish(partner_a, key="rolled-back")
+            raise RuntimeError
+    assert callbacks == [] and calls == []
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        _publish(partner_a)
+    assert calls == [{"retry": False}]
+
+
+def test_a_broker_outage_leaves_the_delivery_for_the_periodic_job(alice, partner_a):
+    from django.test import TestCase
+
+    _endpoint(alice, partner_a, "http://127.0.0.1:9/hooks")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert _publish(partner_a) == 1  # the enqueue fails quietly
+    assert WebhookDelivery.objects.get().status == WebhookDeliveryStatus.PENDING
