@@ -62,7 +62,9 @@ def _oncall() -> tuple[str, ...]:
 
 
 def _claimed_cases(ids: list[int]) -> list[Case]:
-    return list(Case.objects.filter(id__in=ids).select_related("customer", "partner").order_by("id"))
+    return list(
+        Case.objects.filter(id__in=ids).select_related("customer", "partner").order_by("id")
+    )
 
 
 def _notification_events(
@@ -295,4 +297,20 @@ def _resolve_monitored(cases: list[Case], *, now: datetime) -> dict[str, int]:
     written = notify_many_written(messages)
     events += _notification_events(cases, written, keys, now=now, about="monitoring_resolved")
     CaseEvent.objects.bulk_create(events)
+    publish_many(  # R-NOT-4: the batch's status changes in one insert
+        [
+            WebhookEvent(
+                partner_id=case.partner_id,
+                type="case.status_changed",
+                data={
+                    **case_webhook_data(case),
+                    "from_status": Status.MONITORING,
+                    "to_status": Status.RESOLVED,
+                },
+                dedupe_key=f"case.status_changed:{case.pk}:{keys[case.pk]}",
+            )
+            for case in cases
+        ],
+        now=now,
+    )
     return {"resolved": len(cases), "notifications": sum(written.values())}

@@ -124,6 +124,27 @@ def test_case_breached_by_the_sweep_in_one_batch_r_not_4(subscribed, partner_a, 
     assert DATA_SCHEMAS["case.breached"](data=data).is_valid()
 
 
+def test_the_monitoring_sweep_publishes_the_resolution_once_r_not_4(
+    subscribed, staff, partner_a, customer_a
+):
+    from cases import sweep
+    from tests.cases.test_lifecycle import T0, monitoring
+
+    case = monitoring(staff, customer_a, days=7)
+    sweep.monitoring_sweep(now=T0 + timedelta(days=7))
+    sweep.monitoring_sweep(now=T0 + timedelta(days=8))  # idempotent
+    (last,) = WebhookMessage.objects.filter(
+        type="case.status_changed", payload__data__to_status="resolved"
+    )
+    data = last.payload["data"]
+    assert (data["case_id"], data["from_status"], data["status"]) == (
+        case.pk,
+        "monitoring",
+        "resolved",
+    )
+    assert DATA_SCHEMAS["case.status_changed"](data=data).is_valid()
+
+
 def test_a_case_event_is_not_published_to_another_partner(
     subscribed, charlie, partner_b, alice, customer_a
 ):
