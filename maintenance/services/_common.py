@@ -26,6 +26,7 @@ from portal.tenancy import (
     require_partner_of,
 )
 from portal.timefmt import show_time
+from portal.webhooks import publish
 
 from .. import rules, selectors
 from ..choices import (
@@ -318,3 +319,29 @@ def _create_sso_checklists(change: Change, now: datetime) -> int:
         )
         made += 1
     return made
+
+
+def change_webhook_data(change: Change) -> dict[str, Any]:
+    """The change part of every ``change.*`` webhook (R-NOT-4; schema in
+    ``portal.api.webhook_schemas``)."""
+    return {
+        "change_id": change.pk,
+        "kind": change.kind,
+        "title": change.title,
+        "status": change.status,
+        "urgent": change.urgent,
+        "interrupts_calling": change.interrupts_calling,
+        "start": change.start,
+        "end": change.end,
+        "customer_ids": sorted(change.customers.values_list("pk", flat=True)),
+    }
+
+
+def _publish_change(change: Change, type_: str, key: object = "", **extra: Any) -> int:
+    """Publish a ``change.*`` webhook for the change's partner, once per ``key``."""
+    return publish(
+        partner=change.partner_id,
+        type=type_,
+        data={**change_webhook_data(change), **extra},
+        dedupe_key=f"{type_}:{change.pk}:{key}",
+    )

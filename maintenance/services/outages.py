@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from portal.errors import DomainError, raise_violation
 from portal.models import Customer
 from portal.notifications import notify
+from portal.webhooks import Event as WebhookEvent
+from portal.webhooks import publish_many
 
 from .. import rules
 from ..choices import (
@@ -80,6 +82,33 @@ def _scope(applications: Iterable[str], regions: Iterable[str]) -> tuple[list[st
     return apps, regs
 
 
+def outage_publish(*, outage: Outage, type_: str) -> int:
+    """R-NOT-4: one ``outage.*`` webhook per affected partner, naming only its own customers."""
+    by_partner: dict[int, list[int]] = {}
+    for customer_id, partner_id in outage.customers.values_list("pk", "partner_id"):
+        by_partner.setdefault(partner_id, []).append(customer_id)
+    data = {
+        "outage_id": outage.pk,
+        "title": outage.title,
+        "description": outage.description,
+        "status": outage.status,
+        "declared_at": outage.declared_at,
+        "resolved_at": outage.resolved_at,
+        "resolution": outage.resolution,
+    }
+    return publish_many(
+        [
+            WebhookEvent(
+                partner_id=partner_id,
+                type=type_,
+                data={**data, "customer_ids": sorted(ids)},
+                dedupe_key=f"{type_}:{outage.pk}",
+            )
+            for partner_id, ids in sorted(by_partner.items())
+        ]
+    )
+
+
 @transaction.atomic
 def outage_declare(
     *,
@@ -111,6 +140,7 @@ def outage_declare(
         created_at=at,
     )
     outage_notify(outage=outage, event="declared")
+    outage_publish(outage=outage, type_="outage.declared")
     return outage
 
 
@@ -136,6 +166,7 @@ def outage_resolve(
         created_at=at,
     )
     outage_notify(outage=outage, event="resolved")
+    outage_publish(outage=outage, type_="outage.resolved")
     return outage
 
 
