@@ -39,7 +39,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from . import jobs
-from .celery import app
 from .choices import Channel, Language, NotificationStatus
 from .models import Contact, Customer, Delivery, Notification, Partner, Subscription
 
@@ -309,9 +308,12 @@ def notify_many_written(events: Sequence[Event | Message]) -> dict[str, int]:
 def enqueue_delivery() -> None:
     """Ask a worker to deliver now. If the broker is unreachable the rows simply wait for the
     periodic delivery task; opening a case must never fail because the broker is down."""
+    # Imported here: the task module imports this one. Not looked up by name in app.tasks: a
+    # web process has not loaded the task modules (only a worker autodiscovers them).
+    from .tasks import deliver_notifications
+
     try:
-        # By name: the task module imports this one, not the other way round.
-        app.tasks[DELIVER_TASK].apply_async(retry=False)
+        deliver_notifications.apply_async(retry=False)
     except Exception as exc:  # noqa: BLE001 - any broker failure leaves the rows pending
         logger.warning("broker unavailable, notifications stay in the outbox: %s", exc)
 

@@ -43,7 +43,6 @@ from .automation_models import (
     WebhookEndpoint,
     WebhookMessage,
 )
-from .celery import app
 from .choices import Role
 from .errors import DomainError
 from .models import Partner
@@ -238,8 +237,12 @@ def publish_to_every_partner(
 
 def enqueue_delivery() -> None:
     """Ask a worker to deliver now; with the broker down the periodic job delivers later."""
+    # Imported here: the task module imports this one. Not looked up by name in app.tasks: a
+    # web process has not loaded the task modules (only a worker autodiscovers them).
+    from .tasks import deliver_webhooks
+
     try:
-        app.tasks[DELIVER_TASK].apply_async(retry=False)
+        deliver_webhooks.apply_async(retry=False)
     except Exception as exc:  # noqa: BLE001 - a change must never fail for the broker
         logger.warning("broker unavailable, webhooks wait for the periodic job: %s", exc)
 

@@ -40,7 +40,7 @@ def test_staff_post_an_update_and_subscribers_are_told_r_mnt_12(api, staff, outa
         outage.pk,
     )
     assert (
-        Notification.objects.filter(dedupe_key=f"outage:{outage.pk}:update:{body['id']}").count()
+        Notification.objects.filter(dedupe_key__startswith=f"outage:{outage.pk}:update:{body['id']}:").count()
         == 1
     )
     detail = api(staff).get(f"/api/v1/outages/{outage.pk}/").json()
