@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,12 +18,15 @@ from portal.api.permissions import IsStaff, IsStaffOrPartner
 
 from .. import selectors, services
 from ..choices import Channel
+from ..downloads import attachment_response
 from ..filtersets import CaseFilter
 from ..models import Case
 from .pagination import CasePagination
 from .parsers import ExactJSONParser
 from .serializers import (
     ActionPlanSerializer,
+    AttachmentUploadSerializer,
+    CaseAttachmentSerializer,
     CaseEventSerializer,
     CaseOpenSerializer,
     CaseSerializer,
@@ -32,6 +38,18 @@ from .serializers import (
 )
 
 
+class DownloadRenderer(BaseRenderer):
+    """Lets a client that asks for ``application/octet-stream`` reach the download (the body
+    is the file itself; an error still answers JSON)."""
+
+    media_type = "application/octet-stream"
+    format = "bin"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data)
+
+
 class CaseViewSet(
     TenantScopedMixin,
     mixins.CreateModelMixin,
@@ -41,7 +59,7 @@ class CaseViewSet(
 ):
     """TAC cases (R-CASE-1 … R-CASE-13)."""
 
-    queryset = Case.objects.select_related("customer", "partner")
+    queryset = Case.objects.select_related("customer", "partner").defer("search_vector")
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
     pagination_class = CasePagination
@@ -129,3 +147,58 @@ class CaseViewSet(
     def slo_report(self, request: Request) -> Response:
         rows = selectors.slo_report(user=request.user)
         return answer(SloRowSerializer, rows, many=True)
+
+    @extend_schema(
+        methods=["GET"],
+        responses=CaseAttachmentSerializer(many=True),
+        description="The case's attachments, oldest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: CaseAttachmentSerializer},
+        description="Attach a file (multipart field `file`), up to CASE_ATTACHMENT_MAX_MB; a "
+        "larger or empty file is a 400 on `file`.",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filterset_class=None,
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def attachments(self, request: Request, pk=None) -> Response:
+        case = self.get_object()
+        context = {"request": request}
+        if request.method == "POST":
+            data = validated(AttachmentUploadSerializer, request)
+            attachment = services.case_attachment_add(
+                actor=request.user, case=case, file=data["file"], name=data.get("name")
+            )
+            return answer(
+                CaseAttachmentSerializer, attachment, status=status.HTTP_201_CREATED, context=context
+            )
+        rows = selectors.attachments_for(user=request.user, case=case)
+        return answer(CaseAttachmentSerializer, rows, many=True, context=context)
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+        description="The attachment's bytes, always as a download (`Content-Disposition: "
+        "attachment`, `application/octet-stream`).",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]+)/download",
+        pagination_class=None,
+        filterset_class=None,
+        renderer_classes=[JSONRenderer, DownloadRenderer],
+    )
+    def attachment_download(self, request: Request, pk=None, attachment_id=None):
+        case = self.get_object()
+        attachment = get_object_or_404(
+            selectors.attachments_for(user=request.user, case=case), pk=attachment_id
+        )
+        return attachment_response(attachment)
