@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -15,10 +15,12 @@ from rest_framework.response import Response
 from portal.api.actions import answer, validated
 from portal.api.mixins import TenantScopedMixin
 from portal.api.permissions import IsStaff, IsStaffOrPartner
+from portal.exports import CsvRenderer, csv_response, wants_csv
 
 from .. import selectors, services
 from ..choices import Channel
 from ..downloads import attachment_response
+from ..exports import CASE_COLUMNS, SLO_COLUMNS, case_row, slo_row
 from ..filtersets import CaseFilter
 from ..models import Case
 from .pagination import CasePagination
@@ -65,6 +67,30 @@ class CaseViewSet(
     pagination_class = CasePagination
     ordering_fields = ["opened_at", "response_due_at", "severity", "id"]
     parser_classes = [ExactJSONParser, FormParser, MultiPartParser]  # R-CASE-3: exact shares
+    csv_actions = frozenset({"list", "slo_report"})  # ?format=csv (portal/exports.py)
+
+    def get_renderers(self):
+        renderers = [renderer() for renderer in self.renderer_classes]
+        if getattr(self, "action", None) in self.csv_actions:
+            renderers.append(CsvRenderer())
+        return renderers
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "csv"],
+                description="`csv`: every matching case (no pages) as a streamed CSV; times "
+                "in ISO 8601 UTC with the offset.",
+            )
+        ]
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        if wants_csv(request):
+            cases = self.filter_queryset(self.get_queryset()).iterator(chunk_size=2000)
+            return csv_response("cases.csv", CASE_COLUMNS, cases, case_row)
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=CaseOpenSerializer, responses={201: CaseSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
@@ -135,7 +161,10 @@ class CaseViewSet(
         events = selectors.case_events_for(user=request.user, case=self.get_object())
         return answer(CaseEventSerializer, events, many=True)
 
-    @extend_schema(responses=SloRowSerializer(many=True))
+    @extend_schema(
+        responses=SloRowSerializer(many=True),
+        parameters=[OpenApiParameter("format", str, enum=["json", "csv"])],
+    )
     @action(
         detail=False,
         methods=["get"],
@@ -146,6 +175,8 @@ class CaseViewSet(
     )
     def slo_report(self, request: Request) -> Response:
         rows = selectors.slo_report(user=request.user)
+        if wants_csv(request):
+            return csv_response("response-objectives.csv", SLO_COLUMNS, rows, slo_row)
         return answer(SloRowSerializer, rows, many=True)
 
     @extend_schema(
