@@ -11,6 +11,8 @@ import pytest
 import time_machine
 from django.http import StreamingHttpResponse
 
+from cases.search import refresh_search_vector
+
 from .factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +29,14 @@ def rows(response) -> list[dict]:
 @pytest.fixture
 def cases(customer_a, customer_b):
     at = datetime(2027, 3, 10, 9, 30, tzinfo=UTC)
-    return {
+    made = {
         "a1": CaseFactory(customer=customer_a, title="=HYPERLINK(evil)", urgency="critical",
                           impact="widespread", opened_at=at),
         "a2": CaseFactory(customer=customer_a, title="Slow IVR", opened_at=at),
         "b1": CaseFactory(customer=customer_b, title="Borealis only", opened_at=at),
     }
+    refresh_search_vector([case.pk for case in made.values()])  # (factories skip the services)
+    return made
 
 
 def test_the_case_list_exports_csv_for_a_partner(api, alice, cases):
