@@ -261,8 +261,9 @@ def test_the_case_page_upload_outsider_404(client_for, charlie, case_a):
 
 def test_the_case_page_in_portuguese(client_for, bob, case_a, attachment):
     client = client_for(bob)
-    html = client.get(f"/cases/{case_a.pk}/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
-    assert "Anexos" in html
+    client.post("/i18n/setlang/", {"language": "pt-br", "next": "/"})
+    html = client.get(f"/cases/{case_a.pk}/").content.decode()
+    assert "Anexos" in html and "Anexar arquivo" in html and "por arquivo" in html
 
 
 # --- the admin ------------------------------------------------------------------------------
