@@ -76,6 +76,9 @@ def fill_search_vectors(apps, schema_editor):
     """The words of the cases that exist (PostgreSQL only; cases/search.py keeps them)."""
     if schema_editor.connection.vendor != "postgresql":
         return
+    # Finer statistics of the words: the planner then knows a rare word is rare and reads
+    # the GIN index instead of walking the newest cases (cases/search.py).
+    schema_editor.execute("ALTER TABLE cases_case ALTER COLUMN search_vector SET STATISTICS 1000")
     schema_editor.execute(
         """
         UPDATE cases_case AS c SET search_vector =

@@ -2,9 +2,11 @@
 collect it.
 
 Generates N cases (default 1,000,000) set-based with generate_series, each with a description
-of common words and its stored search words (``search_vector``), one comment on every tenth
-case; two selective words: ``sbcfault`` in the description of one case in 5,000 and ``kamailio``
-in the comment of one case in 10,000. Then prints, for a partner user and for staff, the
+of common words and a long tail of rare ones (host names, error codes: what real descriptions
+carry, and what gives the planner's statistics their shape), its stored search words
+(``search_vector``), one comment on every tenth case; two selective words spread over every
+partner: ``sbcfault`` in the description of one case in 5,003 and ``kamailio`` in the comment of
+one case in 10,090. Then prints, for a partner user and for staff, the
 median and min–max of the search through the same filterset and pagination the API uses
 (``GET /api/v1/cases/?q=…``, server time, 50 rows and the exact count), the query plan, and
 the machine's load average (the figures of a shared machine vary with it).
@@ -42,11 +44,13 @@ WORDS = ["call", "calls", "audio", "phone", "phones", "register", "trunk", "sip"
 DESCRIPTION = """
     'Since this morning ' || w[1 + (g * 7) %% {n}] || ' ' || w[1 + (g * 13) %% {n}] || ' '
     || w[1 + (g * 31) %% {n}] || ' fails for ' || w[1 + (g * 17) %% {n}] || ' in building '
-    || (g %% 97) || CASE WHEN g %% 5000 = 3 THEN ' after the sbcfault alarm' ELSE '' END
+    || (g %% 97) || ', host ' || 'pbx' || ((g * 7919) %% 20011) || ' logs error '
+    || 'e' || ((g * 104729) %% 30011)
+    || CASE WHEN g %% 5003 = 3 THEN ' after the sbcfault alarm' ELSE '' END
 """
 COMMENT = """
     CASE WHEN g %% 10 = 0 THEN 'Checked the ' || w[1 + (g * 11) %% {n}] || ' logs'
-        || CASE WHEN g %% 10000 = 10 THEN ', the kamailio proxy drops it' ELSE '' END END
+        || CASE WHEN (g / 10) %% 1009 = 1 THEN ', the kamailio proxy drops it' ELSE '' END END
 """
 
 INSERT_SQL = """
