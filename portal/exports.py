@@ -22,31 +22,43 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import StreamingHttpResponse
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CsvRenderer(BaseRenderer):
     """Lets ``?format=csv`` through DRF's content negotiation. The lists answer with their
-    own streaming response; what reaches this renderer is an error (a 400 of a filter), which
-    it writes as ``field,message`` rows."""
+    own streaming response; an error (a 400 of a filter, a 401) is switched back to JSON by
+    :class:`CsvExportMixin`, so what reaches this renderer is only ever written as JSON."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
-        buffer = _Echo()
-        writer = csv.writer(buffer)
-        lines = [writer.writerow(["field", "message"])]
-        if isinstance(data, dict):
-            for key, value in data.items():
-                for message in value if isinstance(value, list) else [value]:
-                    lines.append(writer.writerow([key, str(message)]))
-        elif data is not None:
-            lines.append(writer.writerow(["", str(data)]))
-        return "".join(lines).encode("utf-8")
+        return JSONRenderer().render(data)
+
+
+class CsvExportMixin:
+    """A viewset whose ``csv_actions`` answer ``?format=csv``: they check :func:`wants_csv`
+    and return :func:`csv_response`; every other answer of theirs (errors) stays JSON."""
+
+    csv_actions: frozenset[str] = frozenset()
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) in self.csv_actions:
+            renderers.append(CsvRenderer())
+        return renderers
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and wants_csv(request):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
 
 
 def wants_csv(request: Any) -> bool:

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from portal.api.actions import answer, validated
 from portal.api.mixins import TenantScopedMixin
 from portal.api.permissions import IsStaff, IsStaffOrPartner
-from portal.exports import CsvRenderer, csv_response, wants_csv
+from portal.exports import CsvExportMixin, csv_response, wants_csv
 
 from .. import selectors, services
 from ..choices import Channel
@@ -54,6 +54,7 @@ class DownloadRenderer(BaseRenderer):
 
 class CaseViewSet(
     TenantScopedMixin,
+    CsvExportMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -68,12 +69,6 @@ class CaseViewSet(
     ordering_fields = ["opened_at", "response_due_at", "severity", "id"]
     parser_classes = [ExactJSONParser, FormParser, MultiPartParser]  # R-CASE-3: exact shares
     csv_actions = frozenset({"list", "slo_report"})  # ?format=csv (portal/exports.py)
-
-    def get_renderers(self):
-        renderers = [renderer() for renderer in self.renderer_classes]
-        if getattr(self, "action", None) in self.csv_actions:
-            renderers.append(CsvRenderer())
-        return renderers
 
     @extend_schema(
         parameters=[

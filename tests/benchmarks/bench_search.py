@@ -44,8 +44,8 @@ WORDS = ["call", "calls", "audio", "phone", "phones", "register", "trunk", "sip"
 DESCRIPTION = """
     'Since this morning ' || w[1 + (g * 7) %% {n}] || ' ' || w[1 + (g * 13) %% {n}] || ' '
     || w[1 + (g * 31) %% {n}] || ' fails for ' || w[1 + (g * 17) %% {n}] || ' in building '
-    || (g %% 97) || ', host ' || 'pbx' || ((g * 7919) %% 20011) || ' logs error '
-    || 'e' || ((g * 104729) %% 30011)
+    || (g %% 97) || ', host ' || 'pbx' || ((g::bigint * 7919) %% 20011) || ' logs error '
+    || 'e' || ((g::bigint * 104729) %% 30011)
     || CASE WHEN g %% 5003 = 3 THEN ' after the sbcfault alarm' ELSE '' END
 """
 COMMENT = """

@@ -75,7 +75,8 @@ def test_staff_export_every_partner(api, staff, cases):
 def test_another_partners_customer_in_the_filter_is_a_400(api, alice, customer_b, cases):
     response = api(alice).get(URL, {"format": "csv", "customer": customer_b.pk})
     assert response.status_code == 400
-    assert b"customer" in response.content
+    assert response["Content-Type"] == "application/json"  # errors stay JSON
+    assert "customer" in response.json()
 
 
 def test_an_anonymous_export_is_refused(api, cases):
