@@ -36,6 +36,7 @@ class CsvRenderer(BaseRenderer):
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
+    errors_as_json = True
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         return JSONRenderer().render(data)
@@ -43,7 +44,8 @@ class CsvRenderer(BaseRenderer):
 
 class CsvExportMixin:
     """A viewset whose ``csv_actions`` answer ``?format=csv``: they check :func:`wants_csv`
-    and return :func:`csv_response`; every other answer of theirs (errors) stays JSON."""
+    and return :func:`csv_response`; every other answer of theirs (errors) stays JSON, as it
+    does for any renderer marked ``errors_as_json`` (e.g. a file download's)."""
 
     csv_actions: frozenset[str] = frozenset()
 
@@ -55,7 +57,8 @@ class CsvExportMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if isinstance(response, Response) and wants_csv(request):
+        renderer = getattr(request, "accepted_renderer", None)
+        if isinstance(response, Response) and getattr(renderer, "errors_as_json", False):
             response.accepted_renderer = JSONRenderer()
             response.accepted_media_type = JSONRenderer.media_type
         return response

@@ -47,6 +47,7 @@ class DownloadRenderer(BaseRenderer):
     media_type = "application/octet-stream"
     format = "bin"
     charset = None
+    errors_as_json = True  # CsvExportMixin answers an error in JSON
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return JSONRenderer().render(data)
