@@ -94,3 +94,37 @@ def test_the_api_uploads_to_the_bucket(s3_storage, api, bob, customer_a):
     assert len(s3_storage.list_objects_v2(Bucket=BUCKET)["Contents"]) == 1
     download = api(bob).get(response.json()["download_url"])
     assert b"".join(download.streaming_content) == b"REGISTER sip:pbx SIP/2.0"
+
+
+def test_the_environment_selects_the_bucket(tmp_path):
+    """ATTACHMENTS_S3_BUCKET (with the endpoint and keys) switches the storage to S3; without
+    it the attachments go to the local folder under var/."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings';"
+        "from django.conf import settings;"
+        "a = settings.STORAGES['attachments'];"
+        "print(a['BACKEND'], a['OPTIONS'].get('bucket_name') or a['OPTIONS'].get('location'),"
+        " a['OPTIONS'].get('endpoint_url'))"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("ATTACHMENTS_", "AWS_"))}
+    local = subprocess.run(
+        [sys.executable, "-c", code], env=base, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert local[0] == "django.core.files.storage.FileSystemStorage"
+    assert local[1].endswith("var/media/attachments") or "media" in local[1]
+    s3 = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **base,
+            "ATTACHMENTS_S3_BUCKET": "tac-files",
+            "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert s3 == ["storages.backends.s3.S3Storage", "tac-files", "http://127.0.0.1:9000"]
