@@ -285,3 +285,16 @@ def test_the_admin_attaches_through_the_service(client_for, staff, case_a):
     attachment = CaseAttachment.objects.get()
     assert attachment.uploaded_by == staff
     assert CaseEvent.objects.filter(case=case_a, kind=EventKind.ATTACHMENT).count() == 1
+
+
+def test_the_case_page_queries_do_not_grow_with_attachments(
+    client_for, bob, alice, case_a, django_assert_max_num_queries
+):
+    client = client_for(bob)
+    services.case_attachment_add(actor=alice, case=case_a, file=b"1", name="one.txt")
+    with django_assert_max_num_queries(40) as one:
+        client.get(f"/cases/{case_a.pk}/")
+    for n in range(6):
+        services.case_attachment_add(actor=alice, case=case_a, file=b"x", name=f"{n}.txt")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get(f"/cases/{case_a.pk}/").status_code == 200
