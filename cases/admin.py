@@ -161,7 +161,7 @@ class CaseAttachmentInline(admin.TabularInline):
     model = CaseAttachment
     extra = 0
     can_delete = False
-    fields = ["download", "size_shown", "sha256", "uploader_name", "uploaded"]
+    fields = ["download", "size_shown", "checksum", "uploader_name", "uploaded"]
     readonly_fields = fields
     ordering = ["created_at", "id"]
     verbose_name_plural = _("attachments")
@@ -182,6 +182,13 @@ class CaseAttachmentInline(admin.TabularInline):
         from django.template.defaultfilters import filesizeformat
 
         return filesizeformat(attachment.size)
+
+    @admin.display(description=_("SHA-256"))
+    def checksum(self, attachment: CaseAttachment) -> str:
+        """The first 16 hex digits; the whole checksum is the tooltip."""
+        return format_html(
+            '<code title="{}">{}…</code>', attachment.sha256, attachment.sha256[:16]
+        )
 
     @admin.display(description=_("uploaded"))
     def uploaded(self, attachment: CaseAttachment) -> str:
