@@ -118,3 +118,11 @@ def test_the_portal_pages_link_to_the_exports(client_for, bob, cases):
 def test_the_portal_link_works_with_the_session(client_for, bob, cases):
     response = client_for(bob).get("/api/v1/cases/?format=csv&severity=S1")
     assert [r["id"] for r in rows(response)] == [str(cases["a1"].pk)]
+
+
+def test_the_admin_slo_report_links_to_the_export(client_for, staff, cases):
+    client = client_for(staff)
+    html = client.get("/admin/cases/case/slo-report/").content.decode()
+    assert "/api/v1/cases/slo-report/?format=csv" in html
+    found = rows(client.get("/api/v1/cases/slo-report/?format=csv"))
+    assert sum(int(r["pending"]) for r in found) == 3  # staff: every partner
