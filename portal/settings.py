@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django.contrib.postgres",
     "simple_history",
     "axes",
     "django_prometheus",
@@ -196,6 +197,38 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# --- Uploaded files (case attachments) --------------------------------------------------------
+# Attachments go through Django's storage API under the alias "attachments": a local folder
+# (MEDIA_ROOT, under var/) by default, an S3-compatible bucket when ATTACHMENTS_S3_BUCKET is set
+# (django-storages; AWS_S3_ENDPOINT_URL for MinIO, Ceph and the like; the keys from
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the instance's role). Files are only ever served
+# through the tenant-checked download views, never from MEDIA_URL.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"  # not routed: downloads go through the views
+ATTACHMENTS_S3_BUCKET = env_str("ATTACHMENTS_S3_BUCKET", "")
+if ATTACHMENTS_S3_BUCKET:
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("ATTACHMENTS_S3_PREFIX", "attachments"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "attachments")},
+    }
+# The largest attachment accepted, in MB (a bigger file is refused on the field "file").
+CASE_ATTACHMENT_MAX_MB = env_int("CASE_ATTACHMENT_MAX_MB", 50)
 
 # --- Security (production values apply when DEBUG is off) -----------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

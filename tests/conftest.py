@@ -109,6 +109,8 @@ def _portal_test_settings(settings) -> None:
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        # Case attachments in memory: no test writes under var/ (the S3 test uses moto).
+        "attachments": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     }
 
 

@@ -21,6 +21,10 @@ from portal.webhooks import publish
 from .. import rules
 from ..choices import EventKind, Status
 from ..models import Case, CaseEvent
+from ..search import refresh_search_vector
+
+# Timeline entries that bring words to the full-text search (cases/search.py).
+SEARCHED_KINDS = frozenset({EventKind.OPENED, EventKind.COMMENT})
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -58,7 +62,7 @@ def _event(
     text: str = "",
     data: dict | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         kind=kind,
         at=at or timezone.now(),
@@ -69,6 +73,9 @@ def _event(
         text=text,
         data=data or {},
     )
+    if kind in SEARCHED_KINDS:  # the words of the case changed: the search finds them
+        refresh_search_vector([case.pk])
+    return event
 
 
 def case_webhook_data(case: Case) -> dict[str, Any]:
