@@ -27,7 +27,7 @@ from portal.timefmt import show_time
 from . import selectors, services, sweep
 from .api.pagination import EstimatedCountPaginator
 from .choices import Category, Channel, Impact, OutOfScopeReason, Severity, Status, Urgency
-from .models import Case, CaseEvent
+from .models import Case, CaseAttachment, CaseEvent
 
 # --- forms of the staff actions -----------------------------------------------------------------
 
@@ -96,6 +96,18 @@ class OutOfScopeForm(forms.Form):
     )
 
 
+class AttachForm(forms.Form):
+    file = forms.FileField(label=_("File"), allow_empty_file=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from django.template.defaultfilters import filesizeformat
+
+        self.fields["file"].help_text = gettext("Up to %(limit)s per file.") % {
+            "limit": filesizeformat(services.attachment_max_bytes())
+        }
+
+
 # --- list helpers -------------------------------------------------------------------------------
 
 
@@ -142,6 +154,47 @@ class CaseEventInline(admin.TabularInline):
         return False
 
 
+class CaseAttachmentInline(admin.TabularInline):
+    """The case's files, read-only, each with its download link (the tenant-checked view);
+    staff attach a file with the "Attach a file" action (the service)."""
+
+    model = CaseAttachment
+    extra = 0
+    can_delete = False
+    fields = ["download", "size_shown", "checksum", "uploader_name", "uploaded"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+    verbose_name_plural = _("attachments")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, attachment: CaseAttachment) -> str:
+        url = reverse("cases:attachment", args=[attachment.case_id, attachment.pk])
+        return format_html('<a href="{}" download>{}</a>', url, attachment.original_name)
+
+    @admin.display(description=_("size"))
+    def size_shown(self, attachment: CaseAttachment) -> str:
+        from django.template.defaultfilters import filesizeformat
+
+        return filesizeformat(attachment.size)
+
+    @admin.display(description=_("SHA-256"))
+    def checksum(self, attachment: CaseAttachment) -> str:
+        """The first 16 hex digits; the whole checksum is the tooltip."""
+        return format_html(
+            '<code title="{}">{}…</code>', attachment.sha256, attachment.sha256[:16]
+        )
+
+    @admin.display(description=_("uploaded"))
+    def uploaded(self, attachment: CaseAttachment) -> str:
+        return show_time(attachment.created_at)
+
+
 @admin.register(Case)
 class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
     # Fits a 1366 px screen: what staff triage on. Customer, channel and the opening time are
@@ -174,7 +227,7 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
     ]
     date_hierarchy = "opened_at"
     list_select_related = ["customer", "partner"]
-    inlines = [CaseEventInline]
+    inlines = [CaseAttachmentInline, CaseEventInline]
     actions = ["acknowledge_selected", "run_escalation_sweep"]
     action_template = "cases/admin/action_form.html"
     change_list_template = "cases/admin/case_change_list.html"
@@ -247,7 +300,9 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         """Every field, read-only; times with their zone (the due times in the customer's
         region zone, DOMAIN.md "Times shown to people")."""
         return [
-            f"{f.name}_shown" if isinstance(f, DateTimeField) else f.name for f in Case._meta.fields
+            f"{f.name}_shown" if isinstance(f, DateTimeField) else f.name
+            for f in Case._meta.fields
+            if f.name != "search_vector"  # the search's words, not for people
         ]
 
     def is_editable(self, obj: Case) -> bool:
@@ -307,6 +362,15 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         return self.render_action_form(request, form, title=gettext("Record a case"), obj=None)
 
     object_actions = (
+        AdminAction(
+            "attach",
+            _("Attach a file"),
+            lambda request, case, **data: services.case_attachment_add(
+                actor=request.user, case=case, file=data["file"]
+            ),
+            form=AttachForm,
+            success=_("File attached."),
+        ),
         AdminAction(
             "acknowledge",
             _("Acknowledge"),

@@ -82,6 +82,7 @@ class EventKind(models.TextChoices):
     BREACH = "breach", _("Breach")
     NOTIFICATION_SENT = "notification_sent", _("Notification sent")
     OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+    ATTACHMENT = "attachment", _("Attachment")
 
 
 class OutOfScopeReason(models.TextChoices):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -73,6 +74,12 @@ PLAN = {
 }
 
 
+DEMO_TRACE = (
+    b"INVITE sip:+15550100@gw1.example SIP/2.0\r\nVia: SIP/2.0/TLS 10.0.0.5:5061\r\n"
+    b"SIP/2.0 488 Not Acceptable Here\r\n"
+)
+
+
 @transaction.atomic
 def load() -> None:
     User = get_user_model()
@@ -115,6 +122,12 @@ def load() -> None:
             if then == "await":
                 services.case_await_partner(
                     user=staff, case=case, note="Please send a packet capture."
+                )
+                services.case_attachment_add(
+                    actor=staff,
+                    case=case,
+                    file=ContentFile(DEMO_TRACE, name="sip-trace.txt"),
+                    now=now,
                 )
             if then == "resolve":
                 services.case_resolve(user=staff, case=case, note="Dial plan configured.")

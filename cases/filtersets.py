@@ -13,6 +13,7 @@ from portal.widgets import AnyYesNoWidget
 
 from .choices import Category, Severity, Status
 from .models import Case
+from .search import search_cases
 
 
 def _customers(request) -> QuerySet:
@@ -66,10 +67,6 @@ class CaseFilter(ScopedFilterSet):
         return queryset.exclude(closed) if value else queryset.filter(closed)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        match = Q(title__icontains=value) | Q(customer__name__icontains=value)
-        if value.lstrip("#").isdigit():
-            match |= Q(pk=int(value.lstrip("#")))
-        return queryset.filter(match)
+        """Words of the title, description and comments (full-text on PostgreSQL), the
+        customer's name, or ``#id`` (cases/search.py)."""
+        return search_cases(queryset, value)

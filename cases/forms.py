@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from portal.selectors import customers_for
@@ -76,3 +77,13 @@ class EscalationForm(forms.Form):
 
 class CommentForm(forms.Form):
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"), allow_empty_file=True)
+
+    def __init__(self, *args, max_bytes: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Logs, packet captures, screenshots or traces, up to %(limit)s per file."
+        ) % {"limit": filesizeformat(max_bytes)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -26,6 +27,8 @@ from .choices import (
     Status,
     Urgency,
 )
+from .search import SearchGinIndex
+from .storage import attachment_storage, attachment_upload_to
 
 
 class CaseQuerySet(TenantQuerySet):
@@ -119,12 +122,15 @@ class Case(models.Model):
     out_of_scope_note = models.TextField(_("out-of-scope explanation"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Full-text search (PostgreSQL): words of the title, description and comments, kept by
+    # the services (cases/search.py); empty on SQLite.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     tenant_field = "partner"
     objects = CaseQuerySet.as_manager()
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_vector"])
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -160,6 +166,8 @@ class Case(models.Model):
             models.Index(fields=["partner", "-opened_at", "-id"], name="case_partner_recent"),
             models.Index(fields=["-opened_at", "-id"], name="case_recent"),
             models.Index(fields=["partner", "status"], name="case_partner_status"),
+            # The list's ?q= search of words (cases/search.py).
+            SearchGinIndex(fields=["search_vector"], name="case_search_gin"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -286,3 +294,54 @@ class CaseEvent(models.Model):
     @property
     def to_label(self) -> str:
         return self._label(self.to_value)
+
+
+class CaseAttachment(models.Model):
+    """A file attached to a case (a log, a packet capture, a screenshot, a trace).
+
+    Stored through Django's storage API (the "attachments" storage: a local folder or an
+    S3-compatible bucket) under a random per-case path; the original name, the size and the
+    SHA-256 are kept. The declared content type is kept for the record but never trusted:
+    downloads are always served as attachments, through a tenant-checked view.
+    """
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("case")
+    )
+    file = models.FileField(
+        _("file"), storage=attachment_storage, upload_to=attachment_upload_to, max_length=300
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    declared_content_type = models.CharField(_("declared content type"), max_length=150, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_by_contact = models.ForeignKey(
+        "portal.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by contact"),
+    )
+    uploader_name = models.CharField(_("uploader"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    tenant_field = "case__partner"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("case attachment")
+        verbose_name_plural = _("case attachments")
+        indexes = [models.Index(fields=["case", "created_at", "id"], name="caseattachment_case")]
+
+    def __str__(self) -> str:
+        return self.original_name

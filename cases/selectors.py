@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from . import rules
 from .choices import Severity, Status
-from .models import Case, CaseEvent
+from .models import Case, CaseAttachment, CaseEvent
 
 
 def cases_for(user: Any) -> QuerySet[Case]:
     """The caller's cases with what a list row shows (no per-row queries)."""
-    return Case.objects.for_user(user).select_related("customer", "partner")
+    return (
+        Case.objects.for_user(user).select_related("customer", "partner").defer("search_vector")
+    )
 
 
 def case_for_user(*, user: Any, case_id: int | str) -> Case | None:
@@ -194,3 +196,13 @@ def breached_unacknowledged_metrics() -> list:
     for severity in Severity.values:
         gauge.add_metric([severity], counts.get(severity, 0))
     return [gauge]
+
+
+def attachments_for(*, user: Any, case: Case) -> QuerySet[CaseAttachment]:
+    """The case's attachments the caller may see, oldest first (no per-row queries)."""
+    return CaseAttachment.objects.for_user(user).filter(case=case).order_by("created_at", "id")
+
+
+def attachment_for(*, user: Any, pk: int) -> CaseAttachment | None:
+    """One attachment if the caller may see it (staff: any; a partner user: its own)."""
+    return CaseAttachment.objects.for_user(user).select_related("case").filter(pk=pk).first()

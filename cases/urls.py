@@ -13,5 +13,13 @@ urlpatterns = [
     path("<int:pk>/escalate/", views.CaseEscalateView.as_view(), name="escalate"),
     path("<int:pk>/transition/", views.CaseTransitionView.as_view(), name="transition"),
     path("<int:pk>/comment/", views.CaseCommentView.as_view(), name="comment"),
+    path(
+        "<int:pk>/attachments/", views.CaseAttachmentUploadView.as_view(), name="attachment-add"
+    ),
+    path(
+        "<int:pk>/attachments/<int:attachment_id>/",
+        views.CaseAttachmentDownloadView.as_view(),
+        name="attachment",
+    ),
     path("<int:pk>/recurrence/", views.CaseRecurrenceView.as_view(), name="recurrence"),
 ]

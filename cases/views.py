@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,8 +20,9 @@ from portal.views import PartnerRequiredMixin, get_for_user_or_404
 
 from . import rules, selectors, services
 from .choices import Channel, Clock, Impact, Urgency
+from .downloads import attachment_response
 from .filtersets import CaseFilter
-from .forms import CaseOpenForm, CommentForm, EscalationForm
+from .forms import AttachmentForm, CaseOpenForm, CommentForm, EscalationForm
 from .models import Case
 
 
@@ -120,6 +122,8 @@ class CaseDetailView(PartnerRequiredMixin, View):
                 "can_report_recurrence": actions.report_recurrence,
                 "reopen_until": actions.reopen_until,
                 "comment_form": CommentForm(),
+                "attachments": selectors.attachments_for(user=request.user, case=case),
+                "attachment_form": AttachmentForm(max_bytes=services.attachment_max_bytes()),
                 "phone_recommended": rules.phone_recommended(case.severity),
                 "tac_phone": tac_phone_number(),
             },
@@ -228,6 +232,38 @@ class CaseCommentView(PartnerRequiredMixin, View):
         else:
             messages.error(request, _("The comment is empty."))
         return redirect("cases:detail", pk=case.pk)
+
+
+class CaseAttachmentUploadView(PartnerRequiredMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = _case(request, pk)
+        form = AttachmentForm(
+            request.POST, request.FILES, max_bytes=services.attachment_max_bytes()
+        )
+        if not form.is_valid():
+            messages.error(request, _("Choose a file to attach."))
+            return redirect("cases:detail", pk=case.pk)
+        try:
+            attachment = services.case_attachment_add(
+                actor=request.user, case=case, file=form.cleaned_data["file"]
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("%(name)s attached.") % {"name": attachment.original_name}
+            )
+        return redirect("cases:detail", pk=case.pk)
+
+
+class CaseAttachmentDownloadView(LoginRequiredMixin, View):
+    """Partner users (their own cases) and staff (the admin's links): anybody else 404."""
+
+    def get(self, request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+        attachment = selectors.attachment_for(user=request.user, pk=attachment_id)
+        if attachment is None or attachment.case_id != pk:
+            raise Http404(_("This attachment does not exist."))
+        return attachment_response(attachment)
 
 
 class SloReportView(PartnerRequiredMixin, View):

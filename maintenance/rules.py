@@ -1,4 +1,4 @@
-"""Pure rules of change management (R-MNT-1 … R-MNT-10). No database.
+"""Pure rules of change management (R-MNT-1 … R-MNT-14). No database.
 
 Each rule is one function that returns a `Violation` (or None when the rule holds), so that a
 service can collect every violation of a scheduling request and refuse it with all of them,
@@ -10,14 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.business_time import BusinessCalendarSpec, add_business_days, business_time_between
+from portal.choices import Application, Region
 from portal.errors import Violation
 
-from .choices import ChangeKind, ChangeStatus, EmergencyReason, RescheduleStatus, UpgradeReason
+from .choices import (
+    ChangeKind,
+    ChangeStatus,
+    EmergencyReason,
+    OutageUpdateStatus,
+    RescheduleStatus,
+    UpgradeReason,
+)
 from .windows import Window, next_windows, window_containing, windows_between
 
 
@@ -581,6 +590,94 @@ def first_violation(violations: Iterable[Violation | None]) -> Violation | None:
     return next((v for v in violations if v is not None), None)
 
 
+# --- Freeze periods (R-MNT-14) ----------------------------------------------------------------
+
+#: R-MNT-14 (Decision): a freeze period lasts at most this long, so that a customer cannot be
+#: frozen out of the maintenance it must have (R-REL-2's end of sale, R-MNT-6's renewals). A
+#: longer business priority is declared as several periods, each a deliberate choice.
+FREEZE_MAX_LENGTH = timedelta(days=31)
+
+
+class FreezeSpan(Protocol):
+    """What the freeze rules read of a freeze period (a model row or any such object)."""
+
+    start: datetime
+    end: datetime
+
+
+def kind_respects_freezes(kind: str) -> bool:
+    """R-MNT-14: planned changes avoid freeze periods; emergency changes ignore them (R-MNT-8)."""
+    return kind != ChangeKind.EMERGENCY
+
+
+def freeze_overlaps(freeze: FreezeSpan, start: datetime, end: datetime) -> bool:
+    """R-MNT-14: half-open overlap, so a change that ends as the freeze begins (or starts as it
+    ends) is not in it."""
+    return intervals_overlap(freeze.start, freeze.end, start, end)
+
+
+def freeze_conflict(
+    freezes: Iterable[FreezeSpan],
+    start: datetime,
+    end: datetime,
+    *,
+    kind: str | None = None,
+    field: str = "start",
+) -> Violation | None:
+    """R-MNT-14: a planned change may not overlap a freeze period of any of its customers.
+
+    ``freezes`` are the freeze periods of the change's customers (the selector
+    ``freeze_periods_overlapping`` finds them); ``kind`` exempts emergency changes (R-MNT-8).
+    The message names the customer and the period when the row carries them.
+    """
+    if kind is not None and not kind_respects_freezes(kind):
+        return None
+    hit = next((f for f in freezes if freeze_overlaps(f, start, end)), None)
+    if hit is None:
+        return None
+    customer = getattr(hit, "customer", None)
+    if customer is None:
+        return Violation(
+            _("This time falls in a freeze period declared for the customer."), field, "R-MNT-14"
+        )
+    return Violation(
+        interpolate_lazy(
+            _("This time falls in a freeze period declared for customer %(customer)s."),
+            {"customer": str(customer)},
+        ),
+        field,
+        "R-MNT-14",
+    )
+
+
+def freeze_period_violation(
+    *, start: datetime | None, end: datetime | None, now: datetime, start_changed: bool = True
+) -> Violation | None:
+    """R-MNT-14 (Decision): a freeze period has a start and a later end, lies ahead (its start
+    not in the past, in the manner of R-MNT-2; a period already under way may keep its start),
+    and lasts at most :data:`FREEZE_MAX_LENGTH`."""
+    if start is None:
+        return Violation(_("A freeze period needs a start."), "start", "R-MNT-14")
+    if end is None:
+        return Violation(_("A freeze period needs an end."), "end", "R-MNT-14")
+    if end <= start:
+        return Violation(_("The end must be after the start."), "end", "R-MNT-14")
+    if start_changed and start < now:
+        return Violation(_("A freeze period cannot start in the past."), "start", "R-MNT-14")
+    if end <= now:
+        return Violation(_("A freeze period must end in the future."), "end", "R-MNT-14")
+    if end - start > FREEZE_MAX_LENGTH:
+        return Violation(
+            interpolate_lazy(
+                _("A freeze period lasts at most %(days)s days."),
+                {"days": FREEZE_MAX_LENGTH.days},
+            ),
+            "end",
+            "R-MNT-14",
+        )
+    return None
+
+
 # --- the years the calendars answer for ------------------------------------------------------
 
 #: Windows, calendars and feeds are computed for these years only: far enough either way for
@@ -598,3 +695,51 @@ def year_violation(year: int, *, field: str = "year") -> Violation | None:
         field,
         "R-MNT-1",
     )
+
+
+# --- outage updates (R-MNT-12) ----------------------------------------------------------------
+
+#: An outage's timeline: any open status may follow any other; ``resolved`` ends it.
+OUTAGE_OPEN_UPDATE_STATUSES = frozenset(
+    {
+        OutageUpdateStatus.INVESTIGATING,
+        OutageUpdateStatus.IDENTIFIED,
+        OutageUpdateStatus.MONITORING,
+    }
+)
+
+
+def outage_update_violation(*, resolved: bool, status: str, text: str) -> Violation | None:
+    """May an update of ``status`` be posted on an outage (resolved or not)? (R-MNT-12)"""
+    if status not in OutageUpdateStatus.values:
+        return Violation(
+            _("Choose investigating, identified, monitoring or resolved."), "status", "R-MNT-12"
+        )
+    if resolved:
+        return Violation(
+            _("This outage is resolved: it takes no more updates."), "status", "R-MNT-12"
+        )
+    if not text.strip():
+        return Violation(_("Say what is known in the update."), "text", "R-MNT-12")
+    return None
+
+
+def outage_scope_violation(
+    *, applications: Iterable[str], regions: Iterable[str]
+) -> Violation | None:
+    """Affected applications and regions are named from the portal's lists (R-REL-1)."""
+    unknown = sorted(set(applications) - set(Application.values))
+    if unknown:
+        return Violation(
+            _("Unknown application: %(names)s.") % {"names": ", ".join(unknown)},
+            "applications",
+            "R-MNT-12",
+        )
+    unknown = sorted(set(regions) - set(Region.values))
+    if unknown:
+        return Violation(
+            _("Unknown region: %(names)s.") % {"names": ", ".join(unknown)},
+            "regions",
+            "R-MNT-12",
+        )
+    return None

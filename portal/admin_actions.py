@@ -221,7 +221,10 @@ class ServiceAdmin(admin.ModelAdmin):
         action = actions[what]
         initial = action.initial(obj) if action.initial else {}
         # A confirmation posts no field at all: bind on the method, not on the data.
-        form = action.form(request.POST if request.method == "POST" else None, initial=initial)
+        posted = request.method == "POST"
+        form = action.form(
+            request.POST if posted else None, request.FILES if posted else None, initial=initial
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():

@@ -73,10 +73,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django.contrib.postgres",
     "simple_history",
     "axes",
     "django_prometheus",
@@ -86,6 +87,9 @@ INSTALLED_APPS = [
     "maintenance.apps.MaintenanceConfig",
     "capacity.apps.CapacityConfig",
     "releases.apps.ReleasesConfig",
+    # After portal: portal's `drf_create_token` (hashed, named tokens) overrides DRF's; the
+    # former DRF tokens are still accepted (portal/api/authentication.py).
+    "rest_framework.authtoken",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +198,38 @@ STORAGES = {
     },
 }
 
+# --- Uploaded files (case attachments) --------------------------------------------------------
+# Attachments go through Django's storage API under the alias "attachments": a local folder
+# (MEDIA_ROOT, under var/) by default, an S3-compatible bucket when ATTACHMENTS_S3_BUCKET is set
+# (django-storages; AWS_S3_ENDPOINT_URL for MinIO, Ceph and the like; the keys from
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the instance's role). Files are only ever served
+# through the tenant-checked download views, never from MEDIA_URL.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"  # not routed: downloads go through the views
+ATTACHMENTS_S3_BUCKET = env_str("ATTACHMENTS_S3_BUCKET", "")
+if ATTACHMENTS_S3_BUCKET:
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("ATTACHMENTS_S3_PREFIX", "attachments"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "attachments")},
+    }
+# The largest attachment accepted, in MB (a bigger file is refused on the field "file").
+CASE_ATTACHMENT_MAX_MB = env_int("CASE_ATTACHMENT_MAX_MB", 50)
+
 # --- Security (production values apply when DEBUG is off) -----------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -232,6 +268,15 @@ MAIL_RECEIVER_PORT = env_int("MAIL_RECEIVER_PORT", 2525)
 MAIL_RECEIVER_MAX_MB = env_int("MAIL_RECEIVER_MAX_MB", 60)
 # Maximum delivery attempts of one outbox row before it is marked failed for staff to see.
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
+# How long a worker owns the deliveries it claimed; a killed worker's rows are claimed again
+# after it expires.
+NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 300)
+# Deliveries claimed (and sent over one SMTP connection) at a time.
+NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 200)
+# The language of the messages to the operator's own addresses (on-call, change management).
+OPERATOR_LANGUAGE = env_str("OPERATOR_LANGUAGE", "en")
+# Seconds a chat webhook may take to answer.
+NOTIFICATION_CHAT_TIMEOUT = float(env_str("NOTIFICATION_CHAT_TIMEOUT", "10"))
 # R-CASE-10: the warning before a breach, as a fraction of the response objective.
 CASES_WARNING_FRACTION = float(env_str("CASES_WARNING_FRACTION", "0.8"))
 if not 0 < CASES_WARNING_FRACTION < 1:
@@ -259,7 +304,7 @@ CONTACT_REVIEW_DAYS = env_int("CONTACT_REVIEW_DAYS", 90)
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -340,6 +385,31 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Partner automation: API tokens and webhooks (portal/automation_models.py, README) -----
+# Tokens are knox tokens (stored hashed) with a name and a last-used time; `Authorization:
+# Token <key>`. Keys of the former DRF tokens (40 characters) are still accepted.
+KNOX_TOKEN_MODEL = "portal.ApiToken"
+# knox's own migrations create its default token table even when the model is swapped for
+# ours; without them no knox table is made (ours is created by portal's migrations).
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": "portal.ApiToken",
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_TTL": None,
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": None,
+}
+# R-NOT-4: webhook addresses in private, loopback, link-local, multicast or reserved ranges
+# are refused unless this is true (tests and a lab receiver on the same host).
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", False)
+# Tries of one delivery before it is marked failed (exponential backoff between them).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_BACKOFF_SECONDS = env_int("WEBHOOK_BACKOFF_SECONDS", 30)
+WEBHOOK_BACKOFF_MAX_SECONDS = env_int("WEBHOOK_BACKOFF_MAX_SECONDS", 6 * 3600)
+# Consecutive failed tries of an endpoint after which it is disabled and its admins told.
+WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 10)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+
 # --- Cache (throttling, locks) --------------------------------------------------------------
 REDIS_CACHE_URL = env_str("CACHE_URL", "")
 CACHES = {
@@ -384,6 +454,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.tasks.request_contact_reviews",
         "schedule": crontab(minute=7, hour=6),
     },
+    # R-NOT-4: signed webhooks; also enqueued after each commit that publishes one.
+    "deliver-webhooks": {"task": "portal.tasks.deliver_webhooks", "schedule": 60.0},
     # --- cases ---
     # R-CASE-10: breach and warning checks; state-based, so a missed tick heals on the next.
     "cases-escalation-sweep": {"task": "cases.tasks.escalation_sweep", "schedule": 60.0},

@@ -11,7 +11,7 @@ from portal.models import Customer
 
 from .. import rules, services
 from ..choices import Category, Impact, OutOfScopeReason, Severity, Status, Urgency
-from ..models import Case, CaseEvent
+from ..models import Case, CaseAttachment, CaseEvent
 
 
 class OffsetDateTimeField(serializers.DateTimeField):
@@ -217,3 +217,48 @@ class SloRowSerializer(serializers.Serializer):
 
     def get_month(self, row) -> str:
         return row.month.strftime("%Y-%m")
+
+
+class CaseAttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    content_type = serializers.CharField(
+        source="declared_content_type",
+        read_only=True,
+        help_text="As declared by the uploader; recorded, never trusted (downloads are always "
+        "served as attachments).",
+    )
+    uploaded_by = serializers.CharField(source="uploader_name", read_only=True)
+    uploaded_at = OffsetDateTimeField(source="created_at", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseAttachment
+        fields = [
+            "id",
+            "case",
+            "name",
+            "size",
+            "sha256",
+            "content_type",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment) -> str:
+        from django.urls import reverse
+
+        path = reverse(
+            "case-attachment-download",
+            kwargs={"pk": attachment.case_id, "attachment_id": attachment.pk},
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+    name = serializers.CharField(
+        required=False, max_length=255, help_text="Default: the uploaded file's name."
+    )

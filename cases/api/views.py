@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.api.actions import answer, validated
 from portal.api.mixins import TenantScopedMixin
 from portal.api.permissions import IsStaff, IsStaffOrPartner
+from portal.exports import CsvExportMixin, csv_response, wants_csv
 
 from .. import selectors, services
 from ..choices import Channel
+from ..downloads import attachment_response
+from ..exports import CASE_COLUMNS, SLO_COLUMNS, case_row, slo_row
 from ..filtersets import CaseFilter
 from ..models import Case
 from .pagination import CasePagination
 from .parsers import ExactJSONParser
 from .serializers import (
     ActionPlanSerializer,
+    AttachmentUploadSerializer,
+    CaseAttachmentSerializer,
     CaseEventSerializer,
     CaseOpenSerializer,
     CaseSerializer,
@@ -32,8 +40,22 @@ from .serializers import (
 )
 
 
+class DownloadRenderer(BaseRenderer):
+    """Lets a client that asks for ``application/octet-stream`` reach the download (the body
+    is the file itself; an error still answers JSON)."""
+
+    media_type = "application/octet-stream"
+    format = "bin"
+    charset = None
+    errors_as_json = True  # CsvExportMixin answers an error in JSON
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data)
+
+
 class CaseViewSet(
     TenantScopedMixin,
+    CsvExportMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -41,12 +63,30 @@ class CaseViewSet(
 ):
     """TAC cases (R-CASE-1 … R-CASE-13)."""
 
-    queryset = Case.objects.select_related("customer", "partner")
+    queryset = Case.objects.select_related("customer", "partner").defer("search_vector")
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
     pagination_class = CasePagination
     ordering_fields = ["opened_at", "response_due_at", "severity", "id"]
     parser_classes = [ExactJSONParser, FormParser, MultiPartParser]  # R-CASE-3: exact shares
+    csv_actions = frozenset({"list", "slo_report"})  # ?format=csv (portal/exports.py)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "csv"],
+                description="`csv`: every matching case (no pages) as a streamed CSV; times "
+                "in ISO 8601 UTC with the offset.",
+            )
+        ]
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        if wants_csv(request):
+            cases = self.filter_queryset(self.get_queryset()).iterator(chunk_size=2000)
+            return csv_response("cases.csv", CASE_COLUMNS, cases, case_row)
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=CaseOpenSerializer, responses={201: CaseSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
@@ -117,7 +157,10 @@ class CaseViewSet(
         events = selectors.case_events_for(user=request.user, case=self.get_object())
         return answer(CaseEventSerializer, events, many=True)
 
-    @extend_schema(responses=SloRowSerializer(many=True))
+    @extend_schema(
+        responses=SloRowSerializer(many=True),
+        parameters=[OpenApiParameter("format", str, enum=["json", "csv"])],
+    )
     @action(
         detail=False,
         methods=["get"],
@@ -128,4 +171,61 @@ class CaseViewSet(
     )
     def slo_report(self, request: Request) -> Response:
         rows = selectors.slo_report(user=request.user)
+        if wants_csv(request):
+            return csv_response("response-objectives.csv", SLO_COLUMNS, rows, slo_row)
         return answer(SloRowSerializer, rows, many=True)
+
+    @extend_schema(
+        methods=["GET"],
+        responses=CaseAttachmentSerializer(many=True),
+        description="The case's attachments, oldest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: CaseAttachmentSerializer},
+        description="Attach a file (multipart field `file`), up to CASE_ATTACHMENT_MAX_MB; a "
+        "larger or empty file is a 400 on `file`.",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filterset_class=None,
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def attachments(self, request: Request, pk=None) -> Response:
+        case = self.get_object()
+        context = {"request": request}
+        if request.method == "POST":
+            data = validated(AttachmentUploadSerializer, request)
+            attachment = services.case_attachment_add(
+                actor=request.user, case=case, file=data["file"], name=data.get("name")
+            )
+            return answer(
+                CaseAttachmentSerializer, attachment, status=status.HTTP_201_CREATED, context=context
+            )
+        rows = selectors.attachments_for(user=request.user, case=case)
+        return answer(CaseAttachmentSerializer, rows, many=True, context=context)
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+        description="The attachment's bytes, always as a download (`Content-Disposition: "
+        "attachment`, `application/octet-stream`).",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]+)/download",
+        pagination_class=None,
+        filterset_class=None,
+        renderer_classes=[JSONRenderer, DownloadRenderer],
+    )
+    def attachment_download(self, request: Request, pk=None, attachment_id=None):
+        case = self.get_object()
+        attachment = get_object_or_404(
+            selectors.attachments_for(user=request.user, case=case), pk=attachment_id
+        )
+        return attachment_response(attachment)

@@ -12,6 +12,10 @@ from ._common import (
     reopen_period,
     warning_fraction,
 )
+from .attachments import (
+    attachment_max_bytes,
+    case_attachment_add,
+)
 from .lifecycle import (
     case_await_partner,
     case_close,
@@ -39,6 +43,8 @@ from .severity import (
 )
 
 __all__ = [
+    "attachment_max_bytes",
+    "case_attachment_add",
     "case_acknowledge",
     "case_await_partner",
     "case_change_severity",

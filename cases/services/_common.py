@@ -16,10 +16,15 @@ from portal.choices import Category as NotificationCategory
 from portal.notifications import notify
 from portal.tenancy import require_operator, require_partner_of
 from portal.timefmt import show_time
+from portal.webhooks import publish
 
 from .. import rules
 from ..choices import EventKind, Status
 from ..models import Case, CaseEvent
+from ..search import refresh_search_vector
+
+# Timeline entries that bring words to the full-text search (cases/search.py).
+SEARCHED_KINDS = frozenset({EventKind.OPENED, EventKind.COMMENT})
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -58,7 +63,7 @@ def _event(
     data: dict | None = None,
     actor_name: str | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         kind=kind,
         at=at or timezone.now(),
@@ -68,6 +73,31 @@ def _event(
         to_value=to_value,
         text=text,
         data=data or {},
+    )
+    if kind in SEARCHED_KINDS:  # the words of the case changed: the search finds them
+        refresh_search_vector([case.pk])
+    return event
+
+
+def case_webhook_data(case: Case) -> dict[str, Any]:
+    """The case part of every ``case.*`` webhook (R-NOT-4; schema in
+    ``portal.api.webhook_schemas``)."""
+    return {
+        "case_id": case.pk,
+        "customer_id": case.customer_id,
+        "title": case.title,
+        "severity": case.severity,
+        "status": case.status,
+        "opened_at": case.opened_at,
+        "response_due_at": case.response_due_at,
+    }
+
+
+def _publish_case(case: Case, type_: str, key: object, **extra: Any) -> int:
+    """Publish a ``case.*`` webhook for the case's partner, once per ``key``."""
+    data = {**case_webhook_data(case), **extra}
+    return publish(
+        partner=case.partner_id, type=type_, data=data, dedupe_key=f"{type_}:{case.pk}:{key}"
     )
 
 

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 from email.message import EmailMessage
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from portal.models import Contact
 from ..choices import EventKind
 from ..models import Case, CaseEvent
 from ..replies import InboundReply, parse_reply_address, read_reply
+from .attachments import case_attachment_add
 from .lifecycle import case_comment
 
 logger = logging.getLogger("cases.replies")
@@ -87,31 +89,19 @@ def case_reply_receive(
             return earlier
     if not reply.text and not reply.attachments:
         _refuse(_("The reply is empty."), field="text", recipient=recipient, reply=reply)
-    text = reply.text or _("(files attached by e-mail)")
-    event = case_comment(
-        case=case,
-        contact=contact,
-        text=text,
-        data={"via": "email", "contact": contact.pk, "message_id": reply.message_id},
-        now=now,
-    )
-    _keep_attachments(case=case, contact=contact, reply=reply, now=now)
-    logger.info("e-mail reply of contact %s added to case %s", contact.pk, case.pk)
-    return event
-
-
-def _keep_attachments(*, case: Case, contact: Contact, reply: InboundReply, now: datetime) -> None:
-    """The reply's files become the case's attachments, through the attachments' service."""
-    if not reply.attachments:
-        return
-    try:
-        from .attachments import case_attachment_add
-    except ImportError:  # pragma: no cover - the attachments service ships with the cases app
-        return
-    from django.core.files.base import ContentFile
-
+    event = None
+    if reply.text:
+        event = case_comment(
+            case=case,
+            contact=contact,
+            text=reply.text,
+            data={"via": "email", "contact": contact.pk, "message_id": reply.message_id},
+            now=now,
+        )
+    # The reply's files become the case's attachments, each on the timeline. A reply of files
+    # only adds no comment: nothing the person typed would be in it.
     for item in reply.attachments:
-        case_attachment_add(
+        attachment = case_attachment_add(
             actor=None,
             case=case,
             file=ContentFile(item.content, name=item.name),
@@ -119,3 +109,9 @@ def _keep_attachments(*, case: Case, contact: Contact, reply: InboundReply, now:
             contact=contact,
             now=now,
         )
+        if event is None:
+            event = case.events.filter(
+                kind=EventKind.ATTACHMENT, data__attachment=attachment.pk
+            ).first()
+    logger.info("e-mail reply of contact %s added to case %s", contact.pk, case.pk)
+    return event

@@ -286,3 +286,30 @@ def test_an_html_only_reply_is_read_as_text(case_a, maria):
     message.set_content("<p>Works <b>now</b>.</p><div>Thanks</div>", subtype="html")
     event = case_reply_receive(recipient=address, message=message)
     assert event.text == "Works now.\nThanks"
+
+
+def test_a_replys_files_become_attachments_of_the_case(case_a, maria):
+    address = reply_address(case_a.pk, maria.pk)
+    message = _reply(sender=maria.email, to=address, text="Trace attached.")
+    message.add_attachment(
+        b"INVITE sip:...", maintype="application", subtype="octet-stream", filename="trace.pcap"
+    )
+    event = case_reply_receive(recipient=address, message=message)
+    assert event.text == "Trace attached."
+    attachment = case_a.attachments.get()
+    assert (attachment.original_name, attachment.size) == ("trace.pcap", 14)
+    assert attachment.uploaded_by_contact == maria
+    assert case_a.events.filter(kind=EventKind.ATTACHMENT).count() == 1
+    # The MTA delivering the same message again adds neither a comment nor a file.
+    case_reply_receive(recipient=address, message=message)
+    assert case_a.attachments.count() == 1
+
+
+def test_a_reply_of_files_only_adds_the_files_and_no_comment(case_a, maria):
+    address = reply_address(case_a.pk, maria.pk)
+    message = _reply(sender=maria.email, to=address, text="> quoted only\n")
+    message.add_attachment(b"log line", maintype="text", subtype="plain", filename="sbc.log")
+    event = case_reply_receive(recipient=address, message=message)
+    assert event.kind == EventKind.ATTACHMENT
+    assert not case_a.events.filter(kind=EventKind.COMMENT).exists()
+    assert case_a.attachments.get().original_name == "sbc.log"
