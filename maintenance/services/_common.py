@@ -18,7 +18,7 @@ from portal.choices import Category
 from portal.errors import DomainError, raise_violation
 from portal.limits import partner_request_check
 from portal.models import Customer, Partner
-from portal.notifications import notify
+from portal.notifications import Message, notify, notify_many_written
 from portal.tenancy import (
     require_operator,
     require_partner_of,
@@ -181,15 +181,11 @@ def _local_times(change: Change, customers: Sequence[Customer]) -> str:
     return "\n".join(lines)
 
 
-def _send(
-    change: Change, *, kind: str, event_key: str, headline: str, extra: str = "", now: datetime
-) -> int:
-    """Write one ChangeNotice and the outbox rows for every subscribed contact (R-MNT-4).
-
-    Partner-wide contacts and each affected customer's contacts of "Maintenance and outages"
-    receive it once each: the outbox's (event key, recipient) uniqueness removes duplicates.
-    """
-    customers = list(change.customers.order_by("name"))
+def _notice_text(
+    change: Change, customers: Sequence[Customer], *, headline: str, extra: str = ""
+) -> tuple[str, str]:
+    """The subject and body of a change's notice (R-MNT-4): what, which customers, when in
+    each region's local time, and the link to the change's page."""
     subject = f"[{change.get_kind_display()}] {headline}: {change.title}"
     link = settings.SITE_URL + reverse("maintenance:change", args=[change.pk])
     body = "\n\n".join(
@@ -205,6 +201,65 @@ def _send(
         ]
         if part
     )
+    return subject, body
+
+
+def _send_many(
+    items: Sequence[tuple[Change, Sequence[Customer], str]],
+    *,
+    kind: str,
+    event: str,
+    headline: str,
+    now: datetime,
+) -> int:
+    """:func:`_send` for many changes at once, set-based: one ChangeNotice per change (event
+    key ``change:<pk>:<event>``, as ``_send`` writes it) and the outbox rows of every
+    subscribed contact, in a few queries whatever the number of changes. ``items`` are
+    (change, its customers, the notice's extra text). Returns the outbox rows written."""
+    messages: list[Message] = []
+    notices: list[ChangeNotice] = []
+    for change, customers, extra in items:
+        key = f"change:{change.pk}:{event}"
+        subject, body = _notice_text(change, customers, headline=headline, extra=extra)
+        notices.append(
+            ChangeNotice(
+                change=change,
+                kind=kind,
+                event_key=key,
+                subject=subject[:250],
+                body=body,
+                sent_at=now,
+            )
+        )
+        for customer in customers or [None]:
+            messages.append(
+                Message(
+                    partner_id=change.partner_id,
+                    category=MAINTENANCE,
+                    subject=subject,
+                    body=body,
+                    dedupe_key=key,
+                    related=change,
+                    customer_id=customer.pk if customer is not None else None,
+                )
+            )
+    written = notify_many_written(messages)
+    for notice in notices:
+        notice.recipients = written.get(notice.event_key, 0)
+    ChangeNotice.objects.bulk_create(notices, batch_size=BATCH_SIZE * 5)
+    return sum(written.values())
+
+
+def _send(
+    change: Change, *, kind: str, event_key: str, headline: str, extra: str = "", now: datetime
+) -> int:
+    """Write one ChangeNotice and the outbox rows for every subscribed contact (R-MNT-4).
+
+    Partner-wide contacts and each affected customer's contacts of "Maintenance and outages"
+    receive it once each: the outbox's (event key, recipient) uniqueness removes duplicates.
+    """
+    customers = list(change.customers.order_by("name"))
+    subject, body = _notice_text(change, customers, headline=headline, extra=extra)
     notice, created = ChangeNotice.objects.get_or_create(
         event_key=event_key,
         defaults={
