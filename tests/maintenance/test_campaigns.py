@@ -186,3 +186,34 @@ def test_weekend_windows_only_for_infrastructure(staff, partner_a):
     kinds = set(campaign.slots.values_list("window_kind", flat=True))
     assert kinds == {"weekday", "weekend"}  # R-MNT-1: infrastructure may use weekends
     PartnerFactory()
+
+
+def test_r_mnt_5_alternatives_of_a_campaign_change_are_windows_with_room(staff, alice, partner_a):
+    a = CustomerFactory(partner=partner_a, name="A1")
+    b = CustomerFactory(partner=partner_a, name="B1")
+    campaign = make_campaign(staff, per_window_limit=1, selection={"customers": [a.pk, b.pk]})
+    services.campaign_plan(actor=staff, campaign=campaign)
+    services.campaign_commit(actor=staff, campaign=campaign)
+    first, second = campaign.changes.order_by("start")
+    request = services.reschedule_request_create(
+        actor=alice, change=second, reason="Our year-end closing runs that night."
+    )
+    offered = services.reschedule_offer_alternatives(actor=staff, request=request)
+    starts = [alt.start for alt in offered.alternatives.all()]
+    assert starts and first.start not in starts  # R-MNT-13: that window is full
+    assert all(alt.end <= campaign.deadline for alt in offered.alternatives.all())
+    with pytest.raises(DomainError) as refused:
+        services.reschedule_offer_alternatives(
+            actor=staff, request=request, alternatives=[(first.start, first.end)]
+        )
+    assert refused.value.rule == "R-MNT-13"
+
+
+def test_partner_sees_its_campaign_change_as_an_ordinary_change(staff, api, alice, charlie, partner_a):
+    a = CustomerFactory(partner=partner_a, name="A1")
+    campaign = make_campaign(staff, selection={"customers": [a.pk]})
+    services.campaign_plan(actor=staff, campaign=campaign)
+    services.campaign_commit(actor=staff, campaign=campaign)
+    change = campaign.changes.get()
+    assert api(alice).get(f"/api/v1/changes/{change.pk}/").status_code == 200
+    assert api(charlie).get(f"/api/v1/changes/{change.pk}/").status_code == 404
