@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -442,7 +442,7 @@ class _SlotChecker:
             customer_ids, now, campaign.deadline, exclude_campaign=campaign.pk
         )
         self.freezes = _freeze_intervals(customer_ids, now, campaign.deadline)
-        self.calendars: dict[str, BusinessCalendarSpec] = {}
+        self.notice_bounds: dict[str, tuple[datetime, str] | None] = {}
 
     def violation(
         self, customer: Customer, start: datetime, certificate: Certificate | None = None
@@ -461,17 +461,26 @@ class _SlotChecker:
         )
         if window is not None:
             return window.rule, str(window.message)
-        if customer.region not in self.calendars:
-            self.calendars[customer.region] = calendar_spec_for_region(customer.region)
-        notice = rules.notice_violation(
-            kind=campaign.kind,
-            spec=self.calendars[customer.region],
-            notice_at=self.now,
-            start=start,
-            interrupts_calling=campaign.interrupts_calling,
-        )
-        if notice is not None:
-            return notice.rule, str(notice.message)
+        if customer.region not in self.notice_bounds:
+            # R-MNT-4 / R-REL-4: the earliest start the notice allows, once per region (the
+            # business time to a later start only grows).
+            self.notice_bounds[customer.region] = planning.notice_bound(
+                kind=campaign.kind,
+                spec=calendar_spec_for_region(customer.region),
+                now=self.now,
+                interrupts_calling=campaign.interrupts_calling,
+            )
+        bound = self.notice_bounds[customer.region]
+        if bound is not None and start < bound[0]:
+            notice = rules.notice_violation(
+                kind=campaign.kind,
+                spec=calendar_spec_for_region(customer.region),
+                notice_at=self.now,
+                start=start,
+                interrupts_calling=campaign.interrupts_calling,
+            )
+            if notice is not None:
+                return notice.rule, str(notice.message)
         if certificate is not None:
             renewal = rules.certificate_renewal_violation(
                 expires_at=certificate.expires_at, start=start
@@ -628,17 +637,24 @@ def campaign_commit(*, actor: Any, campaign: Campaign, now: datetime | None = No
     checker = _SlotChecker(campaign, campaign.slots.filter(status=SlotStatus.PLANNED).values(
         "customer_id"
     ), now)
-    counts = _window_counts(slots, campaign.kind)
-    for slot in slots:
+    windows = [
+        planning.slot_window(slot.customer.region, campaign.kind, slot.start, slot.end)
+        for slot in slots
+    ]
+    counts: dict[tuple[str, datetime], int] = defaultdict(int)
+    for window in windows:
+        if window is not None:
+            counts[_window_key(window)] += 1
+    for slot, window in zip(slots, windows, strict=True):
         found = refused.get(slot.customer_id) or checker.violation(
             slot.customer, slot.start, slot.certificate
         )
-        if found is None:
-            window = planning.slot_window(
-                slot.customer.region, campaign.kind, slot.start, slot.end
-            )
-            if window is not None and counts[_window_key(window)] > campaign.per_window_limit:
-                found = _room_violation(counts, campaign, window)
+        if (
+            found is None
+            and window is not None
+            and counts[_window_key(window)] > campaign.per_window_limit
+        ):
+            found = _room_violation(counts, campaign, window)
         if found is not None:
             raise DomainError(
                 _("%(customer)s: %(reason)s Move or exclude its slot, or plan again.")
@@ -660,17 +676,23 @@ def campaign_commit(*, actor: Any, campaign: Campaign, now: datetime | None = No
         ],
         batch_size=1000,
     )
-    for change, slot in zip(changes, slots, strict=True):
-        slot.change = change
-        slot.status = SlotStatus.COMMITTED
-    CampaignSlot.objects.bulk_update(slots, ["change", "status"], batch_size=1000)
-    renewals = []
-    for change, slot in zip(changes, slots, strict=True):
-        if slot.certificate is not None:
-            slot.certificate.renewal_change = change
-            renewals.append(slot.certificate)
-    if renewals:
-        Certificate.objects.bulk_update(renewals, ["renewal_change"], batch_size=1000)
+    # Each slot and each renewed certificate points at its change: one UPDATE each, joined on
+    # the customer (a campaign has one change per customer).
+    change_of_customer = Change.customers.through.objects.filter(
+        change__campaign_id=campaign.pk, customer_id=OuterRef("customer_id")
+    ).values("change_id")[:1]
+    CampaignSlot.objects.filter(pk__in=[slot.pk for slot in slots]).update(
+        status=SlotStatus.COMMITTED, change_id=Subquery(change_of_customer)
+    )
+    renewed = [slot.certificate_id for slot in slots if slot.certificate_id is not None]
+    if renewed:
+        Certificate.objects.filter(pk__in=renewed).update(
+            renewal_change_id=Subquery(
+                CampaignSlot.objects.filter(
+                    campaign_id=campaign.pk, certificate_id=OuterRef("pk")
+                ).values("change_id")[:1]
+            )
+        )
     _send_many(
         [
             (change, [slot.customer], _notice_extra(change, slot.customer))
