@@ -5,11 +5,14 @@ and the notice sender used by every topic.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -17,7 +20,7 @@ from portal.calendars import calendar_spec_for_region
 from portal.choices import Category
 from portal.errors import DomainError, raise_violation
 from portal.limits import partner_request_check
-from portal.models import Customer, Partner
+from portal.models import Contact, Customer, Partner
 from portal.notifications import Message, notify, notify_many_written
 from portal.tenancy import (
     require_operator,
@@ -213,9 +216,9 @@ def _send_many(
     now: datetime,
 ) -> int:
     """:func:`_send` for many changes at once, set-based: one ChangeNotice per change (event
-    key ``change:<pk>:<event>``, as ``_send`` writes it) and the outbox rows of every
-    subscribed contact, in a few queries whatever the number of changes. ``items`` are
-    (change, its customers, the notice's extra text). Returns the outbox rows written."""
+    key ``change:<pk>:<event>``, as ``_send`` writes it) and its outbox event, in a few
+    queries whatever the number of changes. ``items`` are (change, its customers, the notice's
+    extra text). Returns the number of new outbox events."""
     messages: list[Message] = []
     notices: list[ChangeNotice] = []
     for change, customers, extra in items:
@@ -231,23 +234,42 @@ def _send_many(
                 sent_at=now,
             )
         )
-        for customer in customers or [None]:
-            messages.append(
-                Message(
-                    partner_id=change.partner_id,
-                    category=MAINTENANCE,
-                    subject=subject,
-                    body=body,
-                    dedupe_key=key,
-                    related=change,
-                    customer_id=customer.pk if customer is not None else None,
-                )
+        messages.append(
+            Message(
+                partner_id=change.partner_id,
+                category=MAINTENANCE,
+                subject=subject,
+                body=body,
+                dedupe_key=key,
+                related=change,
+                customer_id=customers[0].pk if customers else None,
             )
+        )
     written = notify_many_written(messages)
-    for notice in notices:
-        notice.recipients = written.get(notice.event_key, 0)
+    counts = _recipient_counts(
+        {change.partner_id for change, _customers, _extra in items},
+    )
+    for notice, (change, customers, _extra) in zip(notices, items, strict=True):
+        if written.get(notice.event_key):
+            addresses = set(counts.get((change.partner_id, None), ()))
+            for customer in customers:
+                addresses |= counts.get((change.partner_id, customer.pk), set())
+            notice.recipients = len(addresses)
     ChangeNotice.objects.bulk_create(notices, batch_size=BATCH_SIZE * 5)
     return sum(written.values())
+
+
+def _recipient_counts(partner_ids: set[int]) -> dict[tuple[int, int | None], set[str]]:
+    """The addresses of the partners' "Maintenance and outages" contacts, by (partner,
+    customer or None for partner-wide), in one query: what ``_recipient_count`` counts for
+    one change, for many."""
+    found: dict[tuple[int, int | None], set[str]] = defaultdict(set)
+    rows = Contact.objects.filter(
+        partner_id__in=partner_ids, subscriptions__category=MAINTENANCE
+    ).values_list("partner_id", "customer_id", "email")
+    for partner_id, customer_id, email in rows:
+        found[(partner_id, customer_id)].add(email.lower())
+    return found
 
 
 def _send(
@@ -292,8 +314,25 @@ def _send(
             related=change,
             dedupe_key=event_key,
         )
+    # The outbox resolves recipients when it fans the event out; the notice records how many
+    # contacts it is addressed to now.
+    sent = _recipient_count(change.partner_id, [c.pk for c in customers]) if sent else 0
     ChangeNotice.objects.filter(pk=notice.pk).update(recipients=sent)
     return sent
+
+
+def _recipient_count(partner_id: int, customer_ids: list[int]) -> int:
+    return (
+        Contact.objects.filter(
+            Q(customer__isnull=True) | Q(customer_id__in=customer_ids),
+            partner_id=partner_id,
+            subscriptions__category=MAINTENANCE,
+        )
+        .annotate(address=Lower("email"))
+        .values("address")
+        .distinct()
+        .count()
+    )
 
 
 def _initial_reminder_level(start: datetime, now: datetime) -> int | None:

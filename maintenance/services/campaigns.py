@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -28,10 +28,9 @@ from portal.models import Customer, Partner
 from portal.timefmt import show_time
 
 from .. import campaigns as registry
-from .. import planning, rules
+from .. import planning, rules, selectors
 from ..choices import CampaignStatus, ChangeKind, ChangeStatus, NoticeKind, SlotStatus
 from ..models import Campaign, CampaignSlot, Certificate, Change
-from ..windows import region_zone
 from ._common import _initial_reminder_level, _require_staff, _send_many
 
 #: R-MNT-1: a window lasts at most 10 hours, so no change of a campaign may last longer.
@@ -268,26 +267,12 @@ def campaign_customers(campaign: Campaign) -> QuerySet[Customer]:
 
 
 def _freeze_intervals(
-    customer_ids: Any, start: datetime, end: datetime
+    customer_ids: Sequence[int], start: datetime, end: datetime
 ) -> dict[int, list[tuple[datetime, datetime]]]:
-    """The customers' freeze periods (R-MNT-14) overlapping [start, end), one query. A freeze
-    given in dates covers those whole local days of the customer's region."""
-    from .. import selectors
-
-    finder = getattr(selectors, "freeze_periods_overlapping", None)
-    if finder is None:  # freeze periods not installed yet
-        return {}
+    """The customers' freeze periods (R-MNT-14) overlapping [start, end), one query."""
     found: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    rows = finder(customer_ids, start, end)
-    if hasattr(rows, "select_related"):
-        rows = rows.select_related("customer")
-    for row in rows:
-        a, b = row.start, row.end
-        if not isinstance(a, datetime):
-            zone = region_zone(row.customer.region)
-            a = datetime.combine(a, time.min, tzinfo=zone)
-            b = datetime.combine(b + timedelta(days=1), time.min, tzinfo=zone)
-        found[row.customer_id].append((a, b))
+    for freeze in selectors.freeze_periods_overlapping(customer_ids, start, end):
+        found[freeze.customer_id].append((freeze.start, freeze.end))
     return found
 
 
@@ -389,7 +374,7 @@ def campaign_plan(*, actor: Any, campaign: Campaign, now: datetime | None = None
             "pk", "region", "partner_id", "name"
         )
     )
-    ids = selected.values("pk")
+    ids = [row[0] for row in rows]
     customers, certificates = _plan_customers(campaign, rows, now)
     plan = planning.plan_campaign(
         _request(campaign, now),
@@ -634,9 +619,7 @@ def campaign_commit(*, actor: Any, campaign: Campaign, now: datetime | None = No
     ids = [slot.customer_id for slot in slots]
     hooks = registry.kind_hooks(campaign.kind)
     refused = hooks.validate(campaign, ids) if hooks.validate is not None else {}
-    checker = _SlotChecker(campaign, campaign.slots.filter(status=SlotStatus.PLANNED).values(
-        "customer_id"
-    ), now)
+    checker = _SlotChecker(campaign, ids, now)
     windows = [
         planning.slot_window(slot.customer.region, campaign.kind, slot.start, slot.end)
         for slot in slots

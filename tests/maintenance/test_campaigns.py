@@ -13,7 +13,8 @@ from maintenance.models import Campaign, ChangeNotice
 from maintenance.windows import window_containing
 from portal.choices import Region
 from portal.errors import DomainError
-from portal.models import Notification
+from portal.models import Delivery, Notification
+from portal.notifications import fan_out
 from tests.factories import ContactFactory, CustomerFactory, PartnerFactory
 from tests.maintenance.factories import ChangeFactory
 
@@ -113,8 +114,11 @@ def test_commit_creates_notified_changes_with_notices(staff, partner_a, partner_
     assert [c.partner_id for c in changes] == [partner_a.pk, partner_b.pk]
     assert all(c.status == ChangeStatus.NOTIFIED for c in changes)
     assert [list(c.customers.all()) for c in changes] == [[a], [b]]
-    assert ChangeNotice.objects.filter(change__campaign=campaign).count() == 2
-    assert set(Notification.objects.values_list("recipient", flat=True)) == {
+    notices = ChangeNotice.objects.filter(change__campaign=campaign)
+    assert [n.recipients for n in notices] == [1, 1]
+    assert Notification.objects.filter(dedupe_key__endswith=":notice").count() == 2
+    fan_out(now=NOW)
+    assert set(Delivery.objects.values_list("recipient", flat=True)) == {
         "noc@a.example",
         "noc@b.example",
     }

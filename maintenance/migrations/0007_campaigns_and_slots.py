@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('maintenance', '0005_help_texts_in_plain_language'),
+        ('maintenance', '0006_freeze_periods'),
         ('portal', '0006_help_texts_in_plain_language'),
         ('releases', '0004_help_texts_in_plain_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
