@@ -149,3 +149,10 @@ def test_r_rel_4_reschedule_past_the_campaign_deadline_is_refused(staff, alice, 
             reason="Our sales week",
         )
     assert refused.value.rule == "R-MNT-13"
+
+
+def test_upgrade_page_offers_campaign_windows_with_room(client_for, staff, alice, partner_a, table):
+    campaign, (first, second) = committed_pair(staff, partner_a, table)
+    page = client_for(alice).get(f"/releases/upgrades/{second.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200 and "Windows that still have room" in text
