@@ -185,12 +185,17 @@ def _local_times(change: Change, customers: Sequence[Customer]) -> str:
 
 
 def _notice_text(
-    change: Change, customers: Sequence[Customer], *, headline: str, extra: str = ""
+    change: Change,
+    customers: Sequence[Customer],
+    *,
+    headline: str,
+    extra: str = "",
+    link: str | None = None,
 ) -> tuple[str, str]:
     """The subject and body of a change's notice (R-MNT-4): what, which customers, when in
     each region's local time, and the link to the change's page."""
     subject = f"[{change.get_kind_display()}] {headline}: {change.title}"
-    link = settings.SITE_URL + reverse("maintenance:change", args=[change.pk])
+    link = link or settings.SITE_URL + reverse("maintenance:change", args=[change.pk])
     body = "\n\n".join(
         part
         for part in [
@@ -221,9 +226,18 @@ def _send_many(
     extra text). Returns the number of new outbox events."""
     messages: list[Message] = []
     notices: list[ChangeNotice] = []
+    # One reverse() for all the links: the page's path differs only by the change's id.
+    marker = 987654321
+    link = settings.SITE_URL + reverse("maintenance:change", args=[marker])
     for change, customers, extra in items:
         key = f"change:{change.pk}:{event}"
-        subject, body = _notice_text(change, customers, headline=headline, extra=extra)
+        subject, body = _notice_text(
+            change,
+            customers,
+            headline=headline,
+            extra=extra,
+            link=link.replace(str(marker), str(change.pk)),
+        )
         notices.append(
             ChangeNotice(
                 change=change,

@@ -9,7 +9,7 @@ import time_machine
 
 from maintenance import services
 from maintenance.choices import CampaignStatus, ChangeKind, ChangeStatus, SlotStatus
-from maintenance.models import Campaign, ChangeNotice
+from maintenance.models import Campaign, Change, ChangeNotice
 from maintenance.windows import window_containing
 from portal.choices import Region
 from portal.errors import DomainError
@@ -114,6 +114,10 @@ def test_commit_creates_notified_changes_with_notices(staff, partner_a, partner_
     assert [c.partner_id for c in changes] == [partner_a.pk, partner_b.pk]
     assert all(c.status == ChangeStatus.NOTIFIED for c in changes)
     assert [list(c.customers.all()) for c in changes] == [[a], [b]]
+    history = Change.history.filter(campaign_id=campaign.pk)  # the audit trail's "created"
+    assert sorted(history.values_list("history_type", "history_user_id", "id")) == sorted(
+        ("+", staff.pk, c.pk) for c in changes
+    )
     notices = ChangeNotice.objects.filter(change__campaign=campaign)
     assert [n.recipients for n in notices] == [1, 1]
     assert Notification.objects.filter(dedupe_key__endswith=":notice").count() == 2
