@@ -157,3 +157,20 @@ class OutageUpdateStatus(models.TextChoices):
     IDENTIFIED = "identified", _("Identified")
     MONITORING = "monitoring", _("Monitoring")
     RESOLVED = "resolved", _("Resolved")
+
+
+class CampaignStatus(models.TextChoices):
+    """A campaign is drafted, planned (slots placed, staff review them), then committed: its
+    changes and notices exist (R-MNT-13)."""
+
+    DRAFT = "draft", _("Draft")
+    PLANNED = "planned", _("Planned")
+    COMMITTED = "committed", _("Committed")
+
+
+class SlotStatus(models.TextChoices):
+    """One customer's place in a campaign's plan (R-MNT-13)."""
+
+    PLANNED = "planned", _("Planned")
+    EXCLUDED = "excluded", _("Excluded")
+    COMMITTED = "committed", _("Committed")

@@ -5,8 +5,16 @@ from django_filters import rest_framework as filters
 from portal.filtersets import AwareIsoDateTimeFilter, ScopedFilterSet, scoped_queryset
 from portal.models import Customer
 
-from .choices import ChangeKind, ChangeStatus, OutageStatus, PatchStatus
-from .models import Certificate, Change, FreezePeriod, Outage, PatchRequest, RescheduleRequest
+from .choices import CampaignStatus, ChangeKind, ChangeStatus, OutageStatus, PatchStatus
+from .models import (
+    Campaign,
+    Certificate,
+    Change,
+    FreezePeriod,
+    Outage,
+    PatchRequest,
+    RescheduleRequest,
+)
 
 
 class ChangeFilterSet(ScopedFilterSet):
@@ -21,6 +29,15 @@ class ChangeFilterSet(ScopedFilterSet):
     class Meta:
         model = Change
         fields = ["status", "kind", "customer", "partner", "origin"]
+
+
+class CampaignFilterSet(ScopedFilterSet):
+    kind = filters.MultipleChoiceFilter(choices=ChangeKind.choices)
+    status = filters.MultipleChoiceFilter(choices=CampaignStatus.choices)
+
+    class Meta:
+        model = Campaign
+        fields = ["kind", "status"]
 
 
 class PatchRequestFilterSet(ScopedFilterSet):

@@ -22,6 +22,7 @@ from portal.tenancy import TenantManager
 from portal.timefmt import show_time
 
 from .choices import (
+    CampaignStatus,
     ChangeKind,
     ChangeOrigin,
     ChangeStatus,
@@ -33,6 +34,7 @@ from .choices import (
     PatchKind,
     PatchStatus,
     RescheduleStatus,
+    SlotStatus,
     SsoChecklistItem,
     UpgradeReason,
     WindowKind,
@@ -109,6 +111,15 @@ class Change(models.Model):
         related_name="changes",
         verbose_name=_("linked TAC case"),
         help_text=_("An upgrade for new features is linked to the partner's case."),
+    )
+    campaign = models.ForeignKey(
+        "Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("campaign"),
+        help_text=_("The campaign that planned this change, if any."),
     )
     review_note = models.TextField(_("joint review note"), blank=True)
     notice_sent_at = models.DateTimeField(_("notice sent"), null=True, blank=True)
@@ -637,3 +648,141 @@ class FreezePeriod(models.Model):
     @property
     def length(self) -> timedelta:
         return self.end - self.start
+
+
+class Campaign(models.Model):
+    """One kind of maintenance planned for many customers at once (R-MNT-13).
+
+    ``selection`` picks the customers: lists under ``regions``, ``partners``, ``releases``,
+    ``applications`` and ``customers``, each optional, combined with AND (``releases`` and
+    ``applications`` are answered by the apps that register them, e.g. releases). The planner
+    places each selected customer in the earliest legal window with room under
+    ``per_window_limit`` (changes per window per region) between ``earliest_start`` and
+    ``deadline``; ``unplaceable`` lists those it could not place, with the rule that stopped
+    them. Committing creates one change per planned slot, with its notice.
+
+    ``target_release`` is the release an upgrade campaign installs; the releases app
+    registers the upgrade kind (``maintenance.campaigns``), so maintenance never imports it.
+    """
+
+    kind = models.CharField(_("kind"), max_length=24, choices=ChangeKind.choices)
+    target_release = models.ForeignKey(
+        "releases.Release",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("target release"),
+        help_text=_("The release an upgrade campaign installs."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    reason = models.CharField(
+        _("reason"),
+        max_length=40,
+        blank=True,
+        help_text=_("Upgrades need one."),
+    )
+    advisory = models.CharField(
+        _("security advisory"),
+        max_length=200,
+        blank=True,
+        help_text=_("The advisory a security upgrade fixes."),
+    )
+    interrupts_calling = models.BooleanField(_("interrupts calling"), default=False)
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
+    selection = models.JSONField(_("selection"), default=dict, blank=True)
+    per_window_limit = models.PositiveIntegerField(
+        _("changes per window and region"),
+        help_text=_("At most this many changes of the campaign in one window of a region."),
+    )
+    earliest_start = models.DateTimeField(_("earliest start"), null=True, blank=True)
+    deadline = models.DateTimeField(_("deadline"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    unplaceable = models.JSONField(
+        _("unplaceable customers"),
+        default=list,
+        blank=True,
+        help_text=_("Customers the last plan could not place, with the rule that stopped each."),
+    )
+    planned_at = models.DateTimeField(_("planned"), null=True, blank=True)
+    committed_at = models.DateTimeField(_("committed"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(per_window_limit__gt=0), name="campaign_limit_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0), name="campaign_duration_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CampaignSlot(models.Model):
+    """One customer's place in a campaign's plan: a start and end inside one window of its
+    region (R-MNT-13). Staff move or exclude slots before committing; committing links each
+    planned slot to the change it created."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="slots")
+    customer = models.ForeignKey(
+        "portal.Customer", on_delete=models.CASCADE, related_name="campaign_slots"
+    )
+    position = models.PositiveIntegerField(_("order"), default=0)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    window_kind = models.CharField(_("window"), max_length=8, choices=WindowKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SlotStatus.choices, default=SlotStatus.PLANNED
+    )
+    certificate = models.ForeignKey(
+        Certificate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("certificate"),
+    )
+    change = models.ForeignKey(
+        Change,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("change"),
+    )
+
+    tenant_field = "customer__partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("campaign slot")
+        verbose_name_plural = _("campaign slots")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "customer"], name="campaign_slot_once"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="campaign_slot_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "start"], name="campaign_slot_start")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.customer}"

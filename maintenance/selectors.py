@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar as pycalendar
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -13,11 +14,14 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from portal.models import Customer, Partner
+from portal.tenancy import is_operator
 
 from . import rules
-from .choices import ChangeStatus, OutageStatus
+from .choices import ChangeStatus, OutageStatus, SlotStatus
 from .models import (
     CalendarFeed,
+    Campaign,
+    CampaignSlot,
     Certificate,
     Change,
     ChangeNotice,
@@ -46,6 +50,62 @@ def changes_for(user: Any) -> QuerySet[Change]:
     if not user.is_staff:
         qs = qs.filter(status__in=VISIBLE_STATUSES)
     return qs.order_by("start", "pk")
+
+
+def campaigns_for(user: Any) -> QuerySet[Campaign]:
+    """Campaigns are the operator's planning (R-MNT-13): staff see them all, partners none
+    (a partner sees its part as ordinary changes)."""
+    if not is_operator(user):
+        return Campaign.objects.none()
+    return Campaign.objects.select_related("target_release", "created_by")
+
+
+def campaign_slots(campaign: Campaign) -> QuerySet[CampaignSlot]:
+    return campaign.slots.select_related("customer", "customer__partner").order_by(
+        "position", "pk"
+    )
+
+
+def campaign_progress(campaign: Campaign) -> dict[str, Any]:
+    """Counts of the campaign's changes by change status, plus its excluded slots and
+    unplaceable customers, overall, per region and per partner (R-MNT-13). Three queries."""
+    keys = [*ChangeStatus.values, "excluded", "unplaceable"]
+
+    def empty() -> dict[str, int]:
+        return dict.fromkeys(keys, 0)
+
+    total, regions, partners = empty(), defaultdict(empty), defaultdict(empty)
+
+    def add(region: str, partner_id: int, key: str, n: int) -> None:
+        total[key] += n
+        regions[region][key] += n
+        partners[str(partner_id)][key] += n
+
+    changes = (
+        Change.customers.through.objects.filter(change__campaign=campaign)
+        .values("customer__region", "change__partner_id", "change__status")
+        .annotate(n=Count("change_id", distinct=True))
+    )
+    for row in changes:
+        add(row["customer__region"], row["change__partner_id"], row["change__status"], row["n"])
+    excluded = (
+        campaign.slots.filter(status=SlotStatus.EXCLUDED)
+        .values("customer__region", "customer__partner_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in excluded:
+        add(row["customer__region"], row["customer__partner_id"], "excluded", row["n"])
+    ids = [row["customer"] for row in campaign.unplaceable or []]
+    if ids:
+        for region, partner_id in Customer.objects.filter(pk__in=ids).values_list(
+            "region", "partner_id"
+        ):
+            add(region, partner_id, "unplaceable", 1)
+    return {
+        "total": total,
+        "regions": dict(sorted(regions.items())),
+        "partners": dict(sorted(partners.items(), key=lambda item: int(item[0]))),
+    }
 
 
 def change_detail_for(user: Any) -> QuerySet[Change]:

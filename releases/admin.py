@@ -4,7 +4,9 @@ so a broken rule shows on the form, as in the API and the portal."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -24,6 +27,7 @@ from portal.choices import Application
 from portal.models import Customer, Partner
 
 from . import selectors, services
+from .campaigns import campaign_prefill
 from .models import InstalledVersion, Release, Upgrade
 
 
@@ -83,7 +87,9 @@ class ReleaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         "upgrades_supported",
         "may_stay",
         "upgrade_target",
+        "upgrade_campaign",
     ]
+    readonly_fields = ["upgrade_campaign"]
     actions = ["announce"]
     object_actions = (
         AdminAction(
@@ -94,7 +100,10 @@ class ReleaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
             ),
             available=_announceable,
             confirm=announce_confirmation,
-            success=_("Release announced; partners are being told."),
+            success=_(
+                "Release announced; partners are being told. Plan the upgrade campaign from "
+                "the release's page."
+            ),
         ),
     )
 
@@ -105,6 +114,27 @@ class ReleaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
     def _view(self, obj: Release) -> selectors.ReleaseView:
         cat = getattr(self, "_catalogue", None) or selectors.catalogue()
         return cat.view(obj)
+
+    @admin.display(description=_("upgrade campaign"))
+    def upgrade_campaign(self, obj: Release) -> str:
+        """R-REL-4, R-MNT-13: an announced release offers a campaign over the customers that
+        must upgrade (n-2, or n-1 where policy says), pre-filled."""
+        if obj.pk is None or _announceable(obj):
+            return "—"
+        values = campaign_prefill(obj)
+        query = urlencode(
+            {
+                **{k: v for k, v in values.items() if k not in ("selection", "deadline")},
+                "selection": json.dumps(values["selection"]),
+                "deadline": values["deadline"].strftime("%Y-%m-%d %H:%M:%S"),
+            }
+        )
+        return format_html(
+            '<a class="button" href="{}?{}">{}</a>',
+            reverse("admin:maintenance_campaign_add"),
+            query,
+            gettext("Plan an upgrade campaign over the customers that must upgrade"),
+        )
 
     @admin.display(description=_("position"))
     def position(self, obj: Release) -> str:

@@ -9,10 +9,11 @@ class ReleasesConfig(AppConfig):
     def ready(self) -> None:
         from portal import dashboard
 
-        from . import receivers  # noqa: F401 - connects the upgrade completion receiver
+        from . import campaigns, receivers  # noqa: F401 - connects the upgrade completion receiver
         from .dashboard import dashboard_card
         from .selectors import staff_must_upgrade_by_partner
 
+        campaigns.register()  # the upgrade kind of maintenance campaigns (R-MNT-13)
         dashboard.register_card(
             key="releases",
             template="releases/_card.html",

@@ -474,7 +474,10 @@ def upgrade_reschedule(
         )
     # The partner's authority was checked above; maintenance moves the change as the system,
     # validating the new times against the customers' windows and sending the notice.
-    maintenance_services.change_plan(actor=None, change=change, start=start, end=end, now=now)
+    # R-MNT-13: a campaign's upgrade moves only to a window of its campaign with room.
+    maintenance_services.change_plan(
+        actor=None, change=change, start=start, end=end, now=now, within_campaign=True
+    )
     upgrade.refresh_from_db()
     return upgrade
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from maintenance import services as maintenance_services
 from portal.errors import DomainError, add_domain_error
 from portal.models import Customer
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
@@ -95,6 +96,12 @@ class UpgradeDetailView(PartnerRequiredMixin, View):
                 "form": form,
                 "zone": zone.key,
                 "can_reschedule": violation is None and upgrade.completed_at is None,
+                # R-MNT-13: a campaign's upgrade moves only to a campaign window with room.
+                "open_windows": (
+                    maintenance_services.reschedule_alternatives_for(change=change, weekend=0)
+                    if change.campaign_id and violation is None and upgrade.completed_at is None
+                    else []
+                ),
                 "refusal": violation.message if violation else "",
             },
             status=status,

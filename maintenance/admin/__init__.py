@@ -3,4 +3,4 @@ API and the portal use (``portal.admin_actions.ServiceAdmin``): a DomainError sh
 and nothing is written. Rows whose state only services move are read-only, with their
 actions as buttons."""
 
-from . import changes, operations  # noqa: F401 - registers the model admins
+from . import campaigns, changes, operations  # noqa: F401 - registers the model admins

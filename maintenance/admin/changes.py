@@ -108,6 +108,7 @@ class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
         "completed_at",
         "cancelled_at",
         "created_by",
+        "campaign",
         "partner_emergencies_nearby",
         "freeze_periods_overlapping",
     ]

@@ -16,6 +16,8 @@ from portal.models import Customer, Partner
 from .. import rules
 from ..choices import ChangeKind, OutageUpdateStatus, PartnerRequestKind, WindowKind
 from ..models import (
+    Campaign,
+    CampaignSlot,
     Certificate,
     Change,
     ChangeNotice,
@@ -392,3 +394,80 @@ class FreezePeriodSerializer(serializers.ModelSerializer):
         model = FreezePeriod
         fields = ["id", "customer", "start", "end", "reason", "created_at"]
         read_only_fields = ["id", "created_at"]
+
+
+# --- campaigns (R-MNT-13), staff only ----------------------------------------------------------
+
+CAMPAIGN_WRITE_FIELDS = [
+    "kind",
+    "target_release",
+    "title",
+    "description",
+    "reason",
+    "advisory",
+    "interrupts_calling",
+    "duration_minutes",
+    "selection",
+    "per_window_limit",
+    "earliest_start",
+    "deadline",
+]
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            *CAMPAIGN_WRITE_FIELDS,
+            "status",
+            "unplaceable",
+            "planned_at",
+            "committed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class CampaignWriteSerializer(serializers.ModelSerializer):
+    """The campaign's terms; the service checks the rules. ``selection``: an object of lists
+    (``regions``, ``partners``, ``releases``, ``applications``, ``customers``), AND-combined."""
+
+    earliest_start = AwareDateTimeField(required=False, allow_null=True)
+    deadline = AwareDateTimeField()
+
+    class Meta:
+        model = Campaign
+        fields = CAMPAIGN_WRITE_FIELDS
+        extra_kwargs = {"selection": {"required": False}}
+
+
+class CampaignSlotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CampaignSlot
+        fields = ["id", "customer", "start", "end", "window_kind", "status", "change"]
+        read_only_fields = fields
+
+
+class SlotMoveSerializer(serializers.Serializer):
+    start = AwareDateTimeField()
+
+
+class UnplaceableSerializer(serializers.Serializer):
+    customer = serializers.IntegerField()
+    rule = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class PlanResultSerializer(serializers.Serializer):
+    planned = serializers.IntegerField()
+    unplaceable = UnplaceableSerializer(many=True)
+
+
+class CampaignProgressSerializer(serializers.Serializer):
+    """Counts by change status plus ``excluded`` and ``unplaceable``: ``total``, per region
+    (``regions``: region → counts) and per partner (``partners``: partner id → counts)."""
+
+    total = serializers.DictField(child=serializers.IntegerField())
+    regions = serializers.DictField(child=serializers.DictField(child=serializers.IntegerField()))
+    partners = serializers.DictField(child=serializers.DictField(child=serializers.IntegerField()))

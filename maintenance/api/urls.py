@@ -10,6 +10,7 @@ router.register("changes", views.ChangeViewSet, basename="change")
 router.register(
     "reschedule-requests", views.RescheduleRequestViewSet, basename="reschedule-request"
 )
+router.register("campaigns", views.CampaignViewSet, basename="campaign")
 router.register("certificates", views.CertificateViewSet, basename="certificate")
 router.register("sso-checklists", views.SsoChecklistViewSet, basename="sso-checklist")
 router.register("patch-requests", views.PatchRequestViewSet, basename="patch-request")

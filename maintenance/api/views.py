@@ -22,6 +22,7 @@ from portal.tenancy import is_operator, partner_for
 
 from .. import selectors, services
 from ..filtersets import (
+    CampaignFilterSet,
     CertificateFilterSet,
     ChangeFilterSet,
     FreezePeriodFilterSet,
@@ -434,3 +435,90 @@ class FreezePeriodViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.freeze_period_delete(actor=request.user, freeze=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CampaignViewSet(viewsets.ModelViewSet):
+    """Campaigns (R-MNT-13): staff only. Partners see their part as ordinary changes."""
+
+    serializer_class = s.CampaignSerializer
+    filterset_class = CampaignFilterSet
+    permission_classes = [IsAuthenticated, IsStaff]
+    http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.campaigns_for(self.request.user)
+
+    @extend_schema(request=s.CampaignWriteSerializer, responses={201: s.CampaignSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return created(
+            self, s.CampaignWriteSerializer, services.campaign_create, s.CampaignSerializer
+        )
+
+    @extend_schema(request=s.CampaignWriteSerializer, responses=s.CampaignSerializer)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = validated(
+            s.CampaignWriteSerializer, request, partial=kwargs.get("partial", False)
+        )
+        campaign = services.campaign_update(
+            actor=request.user, campaign=self.get_object(), **data
+        )
+        return answer(s.CampaignSerializer, campaign, fresh_from=self.get_queryset())
+
+    def perform_destroy(self, instance) -> None:
+        services.campaign_delete(actor=self.request.user, campaign=instance)
+
+    @extend_schema(request=None, responses=s.PlanResultSerializer)
+    @action(detail=True, methods=["post"])
+    def plan(self, request: Request, pk: str | None = None) -> Response:
+        """Place the selected customers (R-MNT-13), replacing the previous plan."""
+        result = services.campaign_plan(actor=request.user, campaign=self.get_object())
+        return answer(s.PlanResultSerializer, result)
+
+    @extend_schema(request=None, responses=s.CampaignSlotSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def slots(self, request: Request, pk: str | None = None) -> Response:
+        rows = selectors.campaign_slots(self.get_object())
+        page = self.paginate_queryset(rows)
+        if page is not None:
+            return self.get_paginated_response(s.CampaignSlotSerializer(page, many=True).data)
+        return answer(s.CampaignSlotSerializer, rows, many=True)
+
+    def _slot(self, slot_id: str):
+        campaign = self.get_object()
+        return campaign, get_object_or_404(campaign.slots.all(), pk=slot_id)
+
+    @extend_schema(request=s.SlotMoveSerializer, responses=s.CampaignSlotSerializer)
+    @action(detail=True, methods=["post"], url_path=r"slots/(?P<slot_id>[0-9]+)/move")
+    def move_slot(self, request: Request, pk: str | None = None, slot_id: str = "") -> Response:
+        """Move a slot; the new start is checked by the planner's rules (R-MNT-13)."""
+        start = validated(s.SlotMoveSerializer, request)["start"]
+        campaign, slot = self._slot(slot_id)
+        moved = services.campaign_slot_move(
+            actor=request.user, campaign=campaign, slot=slot, start=start
+        )
+        return answer(s.CampaignSlotSerializer, moved)
+
+    @extend_schema(request=None, responses=s.CampaignSlotSerializer)
+    @action(detail=True, methods=["post"], url_path=r"slots/(?P<slot_id>[0-9]+)/exclude")
+    def exclude_slot(
+        self, request: Request, pk: str | None = None, slot_id: str = ""
+    ) -> Response:
+        campaign, slot = self._slot(slot_id)
+        excluded = services.campaign_slot_exclude(
+            actor=request.user, campaign=campaign, slot=slot
+        )
+        return answer(s.CampaignSlotSerializer, excluded)
+
+    @extend_schema(request=None, responses=s.CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, pk: str | None = None) -> Response:
+        """Create one change per planned slot with its notice, all or nothing (R-MNT-13)."""
+        campaign = services.campaign_commit(actor=request.user, campaign=self.get_object())
+        return answer(s.CampaignSerializer, campaign, fresh_from=self.get_queryset())
+
+    @extend_schema(request=None, responses=s.CampaignProgressSerializer)
+    @action(detail=True, methods=["get"])
+    def progress(self, request: Request, pk: str | None = None) -> Response:
+        return answer(
+            s.CampaignProgressSerializer, selectors.campaign_progress(self.get_object())
+        )

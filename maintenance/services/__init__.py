@@ -14,6 +14,17 @@ from ._common import (
     reminder_hours,
     validate_schedule,
 )
+from .campaigns import (
+    campaign_commit,
+    campaign_create,
+    campaign_customers,
+    campaign_delete,
+    campaign_plan,
+    campaign_room_violation,
+    campaign_slot_exclude,
+    campaign_slot_move,
+    campaign_update,
+)
 from .certificates import (
     CERTIFICATE_LOOKAHEAD,
     certificate_delete,
@@ -62,6 +73,15 @@ __all__ = [
     "MAINTENANCE",
     "calendar_feed_get_or_create",
     "calendar_feed_rotate",
+    "campaign_commit",
+    "campaign_create",
+    "campaign_customers",
+    "campaign_delete",
+    "campaign_plan",
+    "campaign_room_violation",
+    "campaign_slot_exclude",
+    "campaign_slot_move",
+    "campaign_update",
     "certificate_delete",
     "certificate_save",
     "certificates_scan",

@@ -5,6 +5,7 @@ and the notice sender used by every topic.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from portal.choices import Category
 from portal.errors import DomainError, raise_violation
 from portal.limits import partner_request_check
 from portal.models import Contact, Customer, Partner
-from portal.notifications import notify
+from portal.notifications import Message, notify, notify_many_written
 from portal.tenancy import (
     require_operator,
     require_partner_of,
@@ -188,17 +189,18 @@ def _local_times(change: Change, customers: Sequence[Customer]) -> str:
     return "\n".join(lines)
 
 
-def _send(
-    change: Change, *, kind: str, event_key: str, headline: str, extra: str = "", now: datetime
-) -> int:
-    """Write one ChangeNotice and the outbox rows for every subscribed contact (R-MNT-4).
-
-    Partner-wide contacts and each affected customer's contacts of "Maintenance and outages"
-    receive it once each: the outbox's (event key, recipient) uniqueness removes duplicates.
-    """
-    customers = list(change.customers.order_by("name"))
+def _notice_text(
+    change: Change,
+    customers: Sequence[Customer],
+    *,
+    headline: str,
+    extra: str = "",
+    link: str | None = None,
+) -> tuple[str, str]:
+    """The subject and body of a change's notice (R-MNT-4): what, which customers, when in
+    each region's local time, and the link to the change's page."""
     subject = f"[{change.get_kind_display()}] {headline}: {change.title}"
-    link = settings.SITE_URL + reverse("maintenance:change", args=[change.pk])
+    link = link or settings.SITE_URL + reverse("maintenance:change", args=[change.pk])
     body = "\n\n".join(
         part
         for part in [
@@ -212,6 +214,93 @@ def _send(
         ]
         if part
     )
+    return subject, body
+
+
+def _send_many(
+    items: Sequence[tuple[Change, Sequence[Customer], str]],
+    *,
+    kind: str,
+    event: str,
+    headline: str,
+    now: datetime,
+) -> int:
+    """:func:`_send` for many changes at once, set-based: one ChangeNotice per change (event
+    key ``change:<pk>:<event>``, as ``_send`` writes it) and its outbox event, in a few
+    queries whatever the number of changes. ``items`` are (change, its customers, the notice's
+    extra text). Returns the number of new outbox events."""
+    messages: list[Message] = []
+    notices: list[ChangeNotice] = []
+    # One reverse() for all the links: the page's path differs only by the change's id.
+    marker = 987654321
+    link = settings.SITE_URL + reverse("maintenance:change", args=[marker])
+    for change, customers, extra in items:
+        key = f"change:{change.pk}:{event}"
+        subject, body = _notice_text(
+            change,
+            customers,
+            headline=headline,
+            extra=extra,
+            link=link.replace(str(marker), str(change.pk)),
+        )
+        notices.append(
+            ChangeNotice(
+                change=change,
+                kind=kind,
+                event_key=key,
+                subject=subject[:250],
+                body=body,
+                sent_at=now,
+            )
+        )
+        messages.append(
+            Message(
+                partner_id=change.partner_id,
+                category=MAINTENANCE,
+                subject=subject,
+                body=body,
+                dedupe_key=key,
+                related=change,
+                customer_id=customers[0].pk if customers else None,
+            )
+        )
+    written = notify_many_written(messages)
+    counts = _recipient_counts(
+        {change.partner_id for change, _customers, _extra in items},
+    )
+    for notice, (change, customers, _extra) in zip(notices, items, strict=True):
+        if written.get(notice.event_key):
+            addresses = set(counts.get((change.partner_id, None), ()))
+            for customer in customers:
+                addresses |= counts.get((change.partner_id, customer.pk), set())
+            notice.recipients = len(addresses)
+    ChangeNotice.objects.bulk_create(notices, batch_size=BATCH_SIZE * 5)
+    return sum(written.values())
+
+
+def _recipient_counts(partner_ids: set[int]) -> dict[tuple[int, int | None], set[str]]:
+    """The addresses of the partners' "Maintenance and outages" contacts, by (partner,
+    customer or None for partner-wide), in one query: what ``_recipient_count`` counts for
+    one change, for many."""
+    found: dict[tuple[int, int | None], set[str]] = defaultdict(set)
+    rows = Contact.objects.filter(
+        partner_id__in=partner_ids, subscriptions__category=MAINTENANCE
+    ).values_list("partner_id", "customer_id", "email")
+    for partner_id, customer_id, email in rows:
+        found[(partner_id, customer_id)].add(email.lower())
+    return found
+
+
+def _send(
+    change: Change, *, kind: str, event_key: str, headline: str, extra: str = "", now: datetime
+) -> int:
+    """Write one ChangeNotice and the outbox rows for every subscribed contact (R-MNT-4).
+
+    Partner-wide contacts and each affected customer's contacts of "Maintenance and outages"
+    receive it once each: the outbox's (event key, recipient) uniqueness removes duplicates.
+    """
+    customers = list(change.customers.order_by("name"))
+    subject, body = _notice_text(change, customers, headline=headline, extra=extra)
     notice, created = ChangeNotice.objects.get_or_create(
         event_key=event_key,
         defaults={

@@ -219,12 +219,15 @@ def change_plan(
     now: datetime | None = None,
     allow_weekend: bool = False,
     check_notice: bool = True,
+    within_campaign: bool = False,
 ) -> Change:
     """Set or move the times of a change (draft, approved, scheduled or notified).
 
     Moving a notified change is a reschedule: the partner gets a "rescheduled" notice and the
     reminders start over. ``allow_weekend``/``check_notice=False`` serve an alternative the
-    partner chose (R-MNT-5): the partner agreed to it.
+    partner chose (R-MNT-5): the partner agreed to it. ``within_campaign``: a partner's
+    reschedule (R-MNT-5, R-REL-4) keeps a campaign's change in a window of its campaign that
+    still has room (R-MNT-13); staff moving it themselves may go beyond.
     """
     _require_staff(actor)
     now = now or timezone.now()
@@ -254,6 +257,12 @@ def change_plan(
         check_notice=check_notice,
         interrupts_calling=change.interrupts_calling,
     )
+    if within_campaign:
+        from .campaigns import campaign_room_violation
+
+        room = campaign_room_violation(change=change, start=start, end=end)
+        if room is not None:
+            raise DomainError(room[1], field="start", rule=room[0])
     previous = (change.start, change.end)
     change.start, change.end = start, end
     if change.status == ChangeStatus.NOTIFIED and previous == (start, end):

@@ -37,6 +37,7 @@ from ._common import (
     _tell_change_management,
     validate_schedule,
 )
+from .campaigns import campaign_room_violation
 from .changes import change_plan
 
 # --- reschedule requests (R-MNT-5) -------------------------------------------------------------
@@ -121,6 +122,10 @@ def _alternative_check(
             raise_violation(
                 rules.certificate_renewal_violation(expires_at=certificate.expires_at, start=start)
             )
+        # R-MNT-13: a campaign's change moves only to a window of its campaign with room.
+        room = campaign_room_violation(change=change, start=start, end=end)
+        if room is not None:
+            raise DomainError(room[1], field="alternatives", rule=room[0])
         kind = ""
         for region in _regions(members, change.sme_publisher_region):
             window = window_containing(region, start, end)
@@ -262,6 +267,7 @@ def reschedule_choose(
             now=now,
             allow_weekend=True,
             check_notice=False,
+            within_campaign=True,
         )
     except DomainError as exc:
         # E.g. a freeze period declared since the offer (R-MNT-14): shown on the choice.
