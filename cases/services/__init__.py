@@ -12,6 +12,10 @@ from ._common import (
     reopen_period,
     warning_fraction,
 )
+from .assignment import (
+    case_assign,
+    owner_display_name,
+)
 from .lifecycle import (
     case_await_partner,
     case_close,
@@ -40,6 +44,7 @@ from .severity import (
 
 __all__ = [
     "case_acknowledge",
+    "case_assign",
     "case_await_partner",
     "case_change_severity",
     "case_close",
@@ -59,6 +64,7 @@ __all__ = [
     "case_url",
     "cases_for_ids",
     "monitoring_days_default",
+    "owner_display_name",
     "reopen_period",
     "warning_fraction",
 ]

@@ -17,3 +17,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  breached #{case_id}")
         for case_id in result.warned:
             self.stdout.write(f"  warned   #{case_id}")
+        for case_id in result.duty_manager:
+            self.stdout.write(f"  level 2  #{case_id} (duty manager)")
+        for case_id in result.head_of_support:
+            self.stdout.write(f"  level 3  #{case_id} (head of support)")
