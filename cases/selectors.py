@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, DateTimeField, F, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -229,12 +230,18 @@ def queue_condition(queue: str, *, user: Any, now: datetime) -> Q:
     return conditions[Queue(queue)]
 
 
-def queue_ordering(queue: str) -> tuple[str, ...]:
-    """Sorted by what is due first: the response due time; the plan's due time for the
-    overdue action plans."""
+def queue_ordering(queue: str) -> tuple[Any, ...]:
+    """Sorted by what is due next: the response due time while a case is not acknowledged,
+    then its status and action plan (R-CASE-9); cases with nothing due last."""
     if queue == Queue.PLAN_OVERDUE:
         return ("action_plan_due_at", "id")
-    return ("response_due_at", "id")
+    next_due = CaseWhen(
+        When(acknowledged_at__isnull=True, then=F("response_due_at")),
+        When(action_plan_at__isnull=True, then=F("action_plan_due_at")),
+        default=None,
+        output_field=DateTimeField(),
+    )
+    return (next_due.asc(nulls_last=True), "response_due_at", "id")
 
 
 def work_queue(

@@ -78,15 +78,17 @@ class CaseSerializer(serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         read_only=True,
         allow_null=True,
-        help_text="Staff only: the id of the operator engineer working the case.",
+        help_text="Staff only: the id of the operator engineer working the case (always null "
+        "for partners: they see owner_name).",
     )
     owner_name = serializers.SerializerMethodField(
         help_text="The name of the operator engineer working the case; \"\" when unassigned."
     )
     escalation_level = serializers.IntegerField(
         read_only=True,
+        allow_null=True,
         help_text="Staff only (R-CASE-10): 0 not breached, 1 breached, 2 duty manager told, "
-        "3 head of support told.",
+        "3 head of support told (null for partners).",
     )
     # Blank until the case is ruled out of scope: the schema must allow "" too.
     out_of_scope_reason = serializers.ChoiceField(
@@ -148,7 +150,7 @@ class CaseSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None or not is_operator(request.user):
             for name in self.STAFF_ONLY:
-                data.pop(name, None)
+                data[name] = None
         return data
 
     def get_owner_name(self, case: Case) -> str:

@@ -120,12 +120,23 @@ def test_partners_see_the_engineers_name_but_no_user_id(api, alice, engineer, cu
     case = CaseFactory(customer=customer_a, owner=engineer)
     body = api(alice).get(f"/api/v1/cases/{case.pk}/").json()
     assert body["owner_name"] == "Omar Silva"
-    assert "owner" not in body and "escalation_level" not in body
+    assert body["owner"] is None and body["escalation_level"] is None
     listed = api(alice).get("/api/v1/cases/").json()["results"][0]
-    assert listed["owner_name"] == "Omar Silva" and "owner" not in listed
+    assert listed["owner_name"] == "Omar Silva" and listed["owner"] is None
 
 
 def test_staff_see_the_owner_id_in_the_list(api, staff, engineer, customer_a):
     CaseFactory(customer=customer_a, owner=engineer)
     listed = api(staff).get("/api/v1/cases/").json()["results"][0]
     assert listed["owner"] == engineer.pk and listed["escalation_level"] == 0
+
+
+def test_the_partners_case_page_names_the_engineer(client_for, alice, engineer, customer_a):
+    case = CaseFactory(customer=customer_a, owner=engineer)
+    html = client_for(alice).get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="case-owner"' in html and "Omar Silva" in html
+
+
+def test_outsider_gets_404_on_the_case_page(client_for, charlie, engineer, customer_a):
+    case = CaseFactory(customer=customer_a, owner=engineer)
+    assert client_for(charlie).get(f"/cases/{case.pk}/").status_code == 404
