@@ -104,8 +104,9 @@ def _due_queryset(kind: str, now: datetime):
 def escalation_sweep(
     *, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE
 ) -> SweepResult:
-    """Breach every unacknowledged case past its due time, and warn those past the warning
-    time, each exactly once (R-CASE-10)."""
+    """Breach every unacknowledged case past its due time, warn those past the warning time,
+    and climb the escalation chain of breached cases still not acknowledged (level 2 the duty
+    manager, level 3 the head of support), each exactly once (R-CASE-10)."""
     now = now or timezone.now()
     result = SweepResult()
     for kind, handled in ((EventKind.BREACH, result.breached), (EventKind.WARNING, result.warned)):

@@ -258,3 +258,22 @@ def test_concurrent_sweeps_escalate_each_case_exactly_once_per_level(partner_a, 
     assert CaseEvent.objects.filter(kind=EventKind.ESCALATION, to_value="3").count() == 1500
     assert Notification.objects.filter(recipient="duty@operator.example").count() == 1500
     assert Notification.objects.filter(recipient="head@operator.example").count() == 1500
+
+
+def test_the_escalate_command_and_the_task_report_the_levels(customer_a, managers):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from cases import tasks
+
+    case = s1(customer_a)
+    out = StringIO()
+    with time_machine.travel(OPENED + timedelta(minutes=31), tick=False):
+        call_command("escalate", stdout=out)
+    assert f"level 2  #{case.pk}" in out.getvalue()
+    s1(customer_a)  # a second case, due at the same time
+    with time_machine.travel(OPENED + timedelta(minutes=50), tick=False):
+        counts = tasks.escalation_sweep.apply().get()
+    # The second case climbs both levels, the first only the third.
+    assert (counts["duty_manager"], counts["head_of_support"]) == (1, 2)

@@ -8,7 +8,7 @@ from cases import sweep
 
 
 class Command(BaseCommand):
-    help = "Breach and warn every unacknowledged case that is due (R-CASE-10), once."
+    help = "Breach, warn and escalate every unacknowledged case that is due (R-CASE-10), once."
 
     def handle(self, *args, **options) -> None:
         result = sweep.escalation_sweep()
