@@ -21,11 +21,12 @@ from django.utils.translation import gettext as _
 
 from portal import jobs
 from portal.choices import Category as NotificationCategory
-from portal.notifications import Message, notify_many_written
+from portal.notifications import Event, Message, notify_many_written
 
 from . import rules
 from .choices import EventKind, Status
 from .models import Case, CaseEvent
+from .notifications import CASE_ESCALATED
 from .services import case_summary, reopen_period
 
 SWEEP_BATCH_SIZE = 500
@@ -250,31 +251,21 @@ def _record_escalation(
     """Timeline entries and one outbox row per case for a claimed batch of one level, set-based.
     The severity does not change (R-CASE-10)."""
     recipient = level.recipient()
-    messages: list[Message] = []
+    messages: list[Event] = []
     events: list[CaseEvent] = []
     keys: dict[int, str] = {}
     for case in cases:
         keys[case.pk] = f"case:{case.pk}:escalation:{level.number}"
         if recipient:
             messages.append(
-                Message(
+                Event(
+                    kind=CASE_ESCALATED,
+                    dedupe_key=keys[case.pk],
                     partner_id=None,  # an operator escalation: the operator's own people only
                     customer_id=case.customer_id,
-                    category=NotificationCategory.CASES,
-                    subject=_(
-                        "[%(severity)s] ESCALATED to %(whom)s (level %(level)s): case #%(id)s "
-                        "is still not acknowledged"
-                    )
-                    % {
-                        "severity": case.severity,
-                        "whom": level.label(),
-                        "level": level.number,
-                        "id": case.pk,
-                    },
-                    body=case_summary(case),
-                    dedupe_key=keys[case.pk],
+                    context={"case": case.pk, "level": level.number},
                     related=case,
-                    extra_emails=(recipient,),
+                    operator_emails=(recipient,),
                 )
             )
         events.append(

@@ -15,8 +15,8 @@ from cases import rules, services, sweep
 from cases.choices import EventKind, Severity
 from cases.models import Case, CaseEvent
 from portal.business_time import default_spec_for_region
-from portal.models import Notification
 from tests.factories import CustomerFactory
+from tests.outbox import deliveries, rendered_messages
 
 from .factories import CaseFactory
 
@@ -45,8 +45,9 @@ def sweep_at(moment: datetime) -> sweep.SweepResult:
 
 def recipients(case) -> list[str]:
     return sorted(
-        Notification.objects.filter(dedupe_key__startswith=f"case:{case.pk}:escalation")
-        .values_list("recipient", flat=True)
+        deliveries(dedupe_key__startswith=f"case:{case.pk}:escalation").values_list(
+            "recipient", flat=True
+        )
     )
 
 
@@ -120,6 +121,31 @@ def test_level_two_is_due_exactly_one_interval_after_the_breach(customer_a, mana
     event = case.events.get(kind=EventKind.ESCALATION)
     assert (event.to_value, event.data["level"], event.at) == ("2", 2, case.duty_manager_notified_at)
     assert "duty manager" in event.text
+
+
+def test_the_duty_managers_message_tells_the_case_with_local_times(customer_a, managers):
+    case = s1(customer_a)
+    case.title = "No calls in or out"
+    case.save()
+    sweep_at(OPENED + timedelta(minutes=30))
+    [message] = rendered_messages(dedupe_key=f"case:{case.pk}:escalation:2")
+    assert message.subject == (
+        f"[S1] Escalated to the duty manager (level 2): case #{case.pk} is still not acknowledged"
+    )
+    assert "No calls in or out" in message.body and "Alpha Bank" in message.body
+    assert "10:15 CET" in message.body  # the response due time in the customer's zone
+    assert "T09:15" not in message.body and "R-CASE" not in message.body
+    assert f"/admin/cases/case/{case.pk}/change/" in message.body
+    assert "Escalated to the duty manager" in message.html
+
+
+def test_the_message_speaks_the_operators_language(customer_a, managers):
+    managers.OPERATOR_LANGUAGE = "pt-br"
+    case = s1(customer_a)
+    sweep_at(OPENED + timedelta(minutes=45))
+    subjects = sorted(m.subject for m in rendered_messages(dedupe_key__startswith=f"case:{case.pk}:escalation"))
+    assert subjects[0].startswith("[S1] Escalonado ao chefe de suporte (nível 3)")
+    assert subjects[1].startswith("[S1] Escalonado ao gerente de plantão (nível 2)")
 
 
 def test_level_three_is_due_another_interval_later(customer_a, managers):
@@ -256,8 +282,8 @@ def test_concurrent_sweeps_escalate_each_case_exactly_once_per_level(partner_a, 
     assert Case.objects.filter(head_of_support_notified_at__isnull=True).count() == 0
     assert CaseEvent.objects.filter(kind=EventKind.ESCALATION, to_value="2").count() == 1500
     assert CaseEvent.objects.filter(kind=EventKind.ESCALATION, to_value="3").count() == 1500
-    assert Notification.objects.filter(recipient="duty@operator.example").count() == 1500
-    assert Notification.objects.filter(recipient="head@operator.example").count() == 1500
+    assert deliveries(recipient="duty@operator.example").count() == 1500
+    assert deliveries(recipient="head@operator.example").count() == 1500
 
 
 def test_the_escalate_command_and_the_task_report_the_levels(customer_a, managers):
