@@ -22,6 +22,7 @@ from ._common import (
     _escalation_dues,
     _event,
     _notify_case,
+    _publish_case,
     case_summary,
 )
 
@@ -148,6 +149,7 @@ def case_open(
         to_value=severity,
         data={"channel": channel, "recorded_at": now.isoformat(), "due": due.isoformat()},
     )
+    _publish_case(case, "case.opened", "", channel=channel)  # R-NOT-4
     if rules.notify_partner_proactively(severity):  # R-CASE-10: S1/S2 e-mailed on opening
         _notify_case(
             case,
