@@ -116,6 +116,7 @@ def test_the_work_queue_shows_what_staff_pick_by_and_is_worked_from_the_row(
         # The admin index shows the engineer's own queue first.
         assert page.locator("#my-queue").count() == 1
         page.click("#my-queue a[data-queue=unassigned]")
+        page.wait_for_url("**/admin/cases/case/?queue=unassigned")
         page.wait_for_selector("#result_list")
         headers = page.inner_text("#result_list thead").lower()
         for column in ("severity", "partner", "customer", "status", "owner", "level", "due"):
@@ -137,6 +138,7 @@ def test_the_work_queue_shows_what_staff_pick_by_and_is_worked_from_the_row(
         assert Case.objects.get(pk=case_id).owner.username == "tess"
 
         page.click("#queue-tabs a[data-queue=mine]")
+        page.wait_for_url("**/admin/cases/case/?queue=mine")
         row = page.locator(f"#result_list tbody tr:has(button[value='{case_id}'])")
         assert row.count() == 1
         acknowledge = row.locator("button[form=queue-acknowledge]")
