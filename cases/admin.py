@@ -6,18 +6,20 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
 from django.db.models import DateTimeField, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal.admin_actions import AdminAction, ServiceAdmin, for_staff
+from portal.admin_actions import AdminAction, ServiceAdmin, for_staff, row_action
 from portal.admin_times import countdown_html, time_column
 from portal.choices import Region
 from portal.errors import DomainError, add_domain_error
@@ -26,7 +28,16 @@ from portal.timefmt import show_time
 
 from . import selectors, services, sweep
 from .api.pagination import EstimatedCountPaginator
-from .choices import Category, Channel, Impact, OutOfScopeReason, Severity, Status, Urgency
+from .choices import (
+    Category,
+    Channel,
+    Impact,
+    OutOfScopeReason,
+    Queue,
+    Severity,
+    Status,
+    Urgency,
+)
 from .models import Case, CaseAttachment, CaseEvent
 
 # --- forms of the staff actions -----------------------------------------------------------------
@@ -89,6 +100,26 @@ class ActionPlanForm(forms.Form):
     )
 
 
+def _staff_users():
+    return get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+
+
+class AssignForm(forms.Form):
+    """Give a case to an operator engineer, or back to the queue (empty)."""
+
+    owner = forms.ModelChoiceField(
+        queryset=_staff_users(),
+        required=False,
+        empty_label=_("— nobody (back to the queue) —"),
+        label=_("Owner"),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _staff_users()
+        self.fields["owner"].label_from_instance = services.owner_display_name
+
+
 class OutOfScopeForm(forms.Form):
     reason = forms.ChoiceField(choices=OutOfScopeReason.choices, label=_("Reason"))
     note = forms.CharField(
@@ -108,6 +139,14 @@ class AttachForm(forms.Form):
         }
 
 
+#: R-CASE-10: what each escalation level means, for staff.
+ESCALATION_LEVEL_NAMES = {
+    0: _("not escalated"),
+    1: _("1: breached, on-call and the partner told"),
+    2: _("2: the duty manager told"),
+    3: _("3: the head of support told"),
+}
+
 # --- list helpers -------------------------------------------------------------------------------
 
 
@@ -124,6 +163,27 @@ class BreachedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(breached_at__isnull=True)
         return queryset
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The operator's work queue (issue 14): named views of the open cases, shown as tabs
+    above the list (the sidebar is hidden while a queue is open)."""
+
+    title = _("work queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return Queue.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Queue.values:
+            return queryset
+        return selectors.work_queue(self.value(), user=request.user, cases=queryset)
+
+
+def _queue(request: HttpRequest) -> str | None:
+    value = request.GET.get(QueueFilter.parameter_name)
+    return value if value in Queue.values else None
 
 
 class RegionFilter(admin.SimpleListFilter):
@@ -186,9 +246,7 @@ class CaseAttachmentInline(admin.TabularInline):
     @admin.display(description=_("SHA-256"))
     def checksum(self, attachment: CaseAttachment) -> str:
         """The first 16 hex digits; the whole checksum is the tooltip."""
-        return format_html(
-            '<code title="{}">{}…</code>', attachment.sha256, attachment.sha256[:16]
-        )
+        return format_html('<code title="{}">{}…</code>', attachment.sha256, attachment.sha256[:16])
 
     @admin.display(description=_("uploaded"))
     def uploaded(self, attachment: CaseAttachment) -> str:
@@ -205,12 +263,27 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         "partner_name",
         "severity_badge",
         "status",
+        "owner_name",
         "due_marker",
+    ]
+    # The work queue (?queue=…): what an engineer picks the next case by, and the row actions.
+    queue_list_display = [
+        "id",
+        "queue_title",
+        "severity_badge",
+        "queue_partner",
+        "queue_customer",
+        "status",
+        "owner_name",
+        "level_badge",
+        "queue_due",
     ]
     list_display_links = ["id", "short_title"]
     list_filter = [
+        QueueFilter,
         "severity",
         "status",
+        "owner",
         BreachedFilter,
         RegionFilter,
         "partner",
@@ -226,9 +299,14 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         "contact_email",
     ]
     date_hierarchy = "opened_at"
-    list_select_related = ["customer", "partner"]
+    list_select_related = ["customer", "partner", "owner"]
     inlines = [CaseAttachmentInline, CaseEventInline]
-    actions = ["acknowledge_selected", "run_escalation_sweep"]
+    actions = [
+        "claim_selected",
+        "acknowledge_selected",
+        "reassign_selected",
+        "run_escalation_sweep",
+    ]
     action_template = "cases/admin/action_form.html"
     change_list_template = "cases/admin/case_change_list.html"
     # A million cases: no second count of the whole table, and the unfiltered list's count
@@ -250,7 +328,56 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
         extra_context["calendars_missing_holidays"] = calendars_missing_holidays(
             years=holiday_years_reached()
         )
+        counts = selectors.queue_counts(user=request.user)
+        current = _queue(request)
+        extra_context["queue_tabs"] = [
+            {"value": q.value, "label": q.label, "count": counts[q.value], "active": q == current}
+            for q in Queue
+        ]
+        extra_context["queue_current"] = current
         return super().changelist_view(request, extra_context)
+
+    def get_list_display(self, request: HttpRequest):
+        if _queue(request):
+            return [*self.queue_list_display, self._row_actions_column(request)]
+        return super().get_list_display(request)
+
+    def get_list_display_links(self, request: HttpRequest, list_display):
+        if _queue(request):
+            return ["id", "queue_title"]
+        return super().get_list_display_links(request, list_display)
+
+    def get_list_filter(self, request: HttpRequest):
+        # In a queue the tabs are the filter: the sidebar gives its width to the columns.
+        return [QueueFilter] if _queue(request) else super().get_list_filter(request)
+
+    def get_ordering(self, request: HttpRequest):
+        """A queue is sorted by what is due first (the response due time; the plan's due
+        time for overdue action plans)."""
+        queue = _queue(request)
+        return selectors.queue_ordering(queue) if queue else super().get_ordering(request)
+
+    def _row_actions_column(self, request: HttpRequest):
+        """Claim, acknowledge and reassign from the row: buttons of the forms the list
+        template puts outside the changelist form, each a changelist action (a service)."""
+        user_id = request.user.pk
+
+        @admin.display(description=_("actions"))
+        def row_actions(case: Case) -> str:
+            buttons = []
+            if case.owner_id != user_id:
+                buttons.append(("queue-claim", gettext("Claim")))
+            if case.status == Status.NEW:
+                buttons.append(("queue-acknowledge", gettext("Acknowledge")))
+            buttons.append(("queue-reassign", gettext("Reassign…")))
+            return format_html_join(
+                " ",
+                '<button type="submit" class="button queue-action" form="{}" '
+                'name="_selected_action" value="{}">{}</button>',
+                ((form, case.pk, label) for form, label in buttons),
+            )
+
+        return row_actions
 
     # --- list columns
 
@@ -287,6 +414,56 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
             )
         return countdown_html(case.response_due_at, owner=case.customer)
 
+    @admin.display(description=_("owner"), ordering="owner__username")
+    def owner_name(self, case: Case) -> str:
+        return services.owner_display_name(case.owner) or "—"
+
+    @admin.display(description=_("title"), ordering="title")
+    def queue_title(self, case: Case) -> str:
+        return format_html(
+            '<span title="{}">{}</span>', case.title, Truncator(case.title).chars(34)
+        )
+
+    @admin.display(description=_("partner"), ordering="partner__name")
+    def queue_partner(self, case: Case) -> str:
+        name = case.partner.name
+        return format_html('<span title="{}">{}</span>', name, Truncator(name).chars(18))
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def queue_customer(self, case: Case) -> str:
+        name = case.customer.name
+        return format_html('<span title="{}">{}</span>', name, Truncator(name).chars(18))
+
+    @admin.display(description=_("level"))
+    def level_badge(self, case: Case) -> str:
+        """The escalation level (R-CASE-10): 1 breached, 2 duty manager, 3 head of support."""
+        level = case.escalation_level
+        if not level:
+            return "—"
+        return format_html(
+            '<strong class="escalation-level" style="color:#b3261e" title="{}">⚠ {}</strong>',
+            ESCALATION_LEVEL_NAMES[level],
+            level,
+        )
+
+    @admin.display(description=_("due"))
+    def queue_due(self, case: Case) -> str:
+        """A live countdown to what is due next: the acknowledgement, or once acknowledged
+        the status and action plan (R-CASE-9); the due time with its zone as the tooltip."""
+        if case.acknowledged_at is None:
+            return countdown_html(case.response_due_at, owner=case.customer)
+        if case.action_plan_at is None and case.action_plan_due_at and case.is_open:
+            return format_html(
+                "{} {}",
+                gettext("plan"),
+                countdown_html(case.action_plan_due_at, owner=case.customer),
+            )
+        return format_html('<span style="color:#1e7f4f">✔ {}</span>', gettext("acknowledged"))
+
+    @admin.display(description=_("escalation level"))
+    def escalation_level_shown(self, case: Case) -> str:
+        return ESCALATION_LEVEL_NAMES[case.escalation_level]
+
     def get_search_results(self, request, queryset, search_term):
         queryset, duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip().lstrip("#")
@@ -303,7 +480,7 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
             f"{f.name}_shown" if isinstance(f, DateTimeField) else f.name
             for f in Case._meta.fields
             if f.name != "search_vector"  # the search's words, not for people
-        ]
+        ] + ["escalation_level_shown"]
 
     def is_editable(self, obj: Case) -> bool:
         return False  # changes go through the action pages, each a service
@@ -321,6 +498,38 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
             lambda case: services.case_acknowledge(user=request.user, case=case),
             gettext("Cases acknowledged"),
         )
+
+    claim_selected = row_action(
+        _("Claim: assign the selected cases to me"),
+        lambda request, case: services.case_assign(
+            actor=request.user, case=case, owner=request.user
+        ),
+        _("Cases claimed"),
+    )
+
+    @admin.action(description=_("Reassign the selected cases…"))
+    def reassign_selected(self, request: HttpRequest, queryset: QuerySet):
+        """Pick an engineer (or nobody), then assign every selected case through the
+        service."""
+        form = AssignForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            owner = form.cleaned_data["owner"]
+            self.run_each(
+                request,
+                queryset,
+                lambda case: services.case_assign(actor=request.user, case=case, owner=owner),
+                gettext("Cases reassigned"),
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Reassign cases"),
+            "form": form,
+            "cases": list(queryset.select_related("customer", "owner")[:100]),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "cases/admin/reassign.html", context)
 
     @admin.action(description=_("Run the escalation sweep now"))
     def run_escalation_sweep(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -363,6 +572,17 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
 
     object_actions = (
         AdminAction(
+            "assign",
+            _("Assign"),
+            lambda request, case, **data: services.case_assign(
+                actor=request.user, case=case, **data
+            ),
+            form=AssignForm,
+            initial=lambda case: {"owner": case.owner_id},
+            available=lambda case: case.is_open,
+            success=_("Case updated."),
+        ),
+        AdminAction(
             "attach",
             _("Attach a file"),
             lambda request, case, **data: services.case_attachment_add(
@@ -382,8 +602,8 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
             "change-severity",
             _("Change severity"),
             lambda request, case, **data: services.case_change_severity(
-                    user=request.user, case=case, **data
-                ),
+                user=request.user, case=case, **data
+            ),
             form=SeverityChangeForm,
             success=_("Case updated."),
         ),
@@ -391,8 +611,8 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
             "transition",
             _("Change status"),
             lambda request, case, **data: services.case_transition(
-                    user=request.user, case=case, **data
-                ),
+                user=request.user, case=case, **data
+            ),
             form=TransitionForm,
             success=_("Case updated."),
         ),
@@ -400,8 +620,8 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
             "action-plan",
             _("Action plan"),
             lambda request, case, **data: services.case_set_action_plan(
-                    user=request.user, case=case, **data
-                ),
+                user=request.user, case=case, **data
+            ),
             form=ActionPlanForm,
             initial=lambda case: {"plan": case.action_plan},
             success=_("Case updated."),
@@ -410,8 +630,8 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
             "out-of-scope",
             _("Out of scope"),
             lambda request, case, **data: services.case_mark_out_of_scope(
-                    user=request.user, case=case, **data
-                ),
+                user=request.user, case=case, **data
+            ),
             form=OutOfScopeForm,
             success=_("Case updated."),
         ),

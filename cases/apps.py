@@ -9,7 +9,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from portal import dashboard, metrics
 
-        from . import selectors
+        from . import notifications, selectors  # noqa: F401 - registers the kinds
         from .dashboard import dashboard_card
 
         dashboard.register_card(
@@ -19,6 +19,12 @@ class CasesConfig(AppConfig):
             order=10,
         )
         metrics.register_collector(selectors.breached_unacknowledged_metrics)
+        dashboard.register_staff_panel(
+            key="cases-queue",
+            template="cases/admin/_my_queue.html",
+            context=lambda request: selectors.my_queue(user=request.user),
+            order=10,
+        )
         dashboard.register_nav(key="cases", label=_("Cases"), url_name="cases:list", order=10)
         dashboard.register_staff_column(
             key="cases-open",

@@ -83,6 +83,18 @@ class EventKind(models.TextChoices):
     NOTIFICATION_SENT = "notification_sent", _("Notification sent")
     OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
     ATTACHMENT = "attachment", _("Attachment")
+    ASSIGNMENT = "assignment", _("Owner change")
+    ESCALATION = "escalation", _("Escalation level")
+
+
+class Queue(models.TextChoices):
+    """The operator's work queue: named views of the open cases (issue 14, R-CASE-9/10)."""
+
+    MINE = "mine", _("Mine")
+    UNASSIGNED = "unassigned", _("Unassigned")
+    BREACHING_SOON = "soon", _("Breaching soon")
+    BREACHED = "breached", _("Breached")
+    PLAN_OVERDUE = "plan_overdue", _("Overdue action plans")
 
 
 class OutOfScopeReason(models.TextChoices):

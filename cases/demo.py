@@ -119,6 +119,7 @@ def load() -> None:
                 services.case_transition(
                     user=staff, case=case, status="in_progress", note="Investigating."
                 )
+                services.case_assign(actor=staff, case=case, owner=staff)  # tess's queue
             if then == "await":
                 services.case_await_partner(
                     user=staff, case=case, note="Please send a packet capture."

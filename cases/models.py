@@ -100,6 +100,32 @@ class Case(models.Model):
         verbose_name=_("acknowledged by"),
     )
     breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
+    # R-CASE-10 Decision: the escalation chain after a breach. Each level is due one more
+    # objective interval (on the severity's clock) after the previous one, counted from the
+    # response due time; stored with the due time so the sweep finds them with one indexed
+    # query, and stamped once when the level's people are notified.
+    duty_manager_due_at = models.DateTimeField(
+        _("duty manager escalation due"), null=True, blank=True
+    )
+    duty_manager_notified_at = models.DateTimeField(
+        _("escalated to the duty manager"), null=True, blank=True
+    )
+    head_of_support_due_at = models.DateTimeField(
+        _("head of support escalation due"), null=True, blank=True
+    )
+    head_of_support_notified_at = models.DateTimeField(
+        _("escalated to the head of support"), null=True, blank=True
+    )
+    # The operator engineer working the case (the work queue); staff only.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+        verbose_name=_("owner"),
+        limit_choices_to={"is_staff": True, "is_active": True},
+    )
     action_plan = models.TextField(_("action plan"), blank=True)
     action_plan_at = models.DateTimeField(_("action plan updated"), null=True, blank=True)
     # R-CASE-9: the status and action plan are due one objective interval after the
@@ -150,6 +176,25 @@ class Case(models.Model):
                     acknowledged_at__isnull=True, breached_at__isnull=True, warned_at__isnull=True
                 ),
             ),
+            # The escalation levels of the sweep (R-CASE-10): breached, unacknowledged cases.
+            models.Index(
+                fields=["duty_manager_due_at"],
+                name="case_duty_manager_due",
+                condition=Q(acknowledged_at__isnull=True, duty_manager_notified_at__isnull=True),
+            ),
+            models.Index(
+                fields=["head_of_support_due_at"],
+                name="case_head_of_support_due",
+                condition=Q(
+                    acknowledged_at__isnull=True, head_of_support_notified_at__isnull=True
+                ),
+            ),
+            # The work queue: open cases by owner and response due time.
+            models.Index(
+                fields=["owner", "response_due_at"],
+                name="case_queue_owner_due",
+                condition=~Q(status__in=[Status.RESOLVED, Status.CLOSED]),
+            ),
             # The action-plan sweep: acknowledged cases without a plan, by due time (R-CASE-9).
             models.Index(
                 fields=["action_plan_due_at"],
@@ -188,6 +233,16 @@ class Case(models.Model):
     def breached(self) -> bool:
         """Not acknowledged by its due time (R-CASE-10); recorded once by the sweep."""
         return self.breached_at is not None
+
+    @property
+    def escalation_level(self) -> int:
+        """0 before a breach; 1 breached; 2 the duty manager told; 3 the head of support told
+        (R-CASE-10)."""
+        if self.head_of_support_notified_at is not None:
+            return 3
+        if self.duty_manager_notified_at is not None:
+            return 2
+        return 1 if self.breached_at is not None else 0
 
     @property
     def affected_share_text(self) -> str:

@@ -372,6 +372,31 @@ def action_plan_due_at(
     return _on_clock_add(objective, spec, cursor, remaining)
 
 
+# --- R-CASE-10: the escalation chain after a breach --------------------------------------------
+
+#: The levels the sweep raises after the breach (level 1): the duty manager, the head of support.
+DUTY_MANAGER_LEVEL = 2
+HEAD_OF_SUPPORT_LEVEL = 3
+
+
+def escalation_due_at(
+    severity: str, response_due_at: datetime, spec: BusinessCalendarSpec, level: int
+) -> datetime:
+    """When escalation ``level`` (2 or 3) is due if the case is still not acknowledged
+    (R-CASE-10 Decision), in UTC.
+
+    The breach happens at the response due time (level 1); each further level comes one more
+    objective interval (R-CASE-7) later, on the severity's clock: 24x7 for S1/S2, business
+    time of the region's calendar for S3/S4. Counted from the due time, not from when a sweep
+    noticed the breach, so a late sweep does not push the chain back.
+    """
+    if level not in (DUTY_MANAGER_LEVEL, HEAD_OF_SUPPORT_LEVEL):
+        raise ValueError("Escalation levels after the breach are 2 and 3.")
+    objective = response_objective(severity)
+    start = _aware_utc(response_due_at, "response_due_at")
+    return _on_clock_add(objective, spec, start, objective.duration(spec) * (level - 1))
+
+
 def action_plan_overdue(
     *,
     status: str,

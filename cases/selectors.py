@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, DateTimeField, F, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from . import rules
-from .choices import Severity, Status
+from .choices import Queue, Severity, Status
 from .models import Case, CaseAttachment, CaseEvent
 
 
 def cases_for(user: Any) -> QuerySet[Case]:
     """The caller's cases with what a list row shows (no per-row queries)."""
     return (
-        Case.objects.for_user(user).select_related("customer", "partner").defer("search_vector")
+        Case.objects.for_user(user)
+        .select_related("customer", "partner", "owner")
+        .defer("search_vector")
     )
 
 
@@ -206,3 +210,94 @@ def attachments_for(*, user: Any, case: Case) -> QuerySet[CaseAttachment]:
 def attachment_for(*, user: Any, pk: int) -> CaseAttachment | None:
     """One attachment if the caller may see it (staff: any; a partner user: its own)."""
     return CaseAttachment.objects.for_user(user).select_related("case").filter(pk=pk).first()
+
+
+# --- the operator's work queue (issue 14) --------------------------------------------------
+
+
+def queue_soon() -> timedelta:
+    """How near the response due time an unacknowledged case counts as breaching soon."""
+    return timedelta(minutes=int(settings.CASES_QUEUE_SOON_MINUTES))
+
+
+def queue_condition(queue: str, *, user: Any, now: datetime) -> Q:
+    """Which open cases a queue holds.
+
+    Breaching soon: not acknowledged, due within ``CASES_QUEUE_SOON_MINUTES``. Breached: not
+    acknowledged and past the due time, whether or not the sweep has recorded it yet
+    (R-CASE-10). Overdue action plans: acknowledged, no status and action plan by its due time
+    while its clock runs (R-CASE-9).
+    """
+    unacked = Q(acknowledged_at__isnull=True)
+    conditions = {
+        Queue.MINE: Q(owner=user),
+        Queue.UNASSIGNED: Q(owner__isnull=True),
+        Queue.BREACHING_SOON: unacked
+        & Q(response_due_at__gt=now, response_due_at__lte=now + queue_soon()),
+        Queue.BREACHED: unacked & Q(response_due_at__lte=now),
+        Queue.PLAN_OVERDUE: Q(
+            action_plan_at__isnull=True,
+            action_plan_due_at__lte=now,
+            status__in=list(rules.PLAN_CLOCK_RUNNING),
+        ),
+    }
+    return conditions[Queue(queue)]
+
+
+def queue_ordering(queue: str) -> tuple[Any, ...]:
+    """Sorted by what is due next: the response due time while a case is not acknowledged,
+    then its status and action plan (R-CASE-9); cases with nothing due last."""
+    if queue == Queue.PLAN_OVERDUE:
+        return ("action_plan_due_at", "id")
+    next_due = CaseWhen(
+        When(acknowledged_at__isnull=True, then=F("response_due_at")),
+        When(action_plan_at__isnull=True, then=F("action_plan_due_at")),
+        default=None,
+        output_field=DateTimeField(),
+    )
+    return (next_due.asc(nulls_last=True), "response_due_at", "id")
+
+
+def work_queue(
+    queue: str, *, user: Any, now: datetime | None = None, cases: QuerySet[Case] | None = None
+) -> QuerySet[Case]:
+    """The open cases of one queue for staff ``user``, sorted by what is due first."""
+    now = now or timezone.now()
+    base = Case.objects.all() if cases is None else cases
+    return (
+        base.for_user(user)
+        .open()
+        .filter(queue_condition(queue, user=user, now=now))
+        .order_by(*queue_ordering(queue))
+    )
+
+
+def queue_counts(*, user: Any, now: datetime | None = None) -> dict[str, int]:
+    """How many open cases each queue holds, in one query."""
+    now = now or timezone.now()
+    counts = (
+        Case.objects.for_user(user)
+        .open()
+        .aggregate(
+            **{
+                queue.value: Count("id", filter=queue_condition(queue, user=user, now=now))
+                for queue in Queue
+            }
+        )
+    )
+    return {queue.value: counts[queue.value] or 0 for queue in Queue}
+
+
+def my_queue(*, user: Any, now: datetime | None = None, top: int = 5) -> dict:
+    """The admin index's first panel: the staff user's queue counts and their own first
+    cases (two queries)."""
+    now = now or timezone.now()
+    rows = list(
+        work_queue(Queue.MINE, user=user, now=now).select_related("customer", "partner")[:top]
+    )
+    counts = queue_counts(user=user, now=now)
+    return {
+        "queues": [(queue, counts[queue.value]) for queue in Queue],
+        "rows": rows,
+        "now": now,
+    }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 from django.conf import settings
 from django.utils import timezone
@@ -20,13 +21,14 @@ from django.utils.translation import gettext as _
 
 from portal import jobs
 from portal.choices import Category as NotificationCategory
-from portal.notifications import Message, notify_many_written
+from portal.notifications import Event, Message, notify_many_written
 from portal.webhooks import Event as WebhookEvent
 from portal.webhooks import publish_many
 
 from . import rules
 from .choices import EventKind, Status
 from .models import Case, CaseEvent
+from .notifications import CASE_ESCALATED
 from .services import case_summary, reopen_period
 from .services._common import case_webhook_data
 
@@ -37,6 +39,9 @@ SWEEP_BATCH_SIZE = 500
 class SweepResult:
     breached: list[int] = field(default_factory=list)
     warned: list[int] = field(default_factory=list)
+    # R-CASE-10: the cases escalated to level 2 (duty manager) and level 3 (head of support).
+    duty_manager: list[int] = field(default_factory=list)
+    head_of_support: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     notifications: int = 0
 
@@ -49,6 +54,14 @@ class SweepResult:
             "warned": len(self.warned),
             "notifications": self.notifications,
         }
+        if self.duty_manager or self.head_of_support:
+            text += " " + _(
+                "Escalated: %(duty_manager)s case(s) to the duty manager, "
+                "%(head_of_support)s to the head of support."
+            ) % {
+                "duty_manager": len(self.duty_manager),
+                "head_of_support": len(self.head_of_support),
+            }
         if self.failed:
             text += " " + _("%(count)s case(s) failed and will be retried: %(ids)s.") % {
                 "count": len(self.failed),
@@ -97,8 +110,9 @@ def _due_queryset(kind: str, now: datetime):
 def escalation_sweep(
     *, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE
 ) -> SweepResult:
-    """Breach every unacknowledged case past its due time, and warn those past the warning
-    time, each exactly once (R-CASE-10)."""
+    """Breach every unacknowledged case past its due time, warn those past the warning time,
+    and climb the escalation chain of breached cases still not acknowledged (level 2 the duty
+    manager, level 3 the head of support), each exactly once (R-CASE-10)."""
     now = now or timezone.now()
     result = SweepResult()
     for kind, handled in ((EventKind.BREACH, result.breached), (EventKind.WARNING, result.warned)):
@@ -112,6 +126,21 @@ def escalation_sweep(
             batch_size=batch_size,
         )
         handled += run.handled
+        result.notifications += run.counts.get("notifications", 0)
+        result.failed += sorted(run.failed)
+    # After the breaches, so a case the sweep missed for long climbs every level in one run.
+    for level in EscalationLevel.ALL:
+        run = jobs.run_batches(
+            name=f"escalation sweep (level {level.number})",
+            due=lambda level=level: level.due(now),
+            handle=lambda ids, level=level: _record_escalation(
+                _claimed_cases(ids), level=level, now=now
+            ),
+            stamp={level.stamp_field: now},
+            order_by=(level.due_field, "id"),
+            batch_size=batch_size,
+        )
+        getattr(result, level.key).extend(run.handled)
         result.notifications += run.counts.get("notifications", 0)
         result.failed += sorted(run.failed)
     return result
@@ -177,6 +206,106 @@ def _record_sweep(cases: list[Case], *, kind: str, now: datetime) -> dict[str, i
             ],
             now=now,
         )
+    return {"notifications": sum(written.values())}
+
+
+# --- the escalation levels after a breach (R-CASE-10 Decision) ----------------------------------
+
+
+@dataclass(frozen=True)
+class EscalationLevel:
+    """One level of the chain after the breach: who is told, when it is due, its stamp."""
+
+    number: int
+    key: str
+    due_field: str
+    stamp_field: str
+    email_setting: str
+
+    ALL: ClassVar[tuple[EscalationLevel, ...]]
+
+    def recipient(self) -> str:
+        return getattr(settings, self.email_setting, "") or ""
+
+    def label(self) -> str:
+        if self.number == rules.DUTY_MANAGER_LEVEL:
+            return _("the duty manager")
+        return _("the head of support")
+
+    def due(self, now: datetime):
+        """Breached, still not acknowledged, this level due and not yet recorded; level 3
+        only after level 2."""
+        qs = Case.objects.filter(
+            acknowledged_at__isnull=True,
+            breached_at__isnull=False,
+            **{f"{self.stamp_field}__isnull": True, f"{self.due_field}__lte": now},
+        )
+        if self.number == rules.HEAD_OF_SUPPORT_LEVEL:
+            qs = qs.filter(duty_manager_notified_at__isnull=False)
+        return qs
+
+
+EscalationLevel.ALL = (
+    EscalationLevel(
+        rules.DUTY_MANAGER_LEVEL,
+        "duty_manager",
+        "duty_manager_due_at",
+        "duty_manager_notified_at",
+        "DUTY_MANAGER_EMAIL",
+    ),
+    EscalationLevel(
+        rules.HEAD_OF_SUPPORT_LEVEL,
+        "head_of_support",
+        "head_of_support_due_at",
+        "head_of_support_notified_at",
+        "HEAD_OF_SUPPORT_EMAIL",
+    ),
+)
+
+
+def _record_escalation(
+    cases: list[Case], *, level: EscalationLevel, now: datetime
+) -> dict[str, int]:
+    """Timeline entries and one outbox row per case for a claimed batch of one level, set-based.
+    The severity does not change (R-CASE-10)."""
+    recipient = level.recipient()
+    messages: list[Event] = []
+    events: list[CaseEvent] = []
+    keys: dict[int, str] = {}
+    for case in cases:
+        keys[case.pk] = f"case:{case.pk}:escalation:{level.number}"
+        if recipient:
+            messages.append(
+                Event(
+                    kind=CASE_ESCALATED,
+                    dedupe_key=keys[case.pk],
+                    partner_id=None,  # an operator escalation: the operator's own people only
+                    customer_id=case.customer_id,
+                    context={"case": case.pk, "level": level.number},
+                    related=case,
+                    operator_emails=(recipient,),
+                )
+            )
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.ESCALATION,
+                at=now,
+                actor_name="system",
+                to_value=str(level.number),
+                text=_(
+                    "Escalated to %(whom)s (level %(level)s): still not acknowledged one more "
+                    "response interval after the breach."
+                )
+                % {"whom": level.label(), "level": level.number},
+                data={"level": level.number, "due": getattr(case, level.due_field).isoformat()},
+            )
+        )
+    written = notify_many_written(messages)
+    events += _notification_events(
+        cases, written, keys, now=now, about=f"escalation_level_{level.number}"
+    )
+    CaseEvent.objects.bulk_create(events)
     return {"notifications": sum(written.values())}
 
 

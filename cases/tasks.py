@@ -10,11 +10,13 @@ from . import sweep
 @shared_task(ignore_result=True)
 @periodic("cases-escalation-sweep")
 def escalation_sweep() -> dict[str, int]:
-    """Every minute (CELERY_BEAT_SCHEDULE): breach and warn due cases (R-CASE-10)."""
+    """Every minute (CELERY_BEAT_SCHEDULE): breach, warn and escalate due cases (R-CASE-10)."""
     result = sweep.escalation_sweep()
     return {
         "breached": len(result.breached),
         "warned": len(result.warned),
+        "duty_manager": len(result.duty_manager),
+        "head_of_support": len(result.head_of_support),
         "notifications": result.notifications,
     }
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .calendars import calendars_missing_holidays, holiday_years_reached
 from .choices import NotificationStatus
-from .dashboard import staff_columns
+from .dashboard import staff_columns, staff_panels
 from .jobs import job_states
 from .models import Delivery, Partner
 from .two_factor import enrol_view, second_factor_required, verify_view
@@ -82,6 +82,11 @@ class PortalAdminSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
+            # The staff user's own work first (each app's panel, e.g. the case queue).
+            "staff_panels": [
+                {"key": panel.key, "template": panel.template, "context": panel.context(request)}
+                for panel in staff_panels()
+            ],
             "overview": self.overview(),
             "jobs": job_states(),
             "calendars_missing_holidays": calendars_missing_holidays(

@@ -94,6 +94,31 @@ def staff_columns() -> list[StaffColumn]:
 
 
 @dataclass(frozen=True)
+class StaffPanel:
+    """A panel at the top of the admin index, before the partner overview: what the signed-in
+    staff user works on first (the cases app's own work queue). ``context(request)`` returns
+    the template's context with a fixed number of queries."""
+
+    key: str
+    template: str
+    context: Callable[[Any], dict]
+    order: int = 100
+
+
+_staff_panels: dict[str, StaffPanel] = {}
+
+
+def register_staff_panel(
+    *, key: str, template: str, context: Callable[[Any], dict], order: int = 100
+) -> None:
+    _staff_panels[key] = StaffPanel(key=key, template=template, context=context, order=order)
+
+
+def staff_panels() -> list[StaffPanel]:
+    return sorted(_staff_panels.values(), key=lambda p: (p.order, p.key))
+
+
+@dataclass(frozen=True)
 class CustomerLink:
     """A page of a feature app about one customer, linked from the customer's page:
     ``url_name`` reversed with the customer's pk, or (``query``) without arguments and

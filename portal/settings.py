@@ -281,6 +281,13 @@ NOTIFICATION_CHAT_TIMEOUT = float(env_str("NOTIFICATION_CHAT_TIMEOUT", "10"))
 CASES_WARNING_FRACTION = float(env_str("CASES_WARNING_FRACTION", "0.8"))
 if not 0 < CASES_WARNING_FRACTION < 1:
     raise ImproperlyConfigured("CASES_WARNING_FRACTION must be between 0 and 1")
+# R-CASE-10 Decision: the escalation chain after a breach. Level 2 (one more objective interval
+# after the breach, still not acknowledged) tells the duty manager; level 3 (another interval)
+# the head of support. Empty: that level is still recorded on the timeline, nobody is e-mailed.
+DUTY_MANAGER_EMAIL = env_str("DUTY_MANAGER_EMAIL", "tac-duty-manager@localhost")
+HEAD_OF_SUPPORT_EMAIL = env_str("HEAD_OF_SUPPORT_EMAIL", "head-of-support@localhost")
+# The work queue's "breaching soon": unacknowledged cases due within this many minutes.
+CASES_QUEUE_SOON_MINUTES = env_int("CASES_QUEUE_SOON_MINUTES", 60)
 # R-CASE-12: how long after resolution a partner may reopen a case.
 CASES_REOPEN_DAYS = env_int("CASES_REOPEN_DAYS", 14)
 # R-CASE-12: the monitoring period staff get by default when a case enters monitoring (days).

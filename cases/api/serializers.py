@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
 from portal.models import Customer
+from portal.tenancy import is_operator
 
 from .. import rules, services
 from ..choices import Category, Impact, OutOfScopeReason, Severity, Status, Urgency
@@ -73,6 +75,21 @@ class CaseSerializer(serializers.ModelSerializer):
         help_text="What a partner user may do with the case now (the same answer as the portal "
         "page): escalate, resume, reopen, close, report_recurrence."
     )
+    owner = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="Staff only: the id of the operator engineer working the case (always null "
+        "for partners: they see owner_name).",
+    )
+    owner_name = serializers.SerializerMethodField(
+        help_text="The name of the operator engineer working the case; \"\" when unassigned."
+    )
+    escalation_level = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Staff only (R-CASE-10): 0 not breached, 1 breached, 2 duty manager told, "
+        "3 head of support told (null for partners).",
+    )
     # Blank until the case is ruled out of scope: the schema must allow "" too.
     out_of_scope_reason = serializers.ChoiceField(
         choices=OutOfScopeReason.choices, allow_blank=True, read_only=True
@@ -119,8 +136,25 @@ class CaseSerializer(serializers.ModelSerializer):
             "out_of_scope_reason",
             "out_of_scope_note",
             "partner_actions",
+            "owner",
+            "owner_name",
+            "escalation_level",
         ]
         read_only_fields = fields
+
+    #: What only operator staff see: a staff user's id and the internal escalation chain.
+    STAFF_ONLY = ("owner", "escalation_level")
+
+    def to_representation(self, instance: Case) -> dict:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not is_operator(request.user):
+            for name in self.STAFF_ONLY:
+                data[name] = None
+        return data
+
+    def get_owner_name(self, case: Case) -> str:
+        return services.owner_display_name(case.owner)
 
     @extend_schema_field(
         {
@@ -193,6 +227,14 @@ class OutOfScopeSerializer(serializers.Serializer):
 
 class ActionPlanSerializer(serializers.Serializer):
     plan = serializers.CharField()
+
+
+class AssignSerializer(serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(),  # the service decides who may own a case
+        allow_null=True,
+        help_text="An active operator staff user's id, or null to unassign.",
+    )
 
 
 class CaseEventSerializer(serializers.ModelSerializer):

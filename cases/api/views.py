@@ -27,6 +27,7 @@ from .pagination import CasePagination
 from .parsers import ExactJSONParser
 from .serializers import (
     ActionPlanSerializer,
+    AssignSerializer,
     AttachmentUploadSerializer,
     CaseAttachmentSerializer,
     CaseEventSerializer,
@@ -63,7 +64,7 @@ class CaseViewSet(
 ):
     """TAC cases (R-CASE-1 … R-CASE-13)."""
 
-    queryset = Case.objects.select_related("customer", "partner").defer("search_vector")
+    queryset = Case.objects.select_related("customer", "partner", "owner").defer("search_vector")
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
     pagination_class = CasePagination
@@ -88,41 +89,59 @@ class CaseViewSet(
             return csv_response("cases.csv", CASE_COLUMNS, cases, case_row)
         return super().list(request, *args, **kwargs)
 
+    def _answer(self, case: Case, *, code: int = status.HTTP_200_OK) -> Response:
+        """The case as the caller may see it (staff see the owner's id and the escalation
+        level), read again from the scoped queryset."""
+        return answer(
+            CaseSerializer,
+            case,
+            status=code,
+            context=self.get_serializer_context(),
+            fresh_from=self.get_queryset(),
+        )
+
     @extend_schema(request=CaseOpenSerializer, responses={201: CaseSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = validated(CaseOpenSerializer, request)
         data.setdefault("channel", Channel.API)
         case = services.case_open(user=request.user, **data)
-        return answer(
-            CaseSerializer, case, status=status.HTTP_201_CREATED, fresh_from=self.get_queryset()
-        )
+        return self._answer(case, code=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=CaseSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
     def acknowledge(self, request: Request, pk=None) -> Response:
         case = services.case_acknowledge(user=request.user, case=self.get_object())
-        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
+        return self._answer(case)
+
+    @extend_schema(request=AssignSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    def assign(self, request: Request, pk=None) -> Response:
+        """Staff give the case to an operator engineer (``owner``: a staff user id) or back
+        to the queue (``owner``: null)."""
+        data = validated(AssignSerializer, request)
+        case = services.case_assign(actor=request.user, case=self.get_object(), **data)
+        return self._answer(case)
 
     @extend_schema(request=SeverityReasonSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="request-escalation")
     def request_escalation(self, request: Request, pk=None) -> Response:
         data = validated(SeverityReasonSerializer, request)
         case = services.case_request_escalation(user=request.user, case=self.get_object(), **data)
-        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
+        return self._answer(case)
 
     @extend_schema(request=SeverityReasonSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="change-severity", permission_classes=[IsStaff])
     def change_severity(self, request: Request, pk=None) -> Response:
         data = validated(SeverityReasonSerializer, request)
         case = services.case_change_severity(user=request.user, case=self.get_object(), **data)
-        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
+        return self._answer(case)
 
     @extend_schema(request=TransitionSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk=None) -> Response:
         data = validated(TransitionSerializer, request)
         case = services.case_transition(user=request.user, case=self.get_object(), **data)
-        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
+        return self._answer(case)
 
     @extend_schema(request=RecurrenceSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"])
@@ -130,14 +149,14 @@ class CaseViewSet(
         """The partner reports that the monitored problem came back (R-CASE-12)."""
         data = validated(RecurrenceSerializer, request)
         case = services.case_report_recurrence(user=request.user, case=self.get_object(), **data)
-        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
+        return self._answer(case)
 
     @extend_schema(request=ActionPlanSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="action-plan", permission_classes=[IsStaff])
     def action_plan(self, request: Request, pk=None) -> Response:
         data = validated(ActionPlanSerializer, request)
         case = services.case_set_action_plan(user=request.user, case=self.get_object(), **data)
-        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
+        return self._answer(case)
 
     @extend_schema(request=OutOfScopeSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="out-of-scope", permission_classes=[IsStaff])
@@ -149,7 +168,7 @@ class CaseViewSet(
             reason=data["out_of_scope_reason"],
             note=data["out_of_scope_note"],
         )
-        return answer(CaseSerializer, case, fresh_from=self.get_queryset())
+        return self._answer(case)
 
     @extend_schema(responses=CaseEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -203,7 +222,10 @@ class CaseViewSet(
                 actor=request.user, case=case, file=data["file"], name=data.get("name")
             )
             return answer(
-                CaseAttachmentSerializer, attachment, status=status.HTTP_201_CREATED, context=context
+                CaseAttachmentSerializer,
+                attachment,
+                status=status.HTTP_201_CREATED,
+                context=context,
             )
         rows = selectors.attachments_for(user=request.user, case=case)
         return answer(CaseAttachmentSerializer, rows, many=True, context=context)

@@ -12,6 +12,10 @@ from ._common import (
     reopen_period,
     warning_fraction,
 )
+from .assignment import (
+    case_assign,
+    owner_display_name,
+)
 from .attachments import (
     attachment_max_bytes,
     case_attachment_add,
@@ -46,6 +50,7 @@ __all__ = [
     "attachment_max_bytes",
     "case_attachment_add",
     "case_acknowledge",
+    "case_assign",
     "case_await_partner",
     "case_change_severity",
     "case_close",
@@ -65,6 +70,7 @@ __all__ = [
     "case_url",
     "cases_for_ids",
     "monitoring_days_default",
+    "owner_display_name",
     "reopen_period",
     "warning_fraction",
 ]

@@ -131,6 +131,17 @@ def _due_times(severity: str, opened_at: datetime, region: str) -> tuple[datetim
     )
 
 
+def _escalation_dues(
+    severity: str, response_due_at: datetime, region: str
+) -> tuple[datetime, datetime]:
+    """The due times of escalation levels 2 and 3 (R-CASE-10 Decision)."""
+    spec = calendar_spec_for_region(region)
+    return (
+        rules.escalation_due_at(severity, response_due_at, spec, rules.DUTY_MANAGER_LEVEL),
+        rules.escalation_due_at(severity, response_due_at, spec, rules.HEAD_OF_SUPPORT_LEVEL),
+    )
+
+
 def _plan_pauses(case: Case) -> list[tuple[datetime, datetime]]:
     """The closed intervals in which the action plan's clock stood still (R-CASE-9), read
     from the timeline's status changes."""

@@ -19,6 +19,7 @@ from ..choices import Channel, EventKind
 from ..models import Case
 from ._common import (
     _due_times,
+    _escalation_dues,
     _event,
     _notify_case,
     _publish_case,
@@ -115,6 +116,7 @@ def case_open(
         )
     severity = rules.severity_for(urgency=urgency, impact=impact)
     due, warning = _due_times(severity, opened_at, customer.region)
+    duty_manager_due, head_of_support_due = _escalation_dues(severity, due, customer.region)
     case = Case.objects.create(
         partner_id=customer.partner_id,
         customer=customer,
@@ -134,6 +136,8 @@ def case_open(
         opened_at=opened_at,
         response_due_at=due,
         warning_due_at=warning,
+        duty_manager_due_at=duty_manager_due,
+        head_of_support_due_at=head_of_support_due,
     )
     _event(
         case,

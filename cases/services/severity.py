@@ -17,6 +17,7 @@ from ..choices import EventKind, Severity, Status
 from ..models import Case
 from ._common import (
     _due_times,
+    _escalation_dues,
     _event,
     _locked,
     _notify_case,
@@ -83,7 +84,16 @@ def _apply_severity(
         case.response_due_at, case.warning_due_at = _due_times(
             severity, case.opened_at, case.customer.region
         )
-        fields += ["response_due_at", "warning_due_at"]
+        # R-CASE-10: the escalation levels follow the new due time and objective.
+        case.duty_manager_due_at, case.head_of_support_due_at = _escalation_dues(
+            severity, case.response_due_at, case.customer.region
+        )
+        fields += [
+            "response_due_at",
+            "warning_due_at",
+            "duty_manager_due_at",
+            "head_of_support_due_at",
+        ]
     elif case.action_plan_at is None:
         # R-CASE-9: the plan's interval follows the severity's objective and clock.
         case.action_plan_due_at = _plan_due(case)

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from cases.models import Case
 from portal.models import Customer, Partner
+from tests.browser.conftest import SHOWS_A_DURATION
 from tests.cases.factories import CaseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,6 +57,8 @@ def staff_login(browser, live_server):
     ("path", "name"),
     [
         ("/admin/cases/case/", "admin-cases-1366"),
+        ("/admin/cases/case/?queue=unassigned", "admin-queue-1366"),
+        ("/admin/cases/case/?queue=breached", "admin-queue-breached-1366"),
         ("/admin/maintenance/change/", "admin-changes-1366"),
         ("/admin/releases/upgrade/", "admin-upgrades-1366"),
     ],
@@ -99,5 +102,50 @@ def test_the_case_changelist_shows_what_staff_triage_on(demo_like, browser, live
             " document.querySelector('#changelist .results').getBoundingClientRect().right]"
         )
         assert right <= box + 1 and box <= WIDTH
+    finally:
+        context.close()
+
+
+def test_the_work_queue_shows_what_staff_pick_by_and_is_worked_from_the_row(
+    demo_like, browser, live_server, shot
+):
+    """Issue 14: severity, partner, customer, status, owner, level and a live countdown fit
+    at 1366 px; the engineer claims a case and acknowledges it from the row."""
+    context, page = staff_login(browser, live_server)
+    try:
+        # The admin index shows the engineer's own queue first.
+        assert page.locator("#my-queue").count() == 1
+        page.click("#my-queue a[data-queue=unassigned]")
+        page.wait_for_url("**/admin/cases/case/?queue=unassigned")
+        page.wait_for_selector("#result_list")
+        headers = page.inner_text("#result_list thead").lower()
+        for column in ("severity", "partner", "customer", "status", "owner", "level", "due"):
+            assert column in headers, headers
+        countdown = page.locator("#result_list .countdown").first
+        page.wait_for_function(SHOWS_A_DURATION, arg=countdown.element_handle())
+        right, box = page.evaluate(
+            "[Math.max(...[...document.querySelectorAll('#result_list th, #result_list td')]"
+            ".map(el => el.getBoundingClientRect().right)),"
+            " document.querySelector('#changelist .results').getBoundingClientRect().right]"
+        )
+        assert right <= box + 1 and box <= WIDTH
+        shot(page, "admin-queue-unassigned")
+
+        first = page.locator("#result_list tbody tr").first
+        case_id = int(first.locator("button[form=queue-claim]").get_attribute("value"))
+        first.locator("button[form=queue-claim]").click()
+        page.wait_for_selector(".messagelist")
+        assert Case.objects.get(pk=case_id).owner.username == "tess"
+
+        page.click("#queue-tabs a[data-queue=mine]")
+        page.wait_for_url("**/admin/cases/case/?queue=mine")
+        row = page.locator(f"#result_list tbody tr:has(button[value='{case_id}'])")
+        assert row.count() == 1
+        acknowledge = row.locator("button[form=queue-acknowledge]")
+        if acknowledge.count():
+            acknowledge.click()
+            page.wait_for_selector(".messagelist")
+            assert Case.objects.get(pk=case_id).acknowledged_at is not None
+        shot(page, "admin-queue-mine")
     finally:
         context.close()

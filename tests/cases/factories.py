@@ -21,6 +21,11 @@ def _due(case, fraction=None):
     return rules.warning_at(case.severity, case.opened_at, spec, fraction)
 
 
+def _escalation_due(case, level):
+    spec = default_spec_for_region(case.customer.region)
+    return rules.escalation_due_at(case.severity, case.response_due_at, spec, level)
+
+
 class CaseFactory(factory.django.DjangoModelFactory):
     """A case as ``case_open`` would store it (due times from the default calendar).
 
@@ -49,6 +54,12 @@ class CaseFactory(factory.django.DjangoModelFactory):
     opened_at = factory.LazyFunction(timezone.now)
     response_due_at = factory.LazyAttribute(lambda c: _due(c))
     warning_due_at = factory.LazyAttribute(lambda c: _due(c, rules.DEFAULT_WARNING_FRACTION))
+    duty_manager_due_at = factory.LazyAttribute(
+        lambda c: _escalation_due(c, rules.DUTY_MANAGER_LEVEL)
+    )
+    head_of_support_due_at = factory.LazyAttribute(
+        lambda c: _escalation_due(c, rules.HEAD_OF_SUPPORT_LEVEL)
+    )
 
     class Params:
         overdue = factory.Trait(

@@ -119,7 +119,8 @@ def test_empty_sweep_is_a_couple_of_queries(customer_a):
     with CaptureQueriesContext(connection) as queries:
         sweep.escalation_sweep()
     selects = [q for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 2  # one indexed look-up for breaches, one for warnings
+    # One indexed look-up each: breaches, warnings, level 2 and level 3 (R-CASE-10).
+    assert len(selects) == 4
 
 
 def test_escalate_command_prints_a_summary(customer_a):

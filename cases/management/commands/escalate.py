@@ -8,7 +8,7 @@ from cases import sweep
 
 
 class Command(BaseCommand):
-    help = "Breach and warn every unacknowledged case that is due (R-CASE-10), once."
+    help = "Breach, warn and escalate every unacknowledged case that is due (R-CASE-10), once."
 
     def handle(self, *args, **options) -> None:
         result = sweep.escalation_sweep()
@@ -17,3 +17,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  breached #{case_id}")
         for case_id in result.warned:
             self.stdout.write(f"  warned   #{case_id}")
+        for case_id in result.duty_manager:
+            self.stdout.write(f"  level 2  #{case_id} (duty manager)")
+        for case_id in result.head_of_support:
+            self.stdout.write(f"  level 3  #{case_id} (head of support)")
