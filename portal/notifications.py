@@ -194,6 +194,7 @@ def notify(
     category: str = "",
     related: models.Model | None = None,
     customer: Customer | int | None = None,
+    customers: Iterable[Customer | int] = (),
     operator_emails: Iterable[str] = (),
     emails: Iterable[tuple[str, str]] = (),
     # legacy keywords: finished text, rendered by the ``legacy`` kind
@@ -204,7 +205,8 @@ def notify(
     """Write one event in the outbox; returns 1 when it is new, 0 when it already existed.
 
     Call it inside the transaction of the change that causes it. Delivery is enqueued on
-    commit; recipients are found when the event is fanned out.
+    commit; recipients are found when the event is fanned out: the partner's contacts of the
+    category, partner-wide and of ``customer`` (or of each of ``customers``).
     """
     if subject is not None or body is not None:
         message = Message(
@@ -223,6 +225,7 @@ def notify(
         dedupe_key=dedupe_key,
         partner_id=_pk(partner),
         customer_id=_pk(customer),
+        customer_ids=tuple(_pk(c) for c in customers),
         context=dict(context or {}),
         related=related,
         operator_emails=tuple(e for e in operator_emails if e),
@@ -724,7 +727,19 @@ register_kind(LEGACY, category="", template="portal/email/legacy")
 def _account_context(events: list[Notification]) -> dict[int, dict[str, Any]]:
     partner_ids = {e.context.get("partner") for e in events} - {None}
     names = dict(Partner.objects.filter(id__in=partner_ids).values_list("id", "name"))
-    return {e.pk: {"partner_name": names.get(e.context.get("partner"), "")} for e in events}
+    # R-NOT-3: the contact review names the contacts whose messages cannot be delivered.
+    failing: dict[int, list[Contact]] = defaultdict(list)
+    for contact in Contact.objects.filter(
+        partner_id__in=partner_ids, delivery_failing_since__isnull=False
+    ).order_by("name"):
+        failing[contact.partner_id].append(contact)
+    return {
+        e.pk: {
+            "partner_name": names.get(e.context.get("partner"), ""),
+            "failing": failing.get(e.context.get("partner"), []),
+        }
+        for e in events
+    }
 
 
 register_kind(

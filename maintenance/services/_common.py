@@ -53,18 +53,19 @@ def _change_management_email() -> str:
     return settings.CHANGE_MANAGEMENT_EMAIL
 
 
-def _tell_change_management(*, subject: str, body: str, related: Any, dedupe_key: str) -> None:
+def _tell_change_management(
+    *, kind: str, context: dict[str, Any], related: Any, dedupe_key: str
+) -> None:
     """A partner's request for the operator's change-management team (outbox, once), within
     the partner's hourly limit of such requests."""
     partner_request_check(partner_id=getattr(related, "partner_id", None))
     notify(
+        kind=kind,
         partner=None,
-        category=MAINTENANCE,
-        subject=subject,
-        body=body,
+        context={"partner": getattr(related, "partner_id", None), **context},
         related=related,
         dedupe_key=dedupe_key,
-        extra_emails=[_change_management_email()],
+        operator_emails=[_change_management_email()],
     )
 
 
@@ -184,7 +185,15 @@ def _local_times(change: Change, customers: Sequence[Customer]) -> str:
 
 
 def _send(
-    change: Change, *, kind: str, event_key: str, headline: str, extra: str = "", now: datetime
+    change: Change,
+    *,
+    kind: str,
+    event_key: str,
+    headline: str,
+    extra: str = "",
+    now: datetime,
+    message: str = "change.notice",
+    values: dict[str, Any] | None = None,
 ) -> int:
     """Write one ChangeNotice and the outbox rows for every subscribed contact (R-MNT-4).
 
@@ -219,26 +228,16 @@ def _send(
     )
     if not created:
         return 0
-    sent = 0
-    for customer in customers:
-        sent += notify(
-            partner=change.partner,
-            category=MAINTENANCE,
-            subject=subject,
-            body=body,
-            related=change,
-            customer=customer,
-            dedupe_key=event_key,
-        )
-    if not customers:
-        sent += notify(
-            partner=change.partner,
-            category=MAINTENANCE,
-            subject=subject,
-            body=body,
-            related=change,
-            dedupe_key=event_key,
-        )
+    # One event for the change; its contacts are those of every affected customer (R-MNT-4).
+    sent = notify(
+        kind=message,
+        partner=change.partner_id,
+        customer=customers[0].pk if len(customers) == 1 else None,
+        customers=[c.pk for c in customers],
+        context={"change": change.pk, **(values or {})},
+        related=change,
+        dedupe_key=event_key,
+    )
     # The outbox resolves recipients when it fans the event out; the notice records how many
     # contacts it is addressed to now.
     sent = _recipient_count(change.partner_id, [c.pk for c in customers]) if sent else 0
@@ -295,20 +294,10 @@ def _create_sso_checklists(change: Change, now: datetime) -> int:
             ]
         )
         notify(
-            partner=change.partner,
-            category=MAINTENANCE,
+            kind="change.sso_follow_up",
+            partner=change.partner_id,
             customer=customer,
-            subject=_("Action needed after certificate renewal: %(customer)s")
-            % {"customer": customer.name},
-            body=_(
-                "The UC application certificates of %(customer)s were renewed. Because SSO is "
-                "enabled, please: disable SSO, re-import the IdP metadata file, re-enable SSO, "
-                "and validate SSO.\n\n%(link)s"
-            )
-            % {
-                "customer": customer.name,
-                "link": settings.SITE_URL + reverse("maintenance:sso", args=[checklist.pk]),
-            },
+            context={"change": change.pk, "checklist": checklist.pk},
             related=checklist,
             dedupe_key=f"sso-checklist:{checklist.pk}",
         )

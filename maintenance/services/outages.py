@@ -7,9 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,31 +21,26 @@ from ..choices import (
 from ..models import (
     Outage,
 )
-from ._common import MAINTENANCE, _require_staff
+from ._common import _require_staff
 
 # --- outages (R-MNT-12) ------------------------------------------------------------------------
 
 
 def outage_notify(*, outage: Outage, event: str) -> int:
     """Tell the subscribers of every affected customer (R-MNT-12); once per event and contact."""
-    if event == "declared":
-        subject = _("Outage: %(title)s") % {"title": outage.title}
-        body = outage.description or outage.title
-    else:
-        subject = _("Resolved: %(title)s") % {"title": outage.title}
-        body = outage.resolution or outage.title
-    link = settings.SITE_URL + reverse("maintenance:outage", args=[outage.pk])
     sent = 0
-    for customer in outage.customers.select_related("partner"):
+    partners = sorted({c.partner_id: c for c in outage.customers.all()}.items())
+    for partner_id, _customer in partners:
+        own = [c.pk for c in outage.customers.all() if c.partner_id == partner_id]
         sent += notify(
-            partner=customer.partner,
-            category=MAINTENANCE,
-            customer=customer,
-            subject=subject,
-            body=f"{body}\n\n{link}",
+            kind=f"outage.{event}",
+            partner=partner_id,
+            customer=own[0] if len(own) == 1 else None,
+            customers=own,
+            context={"outage": outage.pk},
             related=outage,
             # one event per partner: an outage may hit customers of several partners
-            dedupe_key=f"outage:{outage.pk}:{event}:{customer.partner_id}",
+            dedupe_key=f"outage:{outage.pk}:{event}:{partner_id}",
         )
     return sent
 
