@@ -17,10 +17,10 @@ def _events(partner_a, partner_b, customer_a):
         notify(
             partner=partner,
             category=Category.CASES,
-            subject=f"Message for {key}",
-            body="body",
+            kind="legacy",
+            context={"subject": f"Message for {key}", "body": "body"},
             dedupe_key=f"log:{key}",
-            extra_emails=["oncall@operator.example"],  # the operator's: in nobody's log
+            operator_emails=["oncall@operator.example"],  # the operator's: in nobody's log
         )
     deliver_due()
 

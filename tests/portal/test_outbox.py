@@ -23,8 +23,8 @@ def _notify(partner, **kw):
     return notify(
         partner=partner,
         category=Category.CASES,
-        subject="S1 opened",
-        body="body",
+        kind="legacy",
+        context={"subject": "S1 opened", "body": "body"},
         dedupe_key="case:1:opened",
         **kw,
     )
@@ -32,8 +32,8 @@ def _notify(partner, **kw):
 
 def test_it_writes_one_event_and_one_delivery_per_subscribed_contact_once(partner_a, contact_a):
     ContactFactory(partner=partner_a, email="cap@acme.example", categories=[Category.CAPACITY])
-    assert _notify(partner_a, extra_emails=["oncall@operator.example"]) == 1
-    assert _notify(partner_a, extra_emails=["oncall@operator.example"]) == 0
+    assert _notify(partner_a, operator_emails=["oncall@operator.example"]) == 1
+    assert _notify(partner_a, operator_emails=["oncall@operator.example"]) == 0
     assert Notification.objects.count() == 1
     assert sorted(deliveries().values_list("recipient", flat=True)) == [
         "noc@acme.example",
@@ -157,10 +157,10 @@ def test_a_title_with_newlines_still_makes_a_one_line_subject_that_is_delivered(
     notify(
         partner=None,
         category="cases",
-        subject="Case: first line\r\nBcc: victim@example.com\nthird",
-        body="body",
+        kind="legacy",
+        context={"subject": "Case: first line\r\nBcc: victim@example.com\nthird", "body": "body"},
         dedupe_key="newline-subject",
-        extra_emails=["oncall@example.com"],
+        operator_emails=["oncall@example.com"],
     )
     [row] = deliveries(dedupe_key="newline-subject")
     assert row.subject == "Case: first line Bcc: victim@example.com third"
