@@ -109,7 +109,11 @@ def main() -> None:
     parser.add_argument("--kill-after", type=float, default=0.0)
     args = parser.parse_args()
 
+    import logging
+
     from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # one line per SMTP command
 
     received: Counter[str] = Counter()
 
