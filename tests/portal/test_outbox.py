@@ -167,3 +167,36 @@ def test_a_title_with_newlines_still_makes_a_one_line_subject_that_is_delivered(
     assert deliver_due() == {"sent": 1, "failed": 0}
     assert mail.outbox[-1].subject == row.subject
     assert "Bcc" not in mail.outbox[-1].extra_headers
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_each_delivery_exactly_once(partner_a):
+    """Skip-locked claims: concurrent workers take different batches, none sends twice."""
+    import threading
+
+    from django.db import connection
+
+    ContactFactory.create_batch(
+        300, partner=partner_a, categories=[Category.CASES]
+    )  # distinct addresses from the factory's sequence
+    _notify(partner_a)
+    fan_out()
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(deliver_due(batch_size=50))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r["sent"] for r in results) == 300
+    assert len(mail.outbox) == 300 and len({m.to[0] for m in mail.outbox}) == 300
+    assert Delivery.objects.filter(status=NotificationStatus.SENT).count() == 300
