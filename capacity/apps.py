@@ -9,6 +9,7 @@ class CapacityConfig(AppConfig):
     def ready(self) -> None:
         from portal import dashboard
 
+        from . import notifications  # noqa: F401 - registers the kinds
         from .dashboard import dashboard_card
         from .selectors import staff_near_capacity_by_partner
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import jobs
-from portal.choices import Category
 from portal.errors import DomainError, raise_violation
 from portal.models import Customer
 from portal.notifications import notify
@@ -169,21 +168,11 @@ def capacity_activation_confirm(
         at=now,
     )
     customer = activation.customer
-    params = {
-        "customer": customer.name,
-        "kw": activation.knowledge_workers,
-        "wd": activation.workspace_devices,
-    }
     notify(
-        partner=customer.partner,
+        kind="capacity.activation_confirmed",
+        partner=customer.partner_id,
         customer=customer,
-        category=Category.CAPACITY,
-        subject=_("Approved capacity of %(customer)s confirmed") % params,
-        body=_(
-            "The activation counts of %(customer)s are confirmed as its approved capacity: "
-            "%(kw)s knowledge workers, %(wd)s workspace devices."
-        )
-        % params,
+        context={"kw": activation.knowledge_workers, "wd": activation.workspace_devices},
         related=customer,
         dedupe_key=f"capacity-activation:{activation.pk}:confirmed",
     )
@@ -284,26 +273,17 @@ def _notify_level_change(row: CustomerCapacity) -> int:
     written = 0
     customer = row.customer
     for threshold in rules.thresholds_to_notify(row.notified_level, row.current_level):
-        params = {
-            "customer": customer.name,
-            "threshold": threshold,
-            "kw": row.provisioned_knowledge_workers,
-            "kw_max": row.approved_knowledge_workers,
-            "wd": row.provisioned_workspace_devices,
-            "wd_max": row.approved_workspace_devices,
-        }
         written += notify(
-            partner=customer.partner,
+            kind="capacity.threshold",
+            partner=customer.partner_id,
             customer=customer,
-            category=Category.CAPACITY,
-            subject=_("%(customer)s has reached %(threshold)s %% of approved capacity") % params,
-            body=_(
-                "%(customer)s now uses %(threshold)s %% or more of its approved capacity "
-                "(R-CAP-4).\n\nKnowledge workers: %(kw)s of %(kw_max)s\n"
-                "Workspace devices: %(wd)s of %(wd_max)s\n\n"
-                "To grow, request a capacity change with a TAC case."
-            )
-            % params,
+            context={
+                "threshold": threshold,
+                "kw": row.provisioned_knowledge_workers,
+                "kw_max": row.approved_knowledge_workers,
+                "wd": row.provisioned_workspace_devices,
+                "wd_max": row.approved_workspace_devices,
+            },
             related=customer,
             dedupe_key=f"capacity:{customer.pk}:threshold:{threshold}:{epoch}",
         )
@@ -334,24 +314,17 @@ def _publish_request(request: CapacityRequest, event: CapacityRequestEvent) -> i
 
 def _notify_request(request: CapacityRequest, event: CapacityRequestEvent) -> None:
     customer = request.customer
-    params = {
-        "id": request.pk,
-        "customer": customer.name,
-        "status": str(RequestStatus(request.status).label),
-        "kw": request.knowledge_workers,
-        "wd": request.workspace_devices,
-        "note": event.note,
-    }
     notify(
-        partner=customer.partner,
+        kind="capacity.request_status",
+        partner=customer.partner_id,
         customer=customer,
-        category=Category.CAPACITY,
-        subject=_("Capacity request #%(id)s for %(customer)s: %(status)s") % params,
-        body=_(
-            "Capacity change request #%(id)s for %(customer)s is now: %(status)s.\n"
-            "Requested totals: %(kw)s knowledge workers, %(wd)s workspace devices.\n\n%(note)s"
-        )
-        % params,
+        context={
+            "id": request.pk,
+            "status": request.status,
+            "kw": request.knowledge_workers,
+            "wd": request.workspace_devices,
+            "note": event.note,
+        },
         related=request,
         dedupe_key=f"capacity-request:{request.pk}:{request.status}",
     )

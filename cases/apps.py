@@ -9,7 +9,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from portal import dashboard, metrics
 
-        from . import notifications, selectors  # noqa: F401 - registers the kinds
+        from . import notifications, selectors  # noqa: F401 - notifications registers kinds
         from .dashboard import dashboard_card
 
         dashboard.register_card(

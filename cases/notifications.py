@@ -1,4 +1,8 @@
-"""The notification kinds of cases (portal.notifications: one event, rendered per reader)."""
+"""The cases app's notification kinds (R-CASE-9, R-CASE-10, R-CASE-12, R-NOT-2).
+
+Each event stores the case id and the values of the moment (the severity then, a reason or a
+plan someone typed); its templates in ``cases/templates/cases/email/`` render the rest from the
+case, in the reader's language, with the customer's local times."""
 
 from __future__ import annotations
 
@@ -7,19 +11,52 @@ from typing import Any
 from django.urls import reverse
 
 from portal.choices import Category
-from portal.models import Notification
 from portal.notifications import register_kind
 
 from .models import Case
 
+
+def case_context(events) -> dict[int, dict[str, Any]]:
+    """One query for the cases of a batch of events (with their customers)."""
+    ids = {e.context.get("case") for e in events} - {None}
+    cases = Case.objects.select_related("customer").in_bulk(ids)
+    out: dict[int, dict[str, Any]] = {}
+    for event in events:
+        case = cases.get(event.context.get("case"))
+        out[event.pk] = {
+            "case": case,
+            "customer": case.customer if case else None,
+            "link": reverse("cases:detail", args=[case.pk]) if case else "",
+        }
+    return out
+
+
+KINDS = {
+    "case.opened": "case_opened",  # S1/S2 opened (R-CASE-10)
+    "case.raised": "case_raised",  # severity raised to S1/S2 (R-NOT-2)
+    "case.escalated": "case_escalated",  # escalation request (R-CASE-6)
+    "case.recurrence": "case_recurrence",  # the partner reports a recurrence
+    "case.plan_posted": "case_plan_posted",  # status and action plan (R-CASE-9)
+    "case.breach_warning": "case_breach_warning",  # due soon (R-CASE-10)
+    "case.breached": "case_breached",  # not acknowledged in time (R-CASE-10)
+    "case.plan_overdue": "case_plan_overdue",  # action plan overdue (R-CASE-9)
+    "case.monitoring_resolved": "case_monitoring_resolved",  # R-CASE-12
+}
+
+for _name, _template in KINDS.items():
+    register_kind(
+        _name, category=Category.CASES, template=f"cases/email/{_template}", context=case_context
+    )
+
+
 #: R-CASE-10: a breached case still not acknowledged climbs to level 2 (the duty manager) and
 #: level 3 (the head of support); the operator's own people only.
-CASE_ESCALATED = "case.escalated"
+CASE_ESCALATION_LEVEL = "case.escalation_level"
 
 
-def _escalation_context(events: list[Notification]) -> dict[int, dict[str, Any]]:
-    """The cases of a batch of escalation events, in one query; the link opens the case in
-    the operator console."""
+def _escalation_level_context(events) -> dict[int, dict[str, Any]]:
+    """The cases of a batch of escalation-level events, in one query; the link opens the case
+    in the operator console."""
     ids = {e.context.get("case") for e in events} - {None}
     cases = Case.objects.select_related("customer", "partner", "owner").in_bulk(ids)
     out: dict[int, dict[str, Any]] = {}
@@ -34,8 +71,8 @@ def _escalation_context(events: list[Notification]) -> dict[int, dict[str, Any]]
 
 
 register_kind(
-    CASE_ESCALATED,
+    CASE_ESCALATION_LEVEL,
     category=Category.CASES,
-    template="cases/email/case_escalated",
-    context=_escalation_context,
+    template="cases/email/case_escalation_level",
+    context=_escalation_level_context,
 )

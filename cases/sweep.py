@@ -21,15 +21,15 @@ from django.utils.translation import gettext as _
 
 from portal import jobs
 from portal.choices import Category as NotificationCategory
-from portal.notifications import Event, Message, notify_many_written
+from portal.notifications import Event, notify_many_written
 from portal.webhooks import Event as WebhookEvent
 from portal.webhooks import publish_many
 
 from . import rules
 from .choices import EventKind, Status
 from .models import Case, CaseEvent
-from .notifications import CASE_ESCALATED
-from .services import case_summary, reopen_period
+from .notifications import CASE_ESCALATION_LEVEL
+from .services import reopen_period
 from .services._common import case_webhook_data
 
 SWEEP_BATCH_SIZE = 500
@@ -151,33 +151,23 @@ def _record_sweep(cases: list[Case], *, kind: str, now: datetime) -> dict[str, i
     batch, not per case)."""
     breach = kind == EventKind.BREACH
     event_name = "breach" if breach else "warning"
-    messages: list[Message] = []
+    messages: list[Event] = []
     events: list[CaseEvent] = []
     keys: dict[int, str] = {}
     for case in cases:
-        if breach:
-            subject = _("[%(severity)s] BREACHED: case #%(id)s not acknowledged in time") % {
-                "severity": case.severity,
-                "id": case.pk,
-            }
-        else:
-            subject = _("[%(severity)s] Warning: case #%(id)s is due soon") % {
-                "severity": case.severity,
-                "id": case.pk,
-            }
         keys[case.pk] = f"case:{case.pk}:{event_name}"
         messages.append(
-            Message(
+            Event(
+                kind="case.breached" if breach else "case.breach_warning",
                 # R-CASE-10: a breach goes to the partner's "cases" contacts and on-call; the
                 # warning before it only to on-call.
                 partner_id=case.partner_id if breach else None,
                 customer_id=case.customer_id,
                 category=NotificationCategory.CASES,
-                subject=subject,
-                body=case_summary(case),
+                context={"case": case.pk, "severity": case.severity},
                 dedupe_key=keys[case.pk],
                 related=case,
-                extra_emails=_oncall(),
+                operator_emails=_oncall(),
             )
         )
         events.append(
@@ -277,7 +267,7 @@ def _record_escalation(
         if recipient:
             messages.append(
                 Event(
-                    kind=CASE_ESCALATED,
+                    kind=CASE_ESCALATION_LEVEL,
                     dedupe_key=keys[case.pk],
                     partner_id=None,  # an operator escalation: the operator's own people only
                     customer_id=case.customer_id,
@@ -339,16 +329,15 @@ def action_plan_sweep(
 
 def _flag_overdue_plans(cases: list[Case], *, now: datetime) -> dict[str, int]:
     messages = [
-        Message(
+        Event(
+            kind="case.plan_overdue",
             partner_id=None,  # an operator duty: on-call only
             customer_id=case.customer_id,
             category=NotificationCategory.CASES,
-            subject=_("[%(severity)s] Case #%(id)s: the status and action plan is overdue")
-            % {"severity": case.severity, "id": case.pk},
-            body=case_summary(case),
+            context={"case": case.pk, "severity": case.severity},
             dedupe_key=f"case:{case.pk}:action_plan_overdue",
             related=case,
-            extra_emails=_oncall(),
+            operator_emails=_oncall(),
         )
         for case in cases
     ]
@@ -387,26 +376,19 @@ def monitoring_sweep(
 
 
 def _resolve_monitored(cases: list[Case], *, now: datetime) -> dict[str, int]:
-    messages: list[Message] = []
+    messages: list[Event] = []
     events: list[CaseEvent] = []
     keys: dict[int, str] = {}
     for case in cases:
         until = case.monitoring_until or now
         keys[case.pk] = f"case:{case.pk}:monitoring_resolved:{int(until.timestamp())}"
         messages.append(
-            Message(
+            Event(
+                kind="case.monitoring_resolved",
                 partner_id=case.partner_id,
                 customer_id=case.customer_id,
                 category=NotificationCategory.CASES,
-                subject=_("Case #%(id)s resolved: no recurrence during monitoring")
-                % {"id": case.pk},
-                body=_(
-                    "The monitoring period ended without a recurrence, so the case is now "
-                    "resolved. If the problem comes back, reopen the case within %(days)s days."
-                )
-                % {"days": reopen_period().days}
-                + "\n\n"
-                + case_summary(case),
+                context={"case": case.pk, "severity": case.severity, "days": reopen_period().days},
                 dedupe_key=keys[case.pk],
                 related=case,
             )

@@ -9,7 +9,7 @@ class MaintenanceConfig(AppConfig):
     def ready(self) -> None:
         from portal import dashboard
 
-        from . import selectors
+        from . import notifications, selectors  # noqa: F401 - notifications registers kinds
         from .dashboard import dashboard_card
 
         dashboard.register_card(

@@ -80,7 +80,7 @@ class ContactAdminForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = ["partner", "customer", "name", "email", "phone"]
+        fields = ["partner", "customer", "name", "email", "phone", "language", "chat_webhook_url"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -98,8 +98,15 @@ class ContactAdminForm(forms.ModelForm):
 @admin.register(Contact)
 class ContactAdmin(ServiceAdmin):
     form = ContactAdminForm
-    list_display = ["name", "email", "phone", "partner", "customer"]
-    list_filter = ["subscriptions__category", "partner"]
+    list_display = [
+        "name",
+        "email",
+        "phone",
+        "partner",
+        "customer",
+        time_column(Contact, "delivery_failing_since"),
+    ]
+    list_filter = ["subscriptions__category", "partner", "delivery_failing_since"]
     search_fields = ["name", "email", "partner__name", "customer__name"]
     autocomplete_fields = ["partner", "customer"]
     list_select_related = ["partner", "customer"]
@@ -114,7 +121,10 @@ class ContactAdmin(ServiceAdmin):
                 user=request.user,
                 contact=obj,
                 categories=data["categories"],
-                **{k: data[k] for k in ("customer", "name", "email", "phone")},
+                **{
+                    k: data[k]
+                    for k in ("customer", "name", "email", "phone", "language", "chat_webhook_url")
+                },
             )
             return
         saved = services.contact_create(
@@ -124,6 +134,8 @@ class ContactAdmin(ServiceAdmin):
             name=data["name"],
             email=data["email"],
             phone=data["phone"],
+            language=data["language"],
+            chat_webhook_url=data["chat_webhook_url"],
             categories=data["categories"],
         )
         obj.pk = saved.pk

@@ -17,6 +17,9 @@ class PortalConfig(AppConfig):
             key="contacts", label=_("Contacts"), url_name="portal:contacts", order=90
         )
         dashboard.register_nav(key="users", label=_("Users"), url_name="portal:users", order=95)
+        dashboard.register_nav(
+            key="deliveries", label=_("Delivery log"), url_name="portal:deliveries", order=92
+        )
 
 
 class PortalAdminConfig(AdminConfig):

@@ -17,9 +17,17 @@ class ContactForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    chat_categories = forms.MultipleChoiceField(
+        label=_("Also to chat"),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Categories whose messages are also posted to the chat webhook."),
+    )
+
     class Meta:
         model = Contact
-        fields = ["name", "email", "phone", "customer"]
+        fields = ["name", "email", "phone", "customer", "language", "chat_webhook_url"]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -27,6 +35,9 @@ class ContactForm(forms.ModelForm):
         self.fields["customer"].queryset = Customer.objects.for_user(user)
         if self.instance.pk:
             self.fields["categories"].initial = self.instance.categories
+            self.fields["chat_categories"].initial = [
+                s.category for s in self.instance.subscriptions.all() if s.chat
+            ]
 
     def validate_unique(self) -> None:
         """Uniqueness is checked by the service, which knows the partner."""

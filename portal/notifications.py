@@ -132,33 +132,6 @@ class Event:
     category: str = ""
 
 
-@dataclass(frozen=True)
-class Message:
-    """Legacy: one event given as finished text. Rendered by the ``legacy`` kind, which prints
-    the stored subject and body; new code writes an :class:`Event` of a registered kind."""
-
-    partner_id: int | None
-    category: str
-    subject: str
-    body: str
-    dedupe_key: str
-    related: models.Model | None = None
-    customer_id: int | None = None
-    extra_emails: tuple[str, ...] = field(default=())
-
-    def as_event(self) -> Event:
-        return Event(
-            kind=LEGACY,
-            dedupe_key=self.dedupe_key,
-            partner_id=self.partner_id,
-            customer_id=self.customer_id,
-            category=self.category,
-            context={"subject": one_line(self.subject), "body": str(self.body)},
-            related=self.related,
-            emails=tuple((e, "") for e in self.extra_emails if e),
-        )
-
-
 def one_line(text: object, *, limit: int = 250) -> str:
     """A subject is one line by construction: any run of whitespace (newlines a partner typed
     in a title included) becomes one space, so no e-mail header can be refused for it."""
@@ -186,42 +159,29 @@ def _pk(value: Any) -> int | None:
 
 def notify(
     *,
-    kind: str = LEGACY,
+    kind: str,
     partner: Partner | int | None = None,
     dedupe_key: str,
     context: dict[str, Any] | None = None,
     category: str = "",
     related: models.Model | None = None,
     customer: Customer | int | None = None,
+    customers: Iterable[Customer | int] = (),
     operator_emails: Iterable[str] = (),
     emails: Iterable[tuple[str, str]] = (),
-    # legacy keywords: finished text, rendered by the ``legacy`` kind
-    subject: str | None = None,
-    body: str | None = None,
-    extra_emails: Iterable[str] = (),
 ) -> int:
     """Write one event in the outbox; returns 1 when it is new, 0 when it already existed.
 
     Call it inside the transaction of the change that causes it. Delivery is enqueued on
-    commit; recipients are found when the event is fanned out.
+    commit; recipients are found when the event is fanned out: the partner's contacts of the
+    category, partner-wide and of ``customer`` (or of each of ``customers``).
     """
-    if subject is not None or body is not None:
-        message = Message(
-            partner_id=_pk(partner),
-            category=category,
-            subject=subject or "",
-            body=body or "",
-            dedupe_key=dedupe_key,
-            related=related,
-            customer_id=_pk(customer),
-            extra_emails=tuple(extra_emails),
-        )
-        return sum(notify_many_written([message]).values())
     event = Event(
         kind=kind,
         dedupe_key=dedupe_key,
         partner_id=_pk(partner),
         customer_id=_pk(customer),
+        customer_ids=tuple(_pk(c) for c in customers),
         context=dict(context or {}),
         related=related,
         operator_emails=tuple(e for e in operator_emails if e),
@@ -231,12 +191,12 @@ def notify(
     return sum(notify_many_written([event]).values())
 
 
-def notify_many(events: Sequence[Event | Message]) -> int:
+def notify_many(events: Sequence[Event]) -> int:
     """Write many events at once, set-based; returns how many were new."""
     return sum(notify_many_written(events).values())
 
 
-def notify_many_written(events: Sequence[Event | Message]) -> dict[str, int]:
+def notify_many_written(events: Sequence[Event]) -> dict[str, int]:
     """:func:`notify_many`, answering per event (dedupe key) 1 when its row was written now,
     so a caller records "notified" only for the events that really were new."""
     if not events:
@@ -244,8 +204,7 @@ def notify_many_written(events: Sequence[Event | Message]) -> dict[str, int]:
     rows: dict[str, Notification] = {}
     content_types: dict[type, ContentType] = {}
     now = timezone.now()
-    for item in events:
-        event = item.as_event() if isinstance(item, Message) else item
+    for event in events:
         key = event.dedupe_key[:200]
         addresses = [[e.lower(), ""] for e in event.operator_emails] + [
             [e.lower(), lang or ""] for e, lang in event.emails
@@ -254,7 +213,7 @@ def notify_many_written(events: Sequence[Event | Message]) -> dict[str, int]:
             known = {a for a, _ in rows[key].addresses}
             rows[key].addresses += [a for a in addresses if a[0] not in known]
             continue
-        category = event.category or (get_kind(event.kind).category if event.kind != LEGACY else "")
+        category = event.category or get_kind(event.kind).category
         related = event.related
         content_type = None
         if related is not None:
@@ -277,29 +236,13 @@ def notify_many_written(events: Sequence[Event | Message]) -> dict[str, int]:
             object_id=str(related.pk) if related is not None else "",
             created_at=now,
         )
-    existing = {
-        key: (addresses, customer_ids)
-        for key, addresses, customer_ids in Notification.objects.filter(
-            dedupe_key__in=list(rows)
-        ).values_list("dedupe_key", "addresses", "customer_ids")
-    }
+    existing = set(
+        Notification.objects.filter(dedupe_key__in=list(rows)).values_list("dedupe_key", flat=True)
+    )
     new = [row for key, row in rows.items() if key not in existing]
     # ignore_conflicts: a concurrent writer of the same event wins the race, we skip quietly.
     Notification.objects.bulk_create(new, ignore_conflicts=True)
     written = {row.dedupe_key: 1 for row in new}
-    # Legacy callers told the partner and the operator (or each customer) of one event in
-    # several calls: what a later call adds joins the event while it waits to be fanned out.
-    for key, row in rows.items():
-        if key not in existing or row.kind != LEGACY:
-            continue
-        addresses, customer_ids = existing[key]
-        known = {a for a, _ in addresses}
-        extra = [a for a in row.addresses if a[0] not in known]
-        more = sorted(set(row.customer_ids) - set(customer_ids))
-        if (extra or more) and Notification.objects.filter(
-            dedupe_key=key, fanned_out_at__isnull=True
-        ).update(addresses=addresses + extra, customer_ids=sorted({*customer_ids, *more})):
-            written[key] = 1
     if written:
         transaction.on_commit(enqueue_delivery)
     return written
@@ -720,13 +663,27 @@ def language_of(value: str | None) -> str:
 
 # --- the core's kinds ------------------------------------------------------------------------
 
+# Rows from before events (migrated with their finished text): the template prints the stored
+# subject and body. New code never writes it.
 register_kind(LEGACY, category="", template="portal/email/legacy")
 
 
 def _account_context(events: list[Notification]) -> dict[int, dict[str, Any]]:
     partner_ids = {e.context.get("partner") for e in events} - {None}
     names = dict(Partner.objects.filter(id__in=partner_ids).values_list("id", "name"))
-    return {e.pk: {"partner_name": names.get(e.context.get("partner"), "")} for e in events}
+    # R-NOT-3: the contact review names the contacts whose messages cannot be delivered.
+    failing: dict[int, list[Contact]] = defaultdict(list)
+    for contact in Contact.objects.filter(
+        partner_id__in=partner_ids, delivery_failing_since__isnull=False
+    ).order_by("name"):
+        failing[contact.partner_id].append(contact)
+    return {
+        e.pk: {
+            "partner_name": names.get(e.context.get("partner"), ""),
+            "failing": failing.get(e.context.get("partner"), []),
+        }
+        for e in events
+    }
 
 
 register_kind(

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from .models import Contact, Customer, Partner, Subscription
+from .models import Contact, Customer, Delivery, Partner, Subscription
 from .tenancy import is_operator, partner_for
 
 
@@ -44,3 +44,14 @@ def users_for(user: Any) -> QuerySet:
         return users.filter(membership__isnull=False)
     partner = partner_for(user)
     return users.filter(membership__partner=partner) if partner else users.none()
+
+
+def deliveries_for(user: Any) -> QuerySet[Delivery]:
+    """The delivery log (R-NOT-4): what was sent to the partner's contacts and people, newest
+    first. A partner never sees what went to the operator's own addresses (their deliveries
+    belong to no partner)."""
+    return (
+        Delivery.objects.for_user(user)
+        .select_related("notification", "notification__customer", "notification__partner")
+        .order_by("-created_at", "-id")
+    )

@@ -40,8 +40,22 @@ def _require_partner_admin(user: Any, partner: Partner) -> None:
         raise PermissionDenied(_("Only an administrator of this partner can do this."))
 
 
-def _set_subscriptions(contact: Contact, categories: Iterable[str]) -> None:
+def _set_subscriptions(
+    contact: Contact, categories: Iterable[str], chat: Iterable[str] | None = None
+) -> None:
+    """The contact's categories; ``chat`` names those also (or, without e-mail: only) sent to
+    the contact's chat webhook. Every category goes by e-mail."""
     wanted = set(categories)
+    chat_wanted = set(chat or ())
+    if chat_wanted - wanted:
+        raise DomainError(
+            _("A category sent to chat must also be chosen."), field="chat_categories"
+        )
+    if chat_wanted and not contact.chat_webhook_url:
+        raise DomainError(
+            _("Give the chat webhook address to send messages to chat."),
+            field="chat_webhook_url",
+        )
     unknown = wanted - set(Category.values)
     if unknown:
         raise DomainError(
@@ -53,6 +67,9 @@ def _set_subscriptions(contact: Contact, categories: Iterable[str]) -> None:
     Subscription.objects.bulk_create(
         [Subscription(contact=contact, category=c) for c in sorted(wanted)], ignore_conflicts=True
     )
+    if chat is not None:
+        contact.subscriptions.update(chat=False)
+        contact.subscriptions.filter(category__in=chat_wanted).update(chat=True)
 
 
 def _check_customer_scope(partner: Partner, customer: Customer | None) -> None:
@@ -70,6 +87,9 @@ def contact_create(
     phone: str = "",
     customer: Customer | None = None,
     categories: Iterable[str] = (),
+    language: str = "",
+    chat_webhook_url: str = "",
+    chat_categories: Iterable[str] = (),
 ) -> Contact:
     _require_partner_admin(user, partner)
     _check_customer_scope(partner, customer)
@@ -78,15 +98,26 @@ def contact_create(
     # Two identical submits at once both pass the check above: the constraint decides.
     with unique_violation_as(_("A contact with this e-mail already exists."), field="email"):
         contact = Contact.objects.create(
-            partner=partner, customer=customer, name=name, email=email, phone=phone
+            partner=partner,
+            customer=customer,
+            name=name,
+            email=email,
+            phone=phone,
+            language=language,
+            chat_webhook_url=chat_webhook_url,
         )
-    _set_subscriptions(contact, categories)
+    _set_subscriptions(contact, categories, chat_categories)
     return contact
 
 
 @transaction.atomic
 def contact_update(
-    *, user: Any, contact: Contact, categories: Iterable[str] | None = None, **fields: Any
+    *,
+    user: Any,
+    contact: Contact,
+    categories: Iterable[str] | None = None,
+    chat_categories: Iterable[str] | None = None,
+    **fields: Any,
 ) -> Contact:
     _require_partner_admin(user, contact.partner)
     if "customer" in fields:
@@ -107,8 +138,12 @@ def contact_update(
         setattr(contact, name, value)
     with unique_violation_as(_("A contact with this e-mail already exists."), field="email"):
         contact.save()
-    if categories is not None:
-        _set_subscriptions(contact, categories)
+    if categories is not None or chat_categories is not None:
+        _set_subscriptions(
+            contact,
+            contact.categories if categories is None else categories,
+            chat_categories,
+        )
     return contact
 
 

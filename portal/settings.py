@@ -389,6 +389,9 @@ SPECTACULAR_SETTINGS = {
         "PatchKindEnum": "maintenance.choices.PatchKind",
         "WindowKindEnum": "maintenance.choices.WindowKind",
         "CapacityRequestStatusEnum": "capacity.choices.RequestStatus",
+        "NotificationCategoryEnum": "portal.choices.Category",
+        "DeliveryStatusEnum": "portal.choices.NotificationStatus",
+        "ChannelEnum": "portal.choices.Channel",
     },
 }
 

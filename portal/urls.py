@@ -18,6 +18,7 @@ portal_patterns = (
         path("contacts/<int:pk>/", views.ContactEditView.as_view(), name="contact-edit"),
         path("contacts/<int:pk>/delete/", views.ContactDeleteView.as_view(), name="contact-delete"),
         path("contacts/confirm/", views.ContactsConfirmView.as_view(), name="contacts-confirm"),
+        path("notifications/", views.DeliveryLogView.as_view(), name="deliveries"),
         path("settings/", views.SettingsView.as_view(), name="settings"),
         path("settings/tokens/", automation_views.TokenListView.as_view(), name="tokens"),
         path(

@@ -96,6 +96,29 @@ class CustomerListView(PartnerRequiredMixin, ListView):
         return selectors.customers_for(self.request.user)
 
 
+class DeliveryLogView(PartnerRequiredMixin, ListView):
+    """What was sent to whom, when, through which channel, and whether it was delivered."""
+
+    template_name = "portal/delivery_log.html"
+    context_object_name = "deliveries"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.deliveries_for(self.request.user)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from .notifications import render_deliveries
+
+        context = super().get_context_data(**kwargs)
+        rows = list(context["deliveries"])
+        try:  # the subjects as their readers got them, one context load per kind
+            subjects = {pk: r.subject for pk, r in render_deliveries(rows).items()}
+        except Exception:  # noqa: BLE001 - the log shows even when a template is broken
+            subjects = {}
+        context["rows"] = [(row, subjects.get(row.pk, "")) for row in rows]
+        return context
+
+
 class CustomerDetailView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         customer = get_for_user_or_404(selectors.customers_for(request.user), request.user, pk=pk)

@@ -9,7 +9,7 @@ class ReleasesConfig(AppConfig):
     def ready(self) -> None:
         from portal import dashboard
 
-        from . import campaigns, receivers  # noqa: F401 - connects the upgrade completion receiver
+        from . import campaigns, notifications, receivers  # noqa: F401 - kinds; the upgrade receiver
         from .dashboard import dashboard_card
         from .selectors import staff_must_upgrade_by_partner
 

@@ -20,11 +20,9 @@ from simple_history.utils import bulk_create_with_history
 
 from maintenance import campaigns as registry
 from maintenance.choices import ChangeKind
-from maintenance.windows import region_zone
-from portal.choices import Application, Category
+from portal.choices import Application
 from portal.errors import DomainError
-from portal.notifications import Message, notify_many
-from portal.timefmt import show_time
+from portal.notifications import Event, notify_many
 
 from . import rules, selectors
 from .choices import ComplianceState
@@ -140,35 +138,30 @@ def on_commit(campaign: Any, changes: Sequence[Any], now: datetime) -> None:
     if any(u.pk is None for u in upgrades):
         upgrades = list(Upgrade.objects.filter(change__campaign_id=campaign.pk))
     through = changes[0].customers.through if changes else None
-    customers: dict[int, list] = defaultdict(list)
+    customers: dict[int, list[int]] = defaultdict(list)
     if through is not None:
-        for change_id, name, region in through.objects.filter(
+        for change_id, customer_id in through.objects.filter(
             change__campaign_id=campaign.pk
-        ).values_list("change_id", "customer__name", "customer__region"):
-            customers[change_id].append((name, region))
-    starts = {c.pk: c for c in changes}
-    label = target.key.short_label
-    messages = []
-    for upgrade in upgrades:
-        change = starts[upgrade.change_id]
-        names = ", ".join(sorted(n for n, _r in customers[change.pk]))
-        regions = sorted({r for _n, r in customers[change.pk]})
-        when = " · ".join(show_time(change.start, zone=region_zone(r)) for r in regions)
-        messages.append(
-            Message(
-                partner_id=change.partner_id,
-                category=Category.RELEASES,
-                subject=_("Upgrade planned to %(release)s") % {"release": label},
-                body=_(
-                    "Customers %(customers)s will be upgraded to %(release)s on %(start)s.\n"
-                    "You may reschedule this upgrade once, up to one week before it."
-                )
-                % {"customers": names, "release": label, "start": when},
+        ).values_list("change_id", "customer_id"):
+            customers[change_id].append(customer_id)
+    changes_by_id = {c.pk: c for c in changes}
+    # One "upgrade planned" event per upgrade, rendered per reader at delivery (R-REL-4).
+    notify_many(
+        [
+            Event(
+                kind="upgrade.planned",
+                partner_id=upgrade_change.partner_id,
+                customer_id=ids[0] if len(ids) == 1 else None,
+                customer_ids=tuple(ids),
+                context={"upgrade": upgrade.pk},
                 related=upgrade,
                 dedupe_key=f"upgrade:{upgrade.pk}:planned",
             )
-        )
-    notify_many(messages)
+            for upgrade in upgrades
+            for upgrade_change in [changes_by_id[upgrade.change_id]]
+            for ids in [sorted(customers[upgrade_change.pk])]
+        ]
+    )
 
 
 def must_upgrade_release_ids() -> list[int]:

@@ -22,12 +22,11 @@ from django.utils.translation import gettext as _
 from maintenance import services as maintenance_services
 from maintenance.choices import ChangeKind
 from portal import jobs
-from portal.choices import Application, Category
+from portal.choices import Application
 from portal.errors import DomainError, raise_violation
 from portal.models import Customer, Partner
 from portal.notifications import notify
 from portal.tenancy import require_operator, require_partner_of
-from portal.timefmt import show_time
 from portal.webhooks import publish_to_every_partner
 
 from . import rules, selectors
@@ -110,11 +109,7 @@ def release_announce(*, actor: Any, release: Release, available_on: date | None 
     # Every customer on a shifted release hears of it, even when its state stays the same
     # (n-1 that must upgrade becomes n-2 that must upgrade, now to the new release).
     InstalledVersion.objects.filter(release_id__in=shifted).update(notified_state="")
-    compliance_notify(
-        event=f"announce:{release.pk}",
-        headline=_("Release %(release)s is available; release positions have shifted.")
-        % {"release": release.key.short_label},
-    )
+    compliance_notify(event=f"announce:{release.pk}", announced=release.pk)
     publish_to_every_partner(  # R-NOT-4: a release concerns every partner
         type="release.announced",
         data={
@@ -241,7 +236,7 @@ def compliance_refresh(*, today: date | None = None) -> int:
     return changed
 
 
-def compliance_notify(*, event: str | None = None, headline: str | None = None) -> int:
+def compliance_notify(*, event: str | None = None, announced: int | None = None) -> int:
     """Tell partners of each change of compliance state, once (R-REL-2, R-REL-4).
 
     One indexed query (a partial index on state ≠ notified state) finds what changed. The
@@ -253,7 +248,7 @@ def compliance_notify(*, event: str | None = None, headline: str | None = None) 
     run = jobs.run_batches(
         name="releases compliance notices",
         due=lambda: Customer.objects.filter(pk__in=_changed_compliance().values("customer_id")),
-        handle=lambda ids: _notify_customers(ids, event=event, headline=headline),
+        handle=lambda ids: _notify_customers(ids, event=event, announced=announced),
     )
     return run.counts.get("written", 0)
 
@@ -263,7 +258,7 @@ def _changed_compliance() -> QuerySet:
 
 
 def _notify_customers(
-    customer_ids: list[int], *, event: str | None, headline: str | None
+    customer_ids: list[int], *, event: str | None, announced: int | None
 ) -> dict[str, int]:
     rows = (
         _changed_compliance()
@@ -279,35 +274,30 @@ def _notify_customers(
     for state, ids in by_state.items():
         InstalledVersion.objects.filter(pk__in=ids).update(notified_state=state)
     written = sum(
-        _notify_customer(claimed, event=event, headline=headline)
+        _notify_customer(claimed, event=event, announced=announced)
         for claimed in by_customer.values()
     )
     return {"written": written}
 
 
 def _notify_customer(
-    claimed: Sequence[InstalledVersion], *, event: str | None, headline: str | None
+    claimed: Sequence[InstalledVersion], *, event: str | None, announced: int | None
 ) -> int:
     customer = claimed[0].customer
-    lines = [
-        _("%(application)s on %(release)s: %(state)s")
-        % {
-            "application": row.get_application_display(),
-            "release": row.release.key.short_label,
-            "state": selectors.compliance_message(row),
-        }
-        for row in claimed
-    ]
     signature = ",".join(f"{row.pk}={row.compliance_state}" for row in claimed)
     key = event or hashlib.sha1(signature.encode()).hexdigest()[:16]  # noqa: S324 - not security
     return notify(
-        partner=customer.partner,
+        kind="release.compliance",
+        partner=customer.partner_id,
         customer=customer,
-        category=Category.RELEASES,
-        subject=_("Release compliance changed for %(customer)s") % {"customer": customer.name},
-        body="\n".join(
-            [headline or _("The release compliance of these applications changed:"), ""] + lines
-        ),
+        context={
+            # the states told, as values: the message says what was decided now
+            "rows": [
+                [row.application, row.release_id, row.compliance_state, row.compliance_target_id]
+                for row in claimed
+            ],
+            "announced": announced,
+        },
         related=customer,
         dedupe_key=f"releases:compliance:{customer.pk}:{key}",
     )
@@ -395,20 +385,13 @@ def upgrade_schedule(
     upgrade = Upgrade.objects.create(
         change=change, target=target, applications=apps, advisory=advisory.strip()
     )
-    names = ", ".join(change.customers.order_by("name").values_list("name", flat=True))
+    customer_ids = list(change.customers.values_list("pk", flat=True))
     notify(
+        kind="upgrade.planned",
         partner=partner,
-        category=Category.RELEASES,
-        subject=_("Upgrade planned to %(release)s") % {"release": target.key.short_label},
-        body=_(
-            "Customers %(customers)s will be upgraded to %(release)s on %(start)s.\n"
-            "You may reschedule this upgrade once, up to one week before it."
-        )
-        % {
-            "customers": names,
-            "release": target.key.short_label,
-            "start": show_time(start, customer=change),
-        },
+        customer=customer_ids[0] if len(customer_ids) == 1 else None,
+        customers=customer_ids,
+        context={"upgrade": upgrade.pk},
         related=upgrade,
         dedupe_key=f"upgrade:{upgrade.pk}:planned",
     )
@@ -522,13 +505,10 @@ def upgrade_record_completion(*, upgrade: Upgrade, completed_at: datetime) -> in
             )
             updated += 1
         notify(
-            partner=customer.partner,
+            kind="upgrade.completed",
+            partner=customer.partner_id,
             customer=customer,
-            category=Category.RELEASES,
-            subject=_("Upgrade completed: %(customer)s now runs %(release)s")
-            % {"customer": customer.name, "release": upgrade.target.key.short_label},
-            body=_("The upgrade of %(customer)s to %(release)s completed successfully.")
-            % {"customer": customer.name, "release": upgrade.target.key.short_label},
+            context={"upgrade": upgrade.pk},
             related=upgrade,
             dedupe_key=f"upgrade:{upgrade.pk}:completed:{customer.pk}",
         )

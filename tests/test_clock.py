@@ -51,7 +51,13 @@ def test_delivery_stamps_the_given_now_on_sent_and_retried_rows(partner_a, conta
     from portal.choices import Category, NotificationStatus
     from portal.notifications import deliver_due, notification_retry, notify
 
-    notify(partner=partner_a, category=Category.CASES, subject="s", body="b", dedupe_key="k:1")
+    notify(
+        kind="legacy",
+        partner=partner_a,
+        category=Category.CASES,
+        context={"subject": "s", "body": "b"},
+        dedupe_key="k:1",
+    )
     with mock.patch.object(
         notifications.EmailMultiAlternatives, "send", side_effect=OSError("smtp down")
     ):

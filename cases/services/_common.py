@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.calendars import calendar_spec_for_region
-from portal.choices import Category as NotificationCategory
 from portal.notifications import notify
 from portal.tenancy import require_operator, require_partner_of
 from portal.timefmt import show_time
@@ -171,26 +170,25 @@ def _plan_due(case: Case) -> datetime:
 def _notify_case(
     case: Case,
     *,
+    kind: str,
     event: str,
-    subject: str,
-    body: str,
     partner_contacts: bool,
     oncall: bool,
+    context: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> int:
-    """Queue one notification per recipient in the outbox and note it on the timeline."""
-    common = {
-        "category": NotificationCategory.CASES,
-        "subject": subject,
-        "body": body,
-        "related": case,
-        "dedupe_key": f"case:{case.pk}:{event}",
-    }
-    count = 0
-    if partner_contacts:
-        count += notify(partner=case.partner, customer=case.customer_id, **common)
-    if oncall:  # an operator address: not attached to the partner
-        count += notify(partner=None, extra_emails=[settings.OPERATOR_ONCALL_EMAIL], **common)
+    """Write the case's event in the outbox (recipients are found when it is fanned out) and
+    note it on the timeline."""
+    count = notify(
+        kind=kind,
+        partner=case.partner_id if partner_contacts else None,
+        customer=case.customer_id,
+        context={"case": case.pk, "severity": case.severity, **(context or {})},
+        related=case,
+        dedupe_key=f"case:{case.pk}:{event}",
+        # an operator address: not one of the partner's contacts
+        operator_emails=[settings.OPERATOR_ONCALL_EMAIL] if oncall else (),
+    )
     if count:
         _event(
             case, EventKind.NOTIFICATION_SENT, at=now, data={"about": event, "recipients": count}

@@ -23,7 +23,6 @@ from ._common import (
     _publish_case,
     _require_access,
     _require_staff,
-    case_summary,
     monitoring_days_default,
     reopen_period,
 )
@@ -144,10 +143,9 @@ def case_transition(
     if recurrence and not staff:
         _notify_case(
             case,
+            kind="case.recurrence",
             event=f"recurrence:{case.events.filter(kind=EventKind.STATUS_CHANGE).count()}",
-            subject=_("[%(severity)s] Case #%(id)s: the partner reports a recurrence")
-            % {"severity": case.severity, "id": case.pk},
-            body=(note or "").strip() + "\n\n" + case_summary(case),
+            context={"note": (note or "").strip()},
             partner_contacts=False,
             oncall=True,
         )
@@ -220,9 +218,9 @@ def case_set_action_plan(*, user: Any, case: Case, plan: str, now: datetime | No
     # R-CASE-9: the partner is told when a plan is posted.
     _notify_case(
         case,
+        kind="case.plan_posted",
         event=f"action_plan:{case.events.filter(kind=EventKind.ACTION_PLAN).count()}",
-        subject=_("Case #%(id)s: status and action plan") % {"id": case.pk},
-        body=plan + "\n\n" + case_summary(case),
+        context={"plan": plan},
         partner_contacts=True,
         oncall=False,
     )

@@ -23,7 +23,6 @@ from ._common import (
     _event,
     _notify_case,
     _publish_case,
-    case_summary,
 )
 
 # --- opening ----------------------------------------------------------------------------------
@@ -153,10 +152,8 @@ def case_open(
     if rules.notify_partner_proactively(severity):  # R-CASE-10: S1/S2 e-mailed on opening
         _notify_case(
             case,
+            kind="case.opened",
             event="opened",
-            subject=_("[%(severity)s] New case #%(id)s: %(title)s")
-            % {"severity": severity, "id": case.pk, "title": case.title},
-            body=case_summary(case),
             partner_contacts=True,
             oncall=True,
             now=now,

@@ -25,7 +25,6 @@ from ._common import (
     _publish_case,
     _require_access,
     _require_staff,
-    case_summary,
 )
 
 # --- acknowledgement and severity ---------------------------------------------------------------
@@ -164,10 +163,9 @@ def case_request_escalation(
     escalation_no = case.events.filter(kind=EventKind.ESCALATION_REQUEST).count()
     _notify_case(
         case,
+        kind="case.escalated",
         event=f"escalation:{escalation_no}",
-        subject=_("[%(severity)s] Case #%(id)s escalated from %(old)s: %(title)s")
-        % {"severity": severity, "old": old, "id": case.pk, "title": case.title},
-        body=_("Reason: %(reason)s") % {"reason": reason} + "\n\n" + case_summary(case),
+        context={"old": old, "reason": reason},
         partner_contacts=rules.notify_partner_proactively(severity),
         oncall=True,
         now=now,
@@ -200,10 +198,9 @@ def case_change_severity(
         change_no = case.events.filter(kind=EventKind.SEVERITY_CHANGE).count()
         _notify_case(
             case,
+            kind="case.raised",
             event=f"raise:{change_no}",
-            subject=_("[%(severity)s] Case #%(id)s raised from %(old)s: %(title)s")
-            % {"severity": severity, "old": old, "id": case.pk, "title": case.title},
-            body=_("Reason: %(reason)s") % {"reason": reason} + "\n\n" + case_summary(case),
+            context={"old": old, "reason": reason},
             partner_contacts=True,
             oncall=True,
         )

@@ -21,7 +21,7 @@ from portal.choices import Category
 from portal.errors import DomainError, raise_violation
 from portal.limits import partner_request_check
 from portal.models import Contact, Customer, Partner
-from portal.notifications import Message, notify, notify_many_written
+from portal.notifications import Event, notify, notify_many_written
 from portal.tenancy import (
     require_operator,
     require_partner_of,
@@ -55,18 +55,19 @@ def _change_management_email() -> str:
     return settings.CHANGE_MANAGEMENT_EMAIL
 
 
-def _tell_change_management(*, subject: str, body: str, related: Any, dedupe_key: str) -> None:
+def _tell_change_management(
+    *, kind: str, context: dict[str, Any], related: Any, dedupe_key: str
+) -> None:
     """A partner's request for the operator's change-management team (outbox, once), within
     the partner's hourly limit of such requests."""
     partner_request_check(partner_id=getattr(related, "partner_id", None))
     notify(
+        kind=kind,
         partner=None,
-        category=MAINTENANCE,
-        subject=subject,
-        body=body,
+        context={"partner": getattr(related, "partner_id", None), **context},
         related=related,
         dedupe_key=dedupe_key,
-        extra_emails=[_change_management_email()],
+        operator_emails=[_change_management_email()],
     )
 
 
@@ -197,8 +198,8 @@ def _notice_text(
     extra: str = "",
     link: str | None = None,
 ) -> tuple[str, str]:
-    """The subject and body of a change's notice (R-MNT-4): what, which customers, when in
-    each region's local time, and the link to the change's page."""
+    """The subject and body of a change's notice record (R-MNT-4): what, which customers, when
+    in each region's local time, and the link to the change's page."""
     subject = f"[{change.get_kind_display()}] {headline}: {change.title}"
     link = link or settings.SITE_URL + reverse("maintenance:change", args=[change.pk])
     body = "\n\n".join(
@@ -224,12 +225,13 @@ def _send_many(
     event: str,
     headline: str,
     now: datetime,
+    message: str = "change.notice",
 ) -> int:
     """:func:`_send` for many changes at once, set-based: one ChangeNotice per change (event
     key ``change:<pk>:<event>``, as ``_send`` writes it) and its outbox event, in a few
     queries whatever the number of changes. ``items`` are (change, its customers, the notice's
     extra text). Returns the number of new outbox events."""
-    messages: list[Message] = []
+    events: list[Event] = []
     notices: list[ChangeNotice] = []
     # One reverse() for all the links: the page's path differs only by the change's id.
     marker = 987654321
@@ -253,18 +255,19 @@ def _send_many(
                 sent_at=now,
             )
         )
-        messages.append(
-            Message(
+        # One event per change; its contacts are those of every affected customer (R-MNT-4).
+        events.append(
+            Event(
+                kind=message,
                 partner_id=change.partner_id,
-                category=MAINTENANCE,
-                subject=subject,
-                body=body,
-                dedupe_key=key,
+                customer_id=customers[0].pk if len(customers) == 1 else None,
+                customer_ids=tuple(c.pk for c in customers),
+                context={"change": change.pk},
                 related=change,
-                customer_id=customers[0].pk if customers else None,
+                dedupe_key=key,
             )
         )
-    written = notify_many_written(messages)
+    written = notify_many_written(events)
     counts = _recipient_counts(
         {change.partner_id for change, _customers, _extra in items},
     )
@@ -292,13 +295,20 @@ def _recipient_counts(partner_ids: set[int]) -> dict[tuple[int, int | None], set
 
 
 def _send(
-    change: Change, *, kind: str, event_key: str, headline: str, extra: str = "", now: datetime
+    change: Change,
+    *,
+    kind: str,
+    event_key: str,
+    headline: str,
+    extra: str = "",
+    now: datetime,
+    message: str = "change.notice",
+    values: dict[str, Any] | None = None,
 ) -> int:
-    """Write one ChangeNotice and the outbox rows for every subscribed contact (R-MNT-4).
-
-    Partner-wide contacts and each affected customer's contacts of "Maintenance and outages"
-    receive it once each: the outbox's (event key, recipient) uniqueness removes duplicates.
-    """
+    """Write one ChangeNotice and the outbox event for the change's subscribed contacts
+    (R-MNT-4). Partner-wide contacts and each affected customer's contacts of "Maintenance and
+    outages" receive it once each: the deliveries' (event, channel, recipient) uniqueness
+    removes duplicates."""
     customers = list(change.customers.order_by("name"))
     subject, body = _notice_text(change, customers, headline=headline, extra=extra)
     notice, created = ChangeNotice.objects.get_or_create(
@@ -313,26 +323,16 @@ def _send(
     )
     if not created:
         return 0
-    sent = 0
-    for customer in customers:
-        sent += notify(
-            partner=change.partner,
-            category=MAINTENANCE,
-            subject=subject,
-            body=body,
-            related=change,
-            customer=customer,
-            dedupe_key=event_key,
-        )
-    if not customers:
-        sent += notify(
-            partner=change.partner,
-            category=MAINTENANCE,
-            subject=subject,
-            body=body,
-            related=change,
-            dedupe_key=event_key,
-        )
+    # One event for the change; its contacts are those of every affected customer (R-MNT-4).
+    sent = notify(
+        kind=message,
+        partner=change.partner_id,
+        customer=customers[0].pk if len(customers) == 1 else None,
+        customers=[c.pk for c in customers],
+        context={"change": change.pk, **(values or {})},
+        related=change,
+        dedupe_key=event_key,
+    )
     # The outbox resolves recipients when it fans the event out; the notice records how many
     # contacts it is addressed to now.
     sent = _recipient_count(change.partner_id, [c.pk for c in customers]) if sent else 0
@@ -389,20 +389,10 @@ def _create_sso_checklists(change: Change, now: datetime) -> int:
             ]
         )
         notify(
-            partner=change.partner,
-            category=MAINTENANCE,
+            kind="change.sso_follow_up",
+            partner=change.partner_id,
             customer=customer,
-            subject=_("Action needed after certificate renewal: %(customer)s")
-            % {"customer": customer.name},
-            body=_(
-                "The UC application certificates of %(customer)s were renewed. Because SSO is "
-                "enabled, please: disable SSO, re-import the IdP metadata file, re-enable SSO, "
-                "and validate SSO.\n\n%(link)s"
-            )
-            % {
-                "customer": customer.name,
-                "link": settings.SITE_URL + reverse("maintenance:sso", args=[checklist.pk]),
-            },
+            context={"change": change.pk, "checklist": checklist.pk},
             related=checklist,
             dedupe_key=f"sso-checklist:{checklist.pk}",
         )

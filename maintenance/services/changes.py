@@ -275,6 +275,7 @@ def change_plan(
             kind=NoticeKind.RESCHEDULED,
             event_key=f"change:{change.pk}:rescheduled:{_stamp(start)}:{_stamp(end)}",
             headline=_("Maintenance rescheduled"),
+            message="change.rescheduled",
             now=now,
         )
         change_rescheduled.send(
@@ -337,6 +338,10 @@ def change_send_notice(*, actor: Any, change: Change, now: datetime | None = Non
         event_key=f"change:{change.pk}:notice",
         headline=_("Planned maintenance"),
         extra=extra,
+        message="change.notice",
+        values={"deadline_at": change.reschedule_deadline.isoformat()}
+        if change.reschedule_open
+        else {},
         now=now,
     )
     _publish_change(change, "change.notified", notified_at=now, emergency=False)  # R-NOT-4
@@ -389,6 +394,7 @@ def change_declare_emergency(
         kind=NoticeKind.EMERGENCY,
         event_key=f"change:{change.pk}:emergency",
         headline=_("Emergency maintenance"),
+        message="change.emergency",
         extra=_("Reason: %(reason)s") % {"reason": change.reason_label},
         now=now,
     )
@@ -420,6 +426,7 @@ def change_complete(*, actor: Any, change: Change, now: datetime | None = None) 
         kind=NoticeKind.COMPLETED,
         event_key=f"change:{change.pk}:completed",
         headline=_("Maintenance completed"),
+        message="change.completed",
         now=now,
     )
     _publish_change(change, "change.completed", completed_at=now)  # R-NOT-4
@@ -452,6 +459,8 @@ def change_cancel(
             event_key=f"change:{change.pk}:cancelled",
             headline=_("Maintenance cancelled"),
             extra=note,
+            message="change.cancelled",
+            values={"note": note or ""},
             now=now,
         )
     change_cancelled.send(Change, change=change)

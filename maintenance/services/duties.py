@@ -59,6 +59,8 @@ def changes_send_due_reminders(*, now: datetime | None = None) -> int:
                     event_key=f"change:{change.pk}:reminder:{hours}:{_stamp(change.start)}",
                     headline=_("Maintenance reminder: starts in %(hours)s hours")
                     % {"hours": hours},
+                    message="change.reminder",
+                    values={"hours": hours},
                     now=now,
                 )
             return {"sent": len(ids)}

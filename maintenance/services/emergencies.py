@@ -25,7 +25,7 @@ from .. import rules
 from ..models import (
     PartnerEmergency,
 )
-from ._common import MAINTENANCE, _customers_of, _stamp
+from ._common import _customers_of
 
 # --- emergency changes in the partner's own network (R-MNT-8) ----------------------------------
 
@@ -72,30 +72,22 @@ def partner_emergency_report(
         reported_by=actor,
     )
     emergency.customers.set(members)
-    link = settings.SITE_URL + reverse(
-        "admin:maintenance_partneremergency_change", args=[emergency.pk]
-    )
     notify(
+        kind="operator.partner_emergency",
         partner=None,
-        category=MAINTENANCE,
-        subject=_("Partner emergency change: %(partner)s: %(title)s")
-        % {"partner": partner.name, "title": emergency.title},
-        body="\n\n".join(
-            part
-            for part in [
-                emergency.title,
-                f"{_stamp(start)} – {_stamp(end)} (UTC)",
-                _("Customers: %(names)s") % {"names": ", ".join(c.name for c in members)},
-                emergency.description,
-                _("Impact visible to the operator: %(impact)s")
-                % {"impact": emergency.visible_impact},
-                _("Case #%(id)s") % {"id": linked.pk} if linked else "",
-                link,
-            ]
-            if part
-        ),
+        context={
+            "partner": partner.pk,
+            "title": emergency.title,
+            "description": emergency.description,
+            "customers": [c.pk for c in members],
+            "start_at": start.isoformat(),
+            "end_at": end.isoformat(),
+            "impact": emergency.visible_impact,
+            "case": linked.pk if linked else None,
+            "link": reverse("admin:maintenance_partneremergency_change", args=[emergency.pk]),
+        },
         related=emergency,
         dedupe_key=f"partner-emergency:{emergency.pk}:reported",
-        extra_emails=[settings.OPERATOR_ONCALL_EMAIL] if settings.OPERATOR_ONCALL_EMAIL else [],
+        operator_emails=[settings.OPERATOR_ONCALL_EMAIL],
     )
     return emergency

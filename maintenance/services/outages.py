@@ -13,9 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +32,7 @@ from ..models import (
     Outage,
     OutageUpdate,
 )
-from ._common import MAINTENANCE, _require_staff
+from ._common import _require_staff
 
 # --- outages (R-MNT-12) ------------------------------------------------------------------------
 
@@ -42,36 +40,27 @@ from ._common import MAINTENANCE, _require_staff
 def outage_notify(*, outage: Outage, event: str, update: OutageUpdate | None = None) -> int:
     """Tell the subscribers of every affected customer (R-MNT-12); once per event and contact.
 
-    ``event`` is ``declared``, ``resolved`` or ``update`` (then ``update`` is the entry, and
-    the event key is the update's own, so each update is sent once)."""
-    if event == "declared":
-        subject = _("Outage: %(title)s") % {"title": outage.title}
-        body = outage.description or outage.title
-        key = f"outage:{outage.pk}:declared"
-    elif event == "resolved":
-        subject = _("Resolved: %(title)s") % {"title": outage.title}
-        body = outage.resolution or outage.title
-        key = f"outage:{outage.pk}:resolved"
-    else:
+    ``event`` is ``declared``, ``resolved`` or ``update`` (then ``update`` is the timeline
+    entry, and the event key is the update's own, so each update is sent once)."""
+    context: dict[str, int] = {"outage": outage.pk}
+    key = f"outage:{outage.pk}:{event}"
+    if event == "update":
         assert update is not None
-        subject = _("Outage update (%(status)s): %(title)s") % {
-            "status": update.get_status_display(),
-            "title": outage.title,
-        }
-        body = update.text
+        context["update"] = update.pk
         key = f"outage:{outage.pk}:update:{update.pk}"
-    link = settings.SITE_URL + reverse("maintenance:outage", args=[outage.pk])
     sent = 0
-    for customer in outage.customers.select_related("partner"):
+    partners = sorted({c.partner_id: c for c in outage.customers.all()}.items())
+    for partner_id, _customer in partners:
+        own = [c.pk for c in outage.customers.all() if c.partner_id == partner_id]
         sent += notify(
-            partner=customer.partner,
-            category=MAINTENANCE,
-            customer=customer,
-            subject=subject,
-            body=f"{body}\n\n{link}",
+            kind=f"outage.{event}",
+            partner=partner_id,
+            customer=own[0] if len(own) == 1 else None,
+            customers=own,
+            context=context,
             related=outage,
             # one event per partner: an outage may hit customers of several partners
-            dedupe_key=f"{key}:{customer.partner_id}",
+            dedupe_key=f"{key}:{partner_id}",
         )
     return sent
 

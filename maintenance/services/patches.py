@@ -20,7 +20,7 @@ from ..choices import (
 from ..models import (
     PatchRequest,
 )
-from ._common import MAINTENANCE, _require_partner_of, _require_staff, _tell_change_management
+from ._common import _require_partner_of, _require_staff, _tell_change_management
 
 # --- patch (COP) files (R-MNT-11) --------------------------------------------------------------
 
@@ -41,8 +41,8 @@ def patch_request_create(
         requested_by=actor if getattr(actor, "pk", None) else None,
     )
     _tell_change_management(
-        subject=_("Patch file request: %(file)s") % {"file": patch.file_name},
-        body=f"{customer.partner.name} / {customer.name}\n\n{patch.file_name}\n\n{note}",
+        kind="operator.patch_requested",
+        context={"file": patch.file_name, "customers": [customer.pk], "note": note},
         related=patch,
         dedupe_key=f"patch:{patch.pk}:requested",
     )
@@ -63,15 +63,10 @@ def patch_mark_uploaded(*, actor: Any, patch: PatchRequest, now=None) -> PatchRe
         )
     patch.refresh_from_db()
     notify(
-        partner=patch.partner,
-        category=MAINTENANCE,
+        kind="patch.uploaded",
+        partner=patch.partner_id,
         customer=patch.customer_id,
-        subject=_("Patch file uploaded: %(file)s") % {"file": patch.file_name},
-        body=_(
-            "%(file)s is on the SFTP server of %(customer)s. Install it at your convenience, "
-            "then mark it installed in the portal."
-        )
-        % {"file": patch.file_name, "customer": patch.customer.name},
+        context={"patch": patch.pk},
         related=patch,
         dedupe_key=f"patch:{patch.pk}:uploaded",
     )

@@ -71,8 +71,8 @@ def change_request_by_partner(
     )
     change.customers.set(members)
     _tell_change_management(
-        subject=_("Partner change request: %(title)s") % {"title": title},
-        body=f"{partner.name}\n\n{title}\n\n{description}",
+        kind="operator.change_requested",
+        context={"title": title, "description": description},
         related=change,
         dedupe_key=f"change:{change.pk}:submitted",
     )
@@ -118,6 +118,10 @@ def change_review(
             event_key=f"change:{change.pk}:review:{target}",
             headline=headline,
             extra=note,
+            message="change.review_approved"
+            if target == ChangeStatus.APPROVED
+            else "change.review_rejected",
+            values={"note": note or ""},
             now=now,
         )
     return change

@@ -80,8 +80,8 @@ def reschedule_request_create(
             _("This change already has an open reschedule request."), rule="R-MNT-5"
         ) from None
     _tell_change_management(
-        subject=_("Reschedule request: %(title)s") % {"title": change.title},
-        body=f"{change.partner.name}\n\n{change.title}\n\n{reason}",
+        kind="operator.reschedule_requested",
+        context={"title": change.title, "reason": reason},
         related=request,
         dedupe_key=f"reschedule:{request.pk}:requested",
     )

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from portal.choices import Category, Language, Role
-from portal.models import Contact, Customer, Partner
+from portal.models import Contact, Customer, Delivery, Partner
 from portal.tenancy import partner_for, role_for
 
 from .fields import TenantPrimaryKeyRelatedField
@@ -36,16 +36,31 @@ class ContactSerializer(serializers.ModelSerializer):
         queryset=Customer.objects.all(), allow_null=True, required=False
     )
     categories = serializers.MultipleChoiceField(choices=Category.choices, required=False)
+    chat_categories = serializers.MultipleChoiceField(choices=Category.choices, required=False)
     partner = TenantPrimaryKeyRelatedField(queryset=Partner.objects.all(), required=False)
 
     class Meta:
         model = Contact
-        fields = ["id", "partner", "customer", "name", "email", "phone", "categories"]
+        fields = [
+            "id",
+            "partner",
+            "customer",
+            "name",
+            "email",
+            "phone",
+            "language",
+            "chat_webhook_url",
+            "categories",
+            "chat_categories",
+            "delivery_failing_since",
+        ]
+        read_only_fields = ["delivery_failing_since"]
         validators: list = []
 
     def to_representation(self, instance: Contact) -> dict:
         data = super().to_representation(instance)
         data["categories"] = instance.categories
+        data["chat_categories"] = sorted(s.category for s in instance.subscriptions.all() if s.chat)
         return data
 
 
@@ -105,3 +120,30 @@ class MeSerializer(serializers.Serializer):
         from portal.timefmt import zone_for_user
 
         return zone_for_user(user).key
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    """One message of the delivery log: to whom, through which channel, and how it went."""
+
+    kind = serializers.CharField(source="notification.kind", read_only=True)
+    category = serializers.CharField(source="notification.category", read_only=True)
+    customer = serializers.IntegerField(source="notification.customer_id", read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "kind",
+            "category",
+            "customer",
+            "contact",
+            "channel",
+            "recipient",
+            "language",
+            "status",
+            "attempts",
+            "last_error",
+            "created_at",
+            "sent_at",
+        ]
+        read_only_fields = fields

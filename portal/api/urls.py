@@ -10,4 +10,5 @@ router.register("contacts", views.ContactViewSet, basename="contact")
 router.register("users", views.UserViewSet, basename="user")
 router.register("webhooks", automation.WebhookEndpointViewSet, basename="webhook")
 router.register("tokens", automation.ApiTokenViewSet, basename="api-token")
+router.register("deliveries", views.DeliveryViewSet, basename="delivery")
 urlpatterns = [path("me/", views.MeView.as_view(), name="me"), *router.urls]

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from portal import selectors, services
 from portal.errors import DomainError
 from portal.filtersets import ContactFilter, CustomerFilter, PartnerFilter
-from portal.models import Contact, Customer, Partner
+from portal.models import Contact, Customer, Delivery, Partner
 from portal.tenancy import partner_for
 
 from .actions import answer, validated
@@ -22,6 +22,7 @@ from .serializers import (
     ContactSerializer,
     CustomerSerializer,
     CustomerWriteSerializer,
+    DeliverySerializer,
     MeSerializer,
     PartnerSerializer,
     UserInviteSerializer,
@@ -70,15 +71,24 @@ class ContactViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         if partner is None:
             raise DomainError("Staff must name the partner.", field="partner")
         serializer.instance = services.contact_create(
-            user=self.request.user, partner=partner, categories=data.pop("categories", ()), **data
+            user=self.request.user,
+            partner=partner,
+            categories=data.pop("categories", ()),
+            chat_categories=data.pop("chat_categories", ()),
+            **data,
         )
 
     def perform_update(self, serializer: ContactSerializer) -> None:
         data = dict(serializer.validated_data)
         data.pop("partner", None)
         categories = data.pop("categories", None)
+        chat = data.pop("chat_categories", None)
         serializer.instance = services.contact_update(
-            user=self.request.user, contact=serializer.instance, categories=categories, **data
+            user=self.request.user,
+            contact=serializer.instance,
+            categories=categories,
+            chat_categories=chat,
+            **data,
         )
 
     def perform_destroy(self, instance: Contact) -> None:
@@ -134,3 +144,14 @@ class MeView(APIView):
         profile = data.pop("profile", {})
         services.profile_update(user=request.user, **profile, **data)
         return answer(MeSerializer, self._with_profile(request.user))
+
+
+class DeliveryViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """The delivery log: every message sent (or waiting) to the partner's contacts, newest
+    first. Read-only: the outbox writes it."""
+
+    queryset = Delivery.objects.all()
+    serializer_class = DeliverySerializer
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.deliveries_for(self.request.user)

@@ -32,3 +32,11 @@ def test_asked_again_after_the_period(alice, partner_a):
     assert contact_review_request_due(now=now) == 1
     assert contact_review_request_due(now=now + timedelta(days=30)) == 0
     assert contact_review_request_due(now=now + timedelta(days=91)) == 1
+
+
+def test_the_review_names_contacts_whose_messages_fail_r_not_3(alice, partner_a, contact_a):
+    contact_a.delivery_failing_since = timezone.now()
+    contact_a.save()
+    assert contact_review_request_due() == 1
+    [message] = deliveries(recipient="alice@example.com")
+    assert contact_a.email in message.body and contact_a.email in message.html

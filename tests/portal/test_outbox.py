@@ -23,8 +23,8 @@ def _notify(partner, **kw):
     return notify(
         partner=partner,
         category=Category.CASES,
-        subject="S1 opened",
-        body="body",
+        kind="legacy",
+        context={"subject": "S1 opened", "body": "body"},
         dedupe_key="case:1:opened",
         **kw,
     )
@@ -32,8 +32,8 @@ def _notify(partner, **kw):
 
 def test_it_writes_one_event_and_one_delivery_per_subscribed_contact_once(partner_a, contact_a):
     ContactFactory(partner=partner_a, email="cap@acme.example", categories=[Category.CAPACITY])
-    assert _notify(partner_a, extra_emails=["oncall@operator.example"]) == 1
-    assert _notify(partner_a, extra_emails=["oncall@operator.example"]) == 0
+    assert _notify(partner_a, operator_emails=["oncall@operator.example"]) == 1
+    assert _notify(partner_a, operator_emails=["oncall@operator.example"]) == 0
     assert Notification.objects.count() == 1
     assert sorted(deliveries().values_list("recipient", flat=True)) == [
         "noc@acme.example",
@@ -157,13 +157,46 @@ def test_a_title_with_newlines_still_makes_a_one_line_subject_that_is_delivered(
     notify(
         partner=None,
         category="cases",
-        subject="Case: first line\r\nBcc: victim@example.com\nthird",
-        body="body",
+        kind="legacy",
+        context={"subject": "Case: first line\r\nBcc: victim@example.com\nthird", "body": "body"},
         dedupe_key="newline-subject",
-        extra_emails=["oncall@example.com"],
+        operator_emails=["oncall@example.com"],
     )
     [row] = deliveries(dedupe_key="newline-subject")
     assert row.subject == "Case: first line Bcc: victim@example.com third"
     assert deliver_due() == {"sent": 1, "failed": 0}
     assert mail.outbox[-1].subject == row.subject
     assert "Bcc" not in mail.outbox[-1].extra_headers
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_each_delivery_exactly_once(partner_a):
+    """Skip-locked claims: concurrent workers take different batches, none sends twice."""
+    import threading
+
+    from django.db import connection
+
+    ContactFactory.create_batch(
+        300, partner=partner_a, categories=[Category.CASES]
+    )  # distinct addresses from the factory's sequence
+    _notify(partner_a)
+    fan_out()
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(deliver_due(batch_size=50))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r["sent"] for r in results) == 300
+    assert len(mail.outbox) == 300 and len({m.to[0] for m in mail.outbox}) == 300
+    assert Delivery.objects.filter(status=NotificationStatus.SENT).count() == 300

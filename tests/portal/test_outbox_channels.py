@@ -25,8 +25,8 @@ def _event(partner, customer=None, key="ev:1"):
         partner=partner,
         customer=customer,
         category=Category.CASES,
-        subject="Something happened",
-        body="Details",
+        kind="legacy",
+        context={"subject": "Something happened", "body": "Details"},
         dedupe_key=key,
         related=customer,
     )
