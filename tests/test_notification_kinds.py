@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from maintenance.choices import PatchKind
-from maintenance.models import Outage, PatchRequest, SsoChecklist
+from maintenance.models import Outage, OutageUpdate, PatchRequest, SsoChecklist
 from portal import notifications
 from portal.choices import Category
 from portal.models import Notification
@@ -48,7 +48,9 @@ TIMED = {
     "change.review_approved",
     "change.review_rejected",
     "outage.declared",
+    "outage.update",
     "outage.resolved",
+    "case.escalation_level",
     "upgrade.planned",
     "operator.partner_emergency",
 }
@@ -63,6 +65,9 @@ def world(partner_a, customer_a, staff):
     checklist = SsoChecklist.objects.create(change=change, customer=customer_a)
     outage = Outage.objects.create(title="Core routing down", declared_at=timezone.now())
     outage.customers.set([customer_a])
+    update = OutageUpdate.objects.create(
+        outage=outage, status="identified", text="A fibre cut near Paris.", created_at=timezone.now()
+    )
     patch = PatchRequest.objects.create(
         partner=partner_a, customer=customer_a, kind=list(PatchKind)[0], file_name="cop.sgn"
     )
@@ -81,6 +86,7 @@ def world(partner_a, customer_a, staff):
         "case.breached": {"case": case.pk, "severity": "S1"},
         "case.plan_overdue": {"case": case.pk, "severity": "S1"},
         "case.monitoring_resolved": {"case": case.pk, "severity": "S3", "days": 10},
+        "case.escalation_level": {"case": case.pk, "severity": "S1", "level": 2},
         "change.notice": {"change": change.pk, "deadline_at": soon},
         "change.reminder": {"change": change.pk, "hours": 24},
         "change.rescheduled": {"change": change.pk},
@@ -91,6 +97,7 @@ def world(partner_a, customer_a, staff):
         "change.review_rejected": {"change": change.pk, "note": "Too risky"},
         "change.sso_follow_up": {"change": change.pk, "checklist": checklist.pk},
         "outage.declared": {"outage": outage.pk},
+        "outage.update": {"outage": outage.pk, "update": update.pk},
         "outage.resolved": {"outage": outage.pk},
         "patch.uploaded": {"patch": patch.pk},
         "operator.change_requested": {"partner": partner_a.pk, "title": "New trunk", "description": "SIP"},
