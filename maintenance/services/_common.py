@@ -151,7 +151,7 @@ def validate_schedule(
         .first()
     )
     if clash is not None:
-        raise_violation(rules.overlap_violation(clash.customer.name, clash.change.title))
+        raise_violation(rules.overlap_violation(clash.customer.name, clash.change.display_title))
 
 
 def _stamp(moment: datetime) -> str:
@@ -190,14 +190,14 @@ def _send(
     receive it once each: the outbox's (event key, recipient) uniqueness removes duplicates.
     """
     customers = list(change.customers.order_by("name"))
-    subject = f"[{change.get_kind_display()}] {headline}: {change.title}"
+    subject = f"[{change.get_kind_display()}] {headline}: {change.display_title}"
     link = settings.SITE_URL + reverse("maintenance:change", args=[change.pk])
     body = "\n\n".join(
         part
         for part in [
             headline,
-            change.title,
-            change.description,
+            change.display_title,
+            change.display_description,
             _("Customers: %(names)s") % {"names": ", ".join(c.name for c in customers)},
             _local_times(change, customers),
             extra,
