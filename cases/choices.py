@@ -82,6 +82,8 @@ class EventKind(models.TextChoices):
     BREACH = "breach", _("Breach")
     NOTIFICATION_SENT = "notification_sent", _("Notification sent")
     OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+    WATCHER_ADDED = "watcher_added", _("Watcher added")
+    WATCHER_REMOVED = "watcher_removed", _("Watcher removed")
 
 
 class OutOfScopeReason(models.TextChoices):

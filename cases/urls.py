@@ -14,4 +14,10 @@ urlpatterns = [
     path("<int:pk>/transition/", views.CaseTransitionView.as_view(), name="transition"),
     path("<int:pk>/comment/", views.CaseCommentView.as_view(), name="comment"),
     path("<int:pk>/recurrence/", views.CaseRecurrenceView.as_view(), name="recurrence"),
+    path("<int:pk>/watchers/", views.CaseWatcherAddView.as_view(), name="watcher-add"),
+    path(
+        "<int:pk>/watchers/<int:contact_id>/remove/",
+        views.CaseWatcherRemoveView.as_view(),
+        name="watcher-remove",
+    ),
 ]
