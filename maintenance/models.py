@@ -544,3 +544,60 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} feed"
+
+
+class FreezePeriod(models.Model):
+    """A span in which a customer wants no planned maintenance (R-MNT-14).
+
+    The partner declares it (a sales event, a move) so that planned changes, reschedule
+    alternatives and campaigns avoid it instead of going through R-MNT-5's reschedule round
+    trip; emergency changes ignore it (R-MNT-8).
+
+    **Decision**: ``start`` and ``end`` are aware datetimes and the period is half-open,
+    ``[start, end)``: maintenance windows cross midnight (21:00–06:00 local), so a freeze in
+    dates would be ambiguous about the night that straddles its edge. A change ending exactly
+    at ``start``, or starting exactly at ``end``, does not overlap it. The portal enters the
+    times in the customer's region zone and shows them with that zone.
+    """
+
+    customer = models.ForeignKey(
+        "portal.Customer",
+        on_delete=models.CASCADE,
+        related_name="freeze_periods",
+        verbose_name=_("customer"),
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    tenant_field = "customer__partner"
+    objects = TenantManager()
+
+    # Audit history: who changed what and when, shown to staff in the admin.
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("freeze period")
+        verbose_name_plural = _("freeze periods")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="freeze_period_ends_after_start"
+            ),
+        ]
+        indexes = [
+            # The overlap query: customer_id IN (…) AND start < :end AND end > :start.
+            models.Index(fields=["customer", "start", "end"], name="freeze_customer_start_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {show_time(self.start, customer=self.customer)}"

@@ -1,4 +1,4 @@
-"""Pure rules of change management (R-MNT-1 … R-MNT-10). No database.
+"""Pure rules of change management (R-MNT-1 … R-MNT-14). No database.
 
 Each rule is one function that returns a `Violation` (or None when the rule holds), so that a
 service can collect every violation of a scheduling request and refuse it with all of them,
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -579,6 +580,94 @@ def holiday_violation(*, night: date, holidays: Iterable[date]) -> Violation | N
 def first_violation(violations: Iterable[Violation | None]) -> Violation | None:
     """The first rule broken, in the order the caller checks them."""
     return next((v for v in violations if v is not None), None)
+
+
+# --- Freeze periods (R-MNT-14) ----------------------------------------------------------------
+
+#: R-MNT-14 (Decision): a freeze period lasts at most this long, so that a customer cannot be
+#: frozen out of the maintenance it must have (R-REL-2's end of sale, R-MNT-6's renewals). A
+#: longer business priority is declared as several periods, each a deliberate choice.
+FREEZE_MAX_LENGTH = timedelta(days=31)
+
+
+class FreezeSpan(Protocol):
+    """What the freeze rules read of a freeze period (a model row or any such object)."""
+
+    start: datetime
+    end: datetime
+
+
+def kind_respects_freezes(kind: str) -> bool:
+    """R-MNT-14: planned changes avoid freeze periods; emergency changes ignore them (R-MNT-8)."""
+    return kind != ChangeKind.EMERGENCY
+
+
+def freeze_overlaps(freeze: FreezeSpan, start: datetime, end: datetime) -> bool:
+    """R-MNT-14: half-open overlap, so a change that ends as the freeze begins (or starts as it
+    ends) is not in it."""
+    return intervals_overlap(freeze.start, freeze.end, start, end)
+
+
+def freeze_conflict(
+    freezes: Iterable[FreezeSpan],
+    start: datetime,
+    end: datetime,
+    *,
+    kind: str | None = None,
+    field: str = "start",
+) -> Violation | None:
+    """R-MNT-14: a planned change may not overlap a freeze period of any of its customers.
+
+    ``freezes`` are the freeze periods of the change's customers (the selector
+    ``freeze_periods_overlapping`` finds them); ``kind`` exempts emergency changes (R-MNT-8).
+    The message names the customer and the period when the row carries them.
+    """
+    if kind is not None and not kind_respects_freezes(kind):
+        return None
+    hit = next((f for f in freezes if freeze_overlaps(f, start, end)), None)
+    if hit is None:
+        return None
+    customer = getattr(hit, "customer", None)
+    if customer is None:
+        return Violation(
+            _("This time falls in a freeze period declared for the customer."), field, "R-MNT-14"
+        )
+    return Violation(
+        interpolate_lazy(
+            _("This time falls in a freeze period declared for customer %(customer)s."),
+            {"customer": str(customer)},
+        ),
+        field,
+        "R-MNT-14",
+    )
+
+
+def freeze_period_violation(
+    *, start: datetime | None, end: datetime | None, now: datetime, start_changed: bool = True
+) -> Violation | None:
+    """R-MNT-14 (Decision): a freeze period has a start and a later end, lies ahead (its start
+    not in the past, in the manner of R-MNT-2; a period already under way may keep its start),
+    and lasts at most :data:`FREEZE_MAX_LENGTH`."""
+    if start is None:
+        return Violation(_("A freeze period needs a start."), "start", "R-MNT-14")
+    if end is None:
+        return Violation(_("A freeze period needs an end."), "end", "R-MNT-14")
+    if end <= start:
+        return Violation(_("The end must be after the start."), "end", "R-MNT-14")
+    if start_changed and start < now:
+        return Violation(_("A freeze period cannot start in the past."), "start", "R-MNT-14")
+    if end <= now:
+        return Violation(_("A freeze period must end in the future."), "end", "R-MNT-14")
+    if end - start > FREEZE_MAX_LENGTH:
+        return Violation(
+            interpolate_lazy(
+                _("A freeze period lasts at most %(days)s days."),
+                {"days": FREEZE_MAX_LENGTH.days},
+            ),
+            "end",
+            "R-MNT-14",
+        )
+    return None
 
 
 # --- the years the calendars answer for ------------------------------------------------------

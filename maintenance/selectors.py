@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar as pycalendar
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from .models import (
     Certificate,
     Change,
     ChangeNotice,
+    FreezePeriod,
     Outage,
     PartnerEmergency,
     PatchRequest,
@@ -130,6 +132,41 @@ def partner_emergencies_near(change: Change, margin: timedelta = timedelta(days=
         .distinct()
         .order_by("start")
     )
+
+
+def freeze_periods_for(user: Any) -> QuerySet[FreezePeriod]:
+    """Freeze periods the caller may see (R-MNT-14): staff all, a partner its customers'."""
+    return FreezePeriod.objects.for_user(user).select_related("customer", "customer__partner")
+
+
+def freeze_periods_overlapping(
+    customer_ids: Iterable[int], start: datetime, end: datetime
+) -> list[FreezePeriod]:
+    """The freeze periods of any of ``customer_ids`` that overlap ``[start, end)`` (R-MNT-14).
+
+    One indexed query whatever the number of customers (set-based, for campaigns too);
+    half-open, so a period ending at ``start`` or beginning at ``end`` is not returned. Not
+    scoped to a user: services call it to enforce the rule on customers already checked.
+    """
+    ids = list(customer_ids)
+    if not ids:
+        return []
+    return list(
+        FreezePeriod.objects.filter(customer_id__in=ids, start__lt=end, end__gt=start)
+        .select_related("customer")
+        .order_by("start", "pk")
+    )
+
+
+def freeze_periods_between(
+    customer_ids: Iterable[int], start: datetime, end: datetime
+) -> dict[int, list[FreezePeriod]]:
+    """The same periods grouped by customer id: what a planner needs to test many windows
+    against each customer's freezes in memory (one query)."""
+    grouped: dict[int, list[FreezePeriod]] = {}
+    for freeze in freeze_periods_overlapping(customer_ids, start, end):
+        grouped.setdefault(freeze.customer_id, []).append(freeze)
+    return grouped
 
 
 # --- the month calendar -----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from .models import (
     BusinessCalendar,
     Contact,
     Customer,
+    Delivery,
     Holiday,
     Notification,
     Partner,
@@ -143,32 +144,106 @@ class PartnerMembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "partner"]
 
 
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    can_delete = False
+    fields = ["channel", "recipient", "language", "status", "attempts", "sent_at", "last_error"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
+    """Events of the outbox; their deliveries inline (read-only: the outbox writes them)."""
+
     list_display = [
         time_column(Notification, "created_at"),
-        "recipient",
+        "kind",
         "category",
-        "subject",
-        "status",
-        "attempts",
-        time_column(Notification, "sent_at"),
+        "partner",
+        "dedupe_key",
+        time_column(Notification, "fanned_out_at"),
     ]
-    list_filter = ["status", "category", "partner"]
-    search_fields = ["recipient", "subject", "dedupe_key"]
+    list_filter = ["kind", "category", "partner"]
+    search_fields = ["dedupe_key", "kind"]
     date_hierarchy = "created_at"
-    autocomplete_fields = ["partner", "contact"]
     list_select_related = ["partner"]
     readonly_fields = [
+        "kind",
+        "partner",
+        "customer",
+        "category",
+        "context",
+        "addresses",
         "content_type",
         "object_id",
         "dedupe_key",
-        "attempts",
-        "sent_at",
-        "last_error",
+        "created_at",
+        "fanned_out_at",
     ]
+    fields = readonly_fields
+    inlines = [DeliveryInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Every message sent or waiting: to whom, through which channel, and how it went."""
+
+    list_display = [
+        time_column(Delivery, "created_at"),
+        "recipient",
+        "channel",
+        "kind",
+        "partner",
+        "status",
+        "attempts",
+        time_column(Delivery, "sent_at"),
+    ]
+    list_filter = ["status", "channel", "notification__kind", "partner"]
+    search_fields = ["recipient", "notification__dedupe_key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["partner", "notification"]
+    readonly_fields = [
+        "notification",
+        "partner",
+        "contact",
+        "channel",
+        "recipient",
+        "language",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "preview",
+    ]
+    fields = readonly_fields
     actions = ["retry"]
     show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("kind"), ordering="notification__kind")
+    def kind(self, obj: Delivery) -> str:
+        return obj.notification.kind
+
+    @admin.display(description=_("message"))
+    def preview(self, obj: Delivery) -> str:
+        try:
+            rendered = obj.rendered()
+        except Exception as exc:  # noqa: BLE001 - staff see why it cannot be rendered
+            return str(exc)
+        return f"{rendered.subject}\n\n{rendered.text}"
 
     @admin.action(description=_("Retry delivery of the selected notifications"))
     def retry(self, request, queryset) -> None:
@@ -202,9 +277,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
         """Staff see every calendar without holidays for a year that due times reach."""
         extra_context = {
             **(extra_context or {}),
-            "calendars_missing_holidays": calendars_missing_holidays(
-                years=holiday_years_reached()
-            ),
+            "calendars_missing_holidays": calendars_missing_holidays(years=holiday_years_reached()),
         }
         return super().changelist_view(request, extra_context)
 

@@ -12,7 +12,7 @@ from .calendars import calendars_missing_holidays, holiday_years_reached
 from .choices import NotificationStatus
 from .dashboard import staff_columns
 from .jobs import job_states
-from .models import Notification, Partner
+from .models import Delivery, Partner
 from .two_factor import enrol_view, second_factor_required, verify_view
 
 
@@ -87,7 +87,7 @@ class PortalAdminSite(admin.AdminSite):
             "calendars_missing_holidays": calendars_missing_holidays(
                 years=holiday_years_reached()
             ),
-            "failed_notifications": Notification.objects.filter(
+            "failed_notifications": Delivery.objects.filter(
                 status=NotificationStatus.FAILED
             ).count(),
         }

@@ -51,6 +51,13 @@ class NotificationStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class Channel(models.TextChoices):
+    """How a delivery reaches its recipient."""
+
+    EMAIL = "email", _("E-mail")
+    CHAT = "chat", _("Chat")
+
+
 class Application(models.TextChoices):
     """UC applications of a dedicated instance; each customer runs one version of each, SME
     is optional (R-REL-1). Certificates (maintenance) and releases share this list."""

@@ -36,7 +36,7 @@ def register_collector(collect: Callable[[], Iterable[Metric]]) -> None:
 
 def _core_metrics() -> Iterable[Metric]:
     from .jobs import job_states
-    from .models import Notification
+    from .models import Delivery as Notification
 
     by_status = dict(
         Notification.objects.values_list("status").annotate(n=Count("id")).order_by()

@@ -14,7 +14,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import REGION_TIMEZONES, Category, Language, NotificationStatus, Region, Role
+from .choices import (
+    REGION_TIMEZONES,
+    Category,
+    Channel,
+    Language,
+    NotificationStatus,
+    Region,
+    Role,
+)
 from .tenancy import TenantManager
 
 
@@ -118,6 +126,31 @@ class Contact(models.Model):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"))
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        help_text=_("The language of this contact's messages. Leave empty for the partner's."),
+    )
+    chat_webhook_url = models.URLField(
+        _("chat webhook"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "An incoming-webhook address of your messaging app, for the categories that are "
+            "sent to chat."
+        ),
+    )
+    delivery_failing_since = models.DateTimeField(
+        _("messages failing since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when a message to this contact could not be delivered; cleared by the "
+            "next one that is."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -154,6 +187,8 @@ class Subscription(models.Model):
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="subscriptions")
     category = models.CharField(_("category"), max_length=40, choices=Category.choices)
+    email = models.BooleanField(_("by e-mail"), default=True)
+    chat = models.BooleanField(_("to chat"), default=False)
 
     tenant_field = "contact__partner"
     objects = TenantManager()
@@ -247,10 +282,13 @@ class UserProfile(models.Model):
 
 
 class Notification(models.Model):
-    """The outbox: a notification is a row first, written in the transaction of the change
-    that causes it, and a delivery after commit. Nothing is lost if the broker is down: the
-    periodic delivery task picks up whatever is still pending."""
+    """The outbox: one row per EVENT (a kind and its context: ids and values, never finished
+    text), written in the transaction of the change that causes it. Fan-out turns it into one
+    :class:`Delivery` per recipient and channel; each delivery is rendered for its reader when it
+    is sent. Nothing is lost if the broker is down: the periodic delivery task picks up whatever
+    is still pending."""
 
+    kind = models.CharField(_("kind"), max_length=60, default="legacy")
     partner = models.ForeignKey(
         Partner,
         on_delete=models.CASCADE,
@@ -258,35 +296,35 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
         verbose_name=_("partner"),
+        help_text=_("Empty for an event only the operator is told about."),
     )
-    contact = models.ForeignKey(
-        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
     )
-    recipient = models.EmailField(_("recipient"))
+    # An event of several customers (a change of three customers) names them all: the contacts
+    # of each of them receive it.
+    customer_ids = models.JSONField(_("customers"), default=list, blank=True)
     category = models.CharField(_("category"), max_length=40)
-    subject = models.CharField(_("subject"), max_length=250)
-    body = models.TextField(_("body"))
+    context = models.JSONField(_("context"), default=dict, blank=True)
     dedupe_key = models.CharField(
         _("event key"),
         max_length=200,
-        help_text=_(
-            "Names the event; one row per event and recipient, so a retry never sends twice."
-        ),
+        unique=True,
+        help_text=_("Names the event; one row per event, so a retry never sends twice."),
     )
+    # Addresses that are not contacts: [[e-mail, language], …]; an empty language is the
+    # operator's own (settings.OPERATOR_LANGUAGE).
+    addresses = models.JSONField(_("other addresses"), default=list, blank=True)
     content_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     related = GenericForeignKey("content_type", "object_id")
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=NotificationStatus.choices,
-        default=NotificationStatus.PENDING,
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    fanned_out_at = models.DateTimeField(_("fanned out"), null=True, blank=True)
 
     tenant_field = "partner"
     objects = TenantManager()
@@ -295,22 +333,110 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["dedupe_key", "recipient"], name="notification_once_per_event"
-            ),
-        ]
         indexes = [
             models.Index(
-                fields=["next_attempt_at"],
-                name="notification_pending_due",
-                condition=Q(status=NotificationStatus.PENDING),
+                fields=["created_at"],
+                name="notification_to_fan_out",
+                condition=Q(fanned_out_at__isnull=True),
             ),
             models.Index(fields=["content_type", "object_id"], name="notification_related"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject} → {self.recipient}"
+        return f"{self.kind} {self.dedupe_key}"
+
+
+class Delivery(models.Model):
+    """One message of one event to one recipient through one channel: what the delivery log
+    shows and what makes delivery exactly-once (unique per event, channel and recipient)."""
+
+    notification = models.ForeignKey(
+        Notification,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("notification"),
+    )
+    # The partner whose contact this is (empty for the operator's own addresses): the log's
+    # tenant, so a partner never sees what went to the operator.
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("partner"),
+    )
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("contact"),
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    recipient = models.CharField(_("recipient"), max_length=500)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Also the lease: a claimed row is pushed NOTIFICATION_LEASE_SECONDS ahead, so a worker
+    # killed mid-batch loses nothing; its rows are claimed again when the lease expires.
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    tenant_field = "partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel", "recipient"], name="delivery_once_per_event"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_pending_due",
+                condition=Q(status=NotificationStatus.PENDING),
+            ),
+            models.Index(fields=["partner", "-created_at"], name="delivery_log"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification.kind} → {self.recipient} ({self.channel})"
+
+    def rendered(self):
+        """This delivery as its reader gets it (subject, text, HTML, link)."""
+        cached = getattr(self, "_rendered", None)
+        if cached is None:
+            from .notifications import render_delivery
+
+            cached = self._rendered = render_delivery(self)
+        return cached
+
+    @property
+    def subject(self) -> str:
+        return self.rendered().subject
+
+    @property
+    def body(self) -> str:
+        return self.rendered().text
+
+    @property
+    def html(self) -> str:
+        return self.rendered().html
 
 
 def _default_workdays() -> list[int]:

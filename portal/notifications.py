@@ -1,39 +1,142 @@
-"""The notification outbox (R-NOT-1, R-NOT-2).
+"""The notification outbox (R-NOT-1, R-NOT-2, R-NOT-4).
 
-``notify`` writes rows inside the caller's transaction; ``deliver_due`` sends them. A unique
-(event key, recipient) pair makes every notification exactly-once, however many times the
-event's job runs or however many workers run it at the same time.
+Three steps, each exactly-once:
+
+1. ``notify`` / ``notify_many`` write one :class:`~portal.models.Notification` per EVENT (a
+   registered kind, ids and values; never finished text) inside the caller's transaction;
+   the event's ``dedupe_key`` is unique, so writing it twice writes nothing the second time.
+2. :func:`fan_out` turns each new event into one :class:`~portal.models.Delivery` per
+   recipient and channel (unique per event, channel and recipient): the partner's contacts
+   subscribed to the category (partner-wide and that customer's), the audience apps register
+   for the related object (a case's reporting contact and watchers), and the operator's or
+   other named addresses. Recipients are resolved here, not when the event happens.
+3. :func:`deliver_due` claims pending deliveries in batches with a lease, renders each for
+   its reader (language, zone) from the kind's templates and sends it: e-mail (text + HTML,
+   one SMTP connection per batch) or a chat webhook (JSON ``{"text", "link"}``).
+
+An app adds a kind in ``<app>/notifications.py`` with :func:`register_kind` (see
+docs/ARCHITECTURE.md, "A notification").
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import models, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.template import Engine
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from . import jobs
 from .celery import app
-from .choices import NotificationStatus
-from .models import Contact, Customer, Notification, Partner, Subscription
+from .choices import Channel, Language, NotificationStatus
+from .models import Contact, Customer, Delivery, Notification, Partner, Subscription
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 200
+BATCH_SIZE = 200  # kept for callers that read it; the setting NOTIFICATION_BATCH_SIZE rules
+FAN_OUT_BATCH_SIZE = 500
 DELIVER_TASK = "portal.tasks.deliver_notifications"
+LEGACY = "legacy"
+
+
+# --- the kind registry ----------------------------------------------------------------------
+
+#: ``builder(events) -> {event id: extra template context}``: loads, for a batch of events of
+#: one kind, what their templates need from the stored ids (set-based where practical).
+ContextBuilder = Callable[[list[Notification]], dict[int, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A type of event: its category, its templates and what loads their context."""
+
+    name: str
+    category: str
+    template: str  # "<app>/email/<name>": .subject.txt, .txt and .html
+    context: ContextBuilder | None = None
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def register_kind(
+    name: str, *, category: str, template: str, context: ContextBuilder | None = None
+) -> Kind:
+    """Declare a kind of event (call it from ``<app>/notifications.py``, imported by the app's
+    ``AppConfig.ready``). Registering a name again replaces it (tests, reloads)."""
+    kind = Kind(name=name, category=str(category), template=template, context=context)
+    _KINDS[name] = kind
+    return kind
+
+
+def get_kind(name: str) -> Kind:
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise LookupError(f"unknown notification kind {name!r}: register it first") from None
+
+
+def kinds() -> dict[str, Kind]:
+    return dict(_KINDS)
+
+
+#: ``fn(object_ids) -> {object_id: {contact ids}}``: extra contacts who receive the messages of
+#: an event related to one of these objects (a case's reporting contact and watchers).
+AudienceFn = Callable[[list[str]], dict[str, set[int]]]
+
+_AUDIENCES: dict[str, list[AudienceFn]] = defaultdict(list)
+
+
+def register_audience(model_label: str, fn: AudienceFn) -> None:
+    """Add an audience for events related to objects of ``model_label`` ("cases.case")."""
+    label = model_label.lower()
+    if fn not in _AUDIENCES[label]:
+        _AUDIENCES[label].append(fn)
+
+
+def unregister_audience(model_label: str, fn: AudienceFn) -> None:
+    label = model_label.lower()
+    if fn in _AUDIENCES.get(label, []):
+        _AUDIENCES[label].remove(fn)
+
+
+# --- writing events -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event for :func:`notify_many`."""
+
+    kind: str
+    dedupe_key: str
+    partner_id: int | None = None
+    customer_id: int | None = None
+    # an event of several customers: the contacts of each receive it
+    customer_ids: tuple[int, ...] = ()
+    context: dict[str, Any] = field(default_factory=dict)
+    related: models.Model | None = None
+    operator_emails: tuple[str, ...] = ()
+    # other addresses that are not contacts (a user invited, partner admins): (e-mail, language)
+    emails: tuple[tuple[str, str], ...] = ()
+    category: str = ""
 
 
 @dataclass(frozen=True)
 class Message:
-    """One event to tell a partner's subscribed contacts (and extra addresses) about."""
+    """Legacy: one event given as finished text. Rendered by the ``legacy`` kind, which prints
+    the stored subject and body; new code writes an :class:`Event` of a registered kind."""
 
     partner_id: int | None
     category: str
@@ -43,6 +146,18 @@ class Message:
     related: models.Model | None = None
     customer_id: int | None = None
     extra_emails: tuple[str, ...] = field(default=())
+
+    def as_event(self) -> Event:
+        return Event(
+            kind=LEGACY,
+            dedupe_key=self.dedupe_key,
+            partner_id=self.partner_id,
+            customer_id=self.customer_id,
+            category=self.category,
+            context={"subject": one_line(self.subject), "body": str(self.body)},
+            related=self.related,
+            emails=tuple((e, "") for e in self.extra_emails if e),
+        )
 
 
 def one_line(text: object, *, limit: int = 250) -> str:
@@ -66,115 +181,129 @@ def recipients_for(
     ).distinct()
 
 
+def _pk(value: Any) -> int | None:
+    return value.pk if isinstance(value, models.Model) else value
+
+
 def notify(
     *,
-    partner: Partner | None,
-    category: str,
-    subject: str,
-    body: str,
+    kind: str = LEGACY,
+    partner: Partner | int | None = None,
     dedupe_key: str,
+    context: dict[str, Any] | None = None,
+    category: str = "",
     related: models.Model | None = None,
     customer: Customer | int | None = None,
+    operator_emails: Iterable[str] = (),
+    emails: Iterable[tuple[str, str]] = (),
+    # legacy keywords: finished text, rendered by the ``legacy`` kind
+    subject: str | None = None,
+    body: str | None = None,
     extra_emails: Iterable[str] = (),
 ) -> int:
-    """Queue one notification per recipient; returns how many new rows were written.
+    """Write one event in the outbox; returns 1 when it is new, 0 when it already existed.
 
-    Call it inside the transaction of the change that causes it. Rows that already exist for
-    the same event and recipient are skipped, so calling it twice sends nothing twice.
+    Call it inside the transaction of the change that causes it. Delivery is enqueued on
+    commit; recipients are found when the event is fanned out.
     """
-    customer_id = customer.pk if isinstance(customer, Customer) else customer
-    return notify_many(
-        [
-            Message(
-                partner_id=partner.pk if partner is not None else None,
-                category=category,
-                subject=subject,
-                body=body,
-                dedupe_key=dedupe_key,
-                related=related,
-                customer_id=customer_id,
-                extra_emails=tuple(extra_emails),
-            )
+    if subject is not None or body is not None:
+        message = Message(
+            partner_id=_pk(partner),
+            category=category,
+            subject=subject or "",
+            body=body or "",
+            dedupe_key=dedupe_key,
+            related=related,
+            customer_id=_pk(customer),
+            extra_emails=tuple(extra_emails),
+        )
+        return sum(notify_many_written([message]).values())
+    event = Event(
+        kind=kind,
+        dedupe_key=dedupe_key,
+        partner_id=_pk(partner),
+        customer_id=_pk(customer),
+        context=dict(context or {}),
+        related=related,
+        operator_emails=tuple(e for e in operator_emails if e),
+        emails=tuple((e, lang) for e, lang in emails if e),
+        category=category,
+    )
+    return sum(notify_many_written([event]).values())
+
+
+def notify_many(events: Sequence[Event | Message]) -> int:
+    """Write many events at once, set-based; returns how many were new."""
+    return sum(notify_many_written(events).values())
+
+
+def notify_many_written(events: Sequence[Event | Message]) -> dict[str, int]:
+    """:func:`notify_many`, answering per event (dedupe key) 1 when its row was written now,
+    so a caller records "notified" only for the events that really were new."""
+    if not events:
+        return {}
+    rows: dict[str, Notification] = {}
+    content_types: dict[type, ContentType] = {}
+    now = timezone.now()
+    for item in events:
+        event = item.as_event() if isinstance(item, Message) else item
+        key = event.dedupe_key[:200]
+        addresses = [[e.lower(), ""] for e in event.operator_emails] + [
+            [e.lower(), lang or ""] for e, lang in event.emails
         ]
-    )
-
-
-def notify_many(messages: Sequence[Message]) -> int:
-    """Queue many events at once, set-based: one query finds every recipient, one finds the
-    rows that already exist, one inserts the rest. Periodic jobs use it for whole batches.
-    Returns how many rows were written."""
-    return sum(notify_many_written(messages).values())
-
-
-def notify_many_written(messages: Sequence[Message]) -> dict[str, int]:
-    """:func:`notify_many`, answering per event (dedupe key) how many rows were written now,
-    so a caller records "notified" only for the events that really were."""
-    if not messages:
-        return {}
-    partner_ids = {m.partner_id for m in messages if m.partner_id is not None}
-    categories = {m.category for m in messages}
-    subscribed: dict[tuple[int, str], list[tuple[int, int | None, str]]] = defaultdict(list)
-    if partner_ids:
-        found = Subscription.objects.filter(
-            contact__partner_id__in=partner_ids, category__in=categories
-        ).values_list(
-            "contact__partner_id",
-            "category",
-            "contact_id",
-            "contact__customer_id",
-            "contact__email",
+        if key in rows:  # the same event twice in one call: one row, every address
+            known = {a for a, _ in rows[key].addresses}
+            rows[key].addresses += [a for a in addresses if a[0] not in known]
+            continue
+        category = event.category or (get_kind(event.kind).category if event.kind != LEGACY else "")
+        related = event.related
+        content_type = None
+        if related is not None:
+            model = type(related)
+            if model not in content_types:
+                content_types[model] = ContentType.objects.get_for_model(related)
+            content_type = content_types[model]
+        rows[key] = Notification(
+            kind=event.kind,
+            partner_id=event.partner_id,
+            customer_id=event.customer_id,
+            customer_ids=sorted(
+                {c for c in (event.customer_id, *event.customer_ids) if c is not None}
+            ),
+            category=category,
+            context=event.context,
+            dedupe_key=key,
+            addresses=addresses,
+            content_type=content_type,
+            object_id=str(related.pk) if related is not None else "",
+            created_at=now,
         )
-        for partner_id, category, contact_id, customer_id, email in found:
-            subscribed[(partner_id, category)].append((contact_id, customer_id, email.lower()))
-    rows: dict[tuple[str, str], Notification] = {}
-    for message in messages:
-        content_type = (
-            ContentType.objects.get_for_model(message.related)
-            if message.related is not None
-            else None
-        )
-        object_id = str(message.related.pk) if message.related is not None else ""
-        wanted: dict[str, int | None] = {}
-        for contact_id, customer_id, email in sorted(
-            subscribed.get((message.partner_id, message.category), [])
-        ):
-            if customer_id is None or customer_id == message.customer_id:
-                wanted.setdefault(email, contact_id)
-        for email in message.extra_emails:
-            if email:
-                wanted.setdefault(email.lower(), None)
-        key = message.dedupe_key[:200]
-        for email, contact_id in wanted.items():
-            rows.setdefault(
-                (key, email),
-                Notification(
-                    partner_id=message.partner_id,
-                    contact_id=contact_id,
-                    recipient=email,
-                    category=message.category,
-                    subject=one_line(message.subject, limit=250),
-                    body=str(message.body),
-                    dedupe_key=key,
-                    content_type=content_type,
-                    object_id=object_id,
-                ),
-            )
-    if not rows:
-        return {}
-    existing = set(
-        Notification.objects.filter(dedupe_key__in={k for k, _ in rows}).values_list(
-            "dedupe_key", "recipient"
-        )
-    )
-    new = [row for pair, row in rows.items() if pair not in existing]
+    existing = {
+        key: (addresses, customer_ids)
+        for key, addresses, customer_ids in Notification.objects.filter(
+            dedupe_key__in=list(rows)
+        ).values_list("dedupe_key", "addresses", "customer_ids")
+    }
+    new = [row for key, row in rows.items() if key not in existing]
     # ignore_conflicts: a concurrent writer of the same event wins the race, we skip quietly.
     Notification.objects.bulk_create(new, ignore_conflicts=True)
-    if new:
+    written = {row.dedupe_key: 1 for row in new}
+    # Legacy callers told the partner and the operator (or each customer) of one event in
+    # several calls: what a later call adds joins the event while it waits to be fanned out.
+    for key, row in rows.items():
+        if key not in existing or row.kind != LEGACY:
+            continue
+        addresses, customer_ids = existing[key]
+        known = {a for a, _ in addresses}
+        extra = [a for a in row.addresses if a[0] not in known]
+        more = sorted(set(row.customer_ids) - set(customer_ids))
+        if (extra or more) and Notification.objects.filter(
+            dedupe_key=key, fanned_out_at__isnull=True
+        ).update(addresses=addresses + extra, customer_ids=sorted({*customer_ids, *more})):
+            written[key] = 1
+    if written:
         transaction.on_commit(enqueue_delivery)
-    written: dict[str, int] = defaultdict(int)
-    for row in new:
-        written[row.dedupe_key] += 1
-    return dict(written)
+    return written
 
 
 def enqueue_delivery() -> None:
@@ -187,56 +316,426 @@ def enqueue_delivery() -> None:
         logger.warning("broker unavailable, notifications stay in the outbox: %s", exc)
 
 
+# --- fan-out --------------------------------------------------------------------------------
+
+
+def fan_out(*, now: datetime | None = None, batch_size: int = FAN_OUT_BATCH_SIZE) -> int:
+    """Create the deliveries of every event not fanned out yet; returns how many were made.
+
+    Claimed through portal.jobs (skip-locked on PostgreSQL, stamped ``fanned_out_at``) so
+    two workers never fan out one event; the unique (event, channel, recipient) key makes a
+    second fan-out write nothing anyway."""
+    now = now or timezone.now()
+    run = jobs.run_batches(
+        name="notification fan-out",
+        due=lambda: Notification.objects.filter(fanned_out_at__isnull=True),
+        handle=lambda ids: _fan_out_events(ids, now=now),
+        stamp={"fanned_out_at": now},
+        order_by=("created_at", "id"),
+        batch_size=batch_size,
+    )
+    return run.counts.get("deliveries", 0)
+
+
+def _fan_out_events(ids: list[int], *, now: datetime) -> dict[str, int]:
+    events = list(
+        Notification.objects.filter(id__in=ids)
+        .select_related("content_type")
+        .only(
+            "id",
+            "partner_id",
+            "customer_id",
+            "customer_ids",
+            "category",
+            "addresses",
+            "content_type",
+            "object_id",
+        )
+    )
+    partner_ids = {e.partner_id for e in events if e.partner_id is not None}
+    categories = {e.category for e in events}
+    # One query: every subscribed contact of these partners and categories.
+    subscribed: dict[tuple[int, str], list[tuple]] = defaultdict(list)
+    contact_info: dict[int, tuple] = {}
+    if partner_ids:
+        for row in Subscription.objects.filter(
+            contact__partner_id__in=partner_ids, category__in=categories
+        ).values_list(
+            "contact__partner_id",
+            "category",
+            "contact_id",
+            "contact__customer_id",
+            "email",
+            "chat",
+        ):
+            subscribed[(row[0], row[1])].append(row[2:])
+    # The audiences apps register (a case's reporting contact and watchers).
+    audience: dict[int, set[int]] = defaultdict(set)
+    by_label: dict[str, dict[str, list[Notification]]] = defaultdict(lambda: defaultdict(list))
+    for event in events:
+        if event.partner_id is not None and event.content_type_id and event.object_id:
+            label = f"{event.content_type.app_label}.{event.content_type.model}"
+            if _AUDIENCES.get(label):
+                by_label[label][event.object_id].append(event)
+    for label, objects in by_label.items():
+        for fn in _AUDIENCES[label]:
+            for object_id, contact_ids in fn(list(objects)).items():
+                for event in objects.get(str(object_id), []):
+                    audience[event.pk] |= set(contact_ids)
+    wanted_contacts = {r[0] for rows in subscribed.values() for r in rows}
+    wanted_contacts |= {c for ids_ in audience.values() for c in ids_}
+    if wanted_contacts:
+        for cid, partner_id, email, language, chat_url, partner_language in Contact.objects.filter(
+            id__in=wanted_contacts
+        ).values_list(
+            "id", "partner_id", "email", "language", "chat_webhook_url", "partner__language"
+        ):
+            contact_info[cid] = (partner_id, email.lower(), language or partner_language, chat_url)
+    chat_subscribed = {
+        (contact_id, category)
+        for (_partner_id, category), rows in subscribed.items()
+        for contact_id, _customer_id, _email, chat in rows
+        if chat
+    }
+    deliveries: list[Delivery] = []
+    for event in events:
+        # (channel, recipient, language, contact id, partner id), first one of a pair wins
+        targets: list[tuple[str, str, str, int | None, int | None]] = []
+        if event.partner_id is not None:
+            scope = {event.customer_id, *(event.customer_ids or [])}
+            chosen = [
+                (contact_id, email, chat)
+                for contact_id, customer_id, email, chat in sorted(
+                    subscribed.get((event.partner_id, event.category), [])
+                )
+                if customer_id is None or customer_id in scope
+            ] + [
+                (contact_id, True, (contact_id, event.category) in chat_subscribed)
+                for contact_id in sorted(audience.get(event.pk, ()))
+            ]
+            for contact_id, email, chat in chosen:
+                info = contact_info.get(contact_id)
+                if info is None or info[0] != event.partner_id:  # never another partner's
+                    continue
+                _partner_id, address, language, chat_url = info
+                if email:
+                    targets.append((Channel.EMAIL, address, language, contact_id, event.partner_id))
+                if chat and chat_url:
+                    targets.append((Channel.CHAT, chat_url, language, contact_id, event.partner_id))
+        for address, language in event.addresses or []:
+            # an operator's address (no language of its own) is not in the partner's log
+            owner = event.partner_id if language else None
+            targets.append((Channel.EMAIL, address.lower(), language, None, owner))
+        seen: set[tuple[str, str]] = set()
+        for channel, recipient, language, contact_id, partner_id in targets:
+            if not recipient or (channel, recipient) in seen:
+                continue
+            seen.add((channel, recipient))
+            deliveries.append(
+                Delivery(
+                    notification_id=event.pk,
+                    partner_id=partner_id,
+                    contact_id=contact_id,
+                    channel=channel,
+                    recipient=recipient[:500],
+                    language=language or settings.OPERATOR_LANGUAGE,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=1000)
+    return {"deliveries": len(deliveries)}
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A delivery as its reader gets it."""
+
+    subject: str
+    text: str
+    html: str
+    link: str = ""
+
+
+_text_engine: Engine | None = None
+
+
+def _text() -> Engine:
+    """Templates of plain text (subjects, bodies, chat): the project's loaders, no escaping."""
+    global _text_engine
+    if _text_engine is None:
+        html = Engine.get_default()
+        _text_engine = Engine(
+            dirs=html.dirs,
+            app_dirs=html.app_dirs,
+            autoescape=False,
+            libraries=html.libraries,
+            builtins=["portal.templatetags.portal_times"],
+        )
+    return _text_engine
+
+
+def _absolute(link: str) -> str:
+    if not link:
+        return ""
+    return link if "://" in link else settings.SITE_URL + link
+
+
+def _zone(event: Notification, extra: dict[str, Any]) -> ZoneInfo:
+    zone = extra.get("zone")
+    if zone:
+        return ZoneInfo(str(zone)) if isinstance(zone, str) else zone
+    if event.customer_id and event.customer is not None:
+        return ZoneInfo(event.customer.timezone_name)
+    return ZoneInfo("UTC")
+
+
+def render_deliveries(deliveries: Sequence[Delivery]) -> dict[int, Rendered]:
+    """Render a batch of deliveries: each kind's context builder runs once for the batch's
+    events, then each delivery is rendered in its language and the zone that matters."""
+    events: dict[int, Notification] = {}
+    for delivery in deliveries:
+        events.setdefault(delivery.notification_id, delivery.notification)
+    by_kind: dict[str, list[Notification]] = defaultdict(list)
+    for event in events.values():
+        by_kind[event.kind].append(event)
+    extras: dict[int, dict[str, Any]] = {}
+    for name, group in by_kind.items():
+        kind = get_kind(name)
+        built = kind.context(group) if kind.context else {}
+        for event in group:
+            extras[event.pk] = built.get(event.pk, {})
+    return {
+        d.pk: render_one(d.notification, d.language, extras[d.notification_id]) for d in deliveries
+    }
+
+
+def render_delivery(delivery: Delivery) -> Rendered:
+    return render_deliveries([delivery])[delivery.pk]
+
+
+def render_one(event: Notification, language: str, extra: dict[str, Any] | None = None) -> Rendered:
+    """One event in one language: subject (one line), text and HTML from the kind's templates."""
+    kind = get_kind(event.kind)
+    extra = extra or {}
+    language = language or settings.OPERATOR_LANGUAGE
+    context: dict[str, Any] = {
+        **(event.context or {}),
+        "event": event,
+        "customer": event.customer if event.customer_id else None,
+        "partner": event.partner if event.partner_id else None,
+        "site_url": settings.SITE_URL,
+        **extra,
+    }
+    context["link"] = _absolute(str(context.get("link") or ""))
+    with translation.override(language), timezone.override(_zone(event, extra)):
+        engine = _text()
+        subject = one_line(
+            engine.get_template(f"{kind.template}.subject.txt").render(_ctx(context))
+        )
+        text = engine.get_template(f"{kind.template}.txt").render(_ctx(context)).strip() + "\n"
+        html = render_to_string(
+            f"{kind.template}.html", {**context, "subject": subject, "language": language}
+        )
+    return Rendered(subject=subject, text=text, html=html, link=context["link"])
+
+
+def _ctx(values: dict[str, Any]):
+    from django.template import Context
+
+    return Context(values, autoescape=False)
+
+
+# --- delivery -------------------------------------------------------------------------------
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
-def deliver_due(*, now=None, limit_batches: int = 50) -> dict[str, int]:
-    """Send every pending notification that is due. Returns counts of sent and failed."""
+def _due_deliveries(now: datetime):
+    return Delivery.objects.filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
+
+
+def deliver_due(
+    *, now: datetime | None = None, limit_batches: int = 50, batch_size: int | None = None
+) -> dict[str, int]:
+    """Fan out new events, then send every pending delivery that is due. Returns counts."""
     now = now or timezone.now()
-    sent = failed = 0
+    fan_out(now=now)
+    batch_size = batch_size or settings.NOTIFICATION_BATCH_SIZE
+    lease = timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+    totals = {"sent": 0, "failed": 0}
     for _ in range(limit_batches):
         # portal.jobs claims a batch (rows locked by another worker are skipped on
-        # PostgreSQL); the stamp pushes each row forward, so a crash mid-send retries it
-        # later, and only one worker owns a row. Each row is one e-mail, sent one by one.
+        # PostgreSQL); the stamp is the lease: it pushes each row past ``now`` for
+        # NOTIFICATION_LEASE_SECONDS, so a worker killed mid-batch loses nothing (its rows are
+        # due again when the lease expires) and only one worker owns a row meanwhile.
         with transaction.atomic():
             ids = jobs.claim(
-                Notification.objects.filter(
-                    status=NotificationStatus.PENDING, next_attempt_at__lte=now
-                ),
-                stamp={
-                    "next_attempt_at": now + timedelta(minutes=5),
-                    "attempts": models.F("attempts") + 1,
-                },
+                _due_deliveries(now),
+                stamp={"next_attempt_at": now + lease, "attempts": models.F("attempts") + 1},
                 order_by=("next_attempt_at", "pk"),
-                limit=BATCH_SIZE,
+                limit=batch_size,
             )
         if not ids:
             break
-        for row in Notification.objects.filter(id__in=ids, status=NotificationStatus.PENDING):
+        counts = send_batch(ids, now=now)
+        totals["sent"] += counts["sent"]
+        totals["failed"] += counts["failed"]
+        if len(ids) < batch_size:
+            break
+    return totals
+
+
+def send_batch(ids: Sequence[int], *, now: datetime) -> dict[str, int]:
+    """Render and send claimed deliveries: e-mails over one SMTP connection, chat messages
+    through one HTTP client. Each row's outcome is recorded; one bad row stops nothing."""
+    rows = list(
+        Delivery.objects.filter(id__in=list(ids), status=NotificationStatus.PENDING)
+        .select_related("notification", "notification__customer", "notification__partner")
+        .order_by("pk")
+    )
+    errors: dict[int, str] = {}
+    rendered: dict[int, Rendered] = {}
+    try:
+        rendered = render_deliveries(rows)
+    except Exception:  # noqa: BLE001 - render row by row to find the bad one
+        for row in rows:
             try:
-                send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.recipient])
-            except Exception as exc:  # noqa: BLE001 - one bad row must not stop the rest
-                final = row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
-                Notification.objects.filter(pk=row.pk).update(
-                    status=NotificationStatus.FAILED if final else NotificationStatus.PENDING,
-                    next_attempt_at=now + _backoff(row.attempts),
-                    last_error=str(exc)[:2000],
+                rendered[row.pk] = render_delivery(row)
+            except Exception as exc:  # noqa: BLE001
+                errors[row.pk] = f"rendering failed: {exc}"
+    emails = [r for r in rows if r.channel == Channel.EMAIL and r.pk in rendered]
+    chats = [r for r in rows if r.channel == Channel.CHAT and r.pk in rendered]
+    sent: list[int] = []
+    if emails:
+        connection = get_connection()
+        try:
+            connection.open()
+            for row in emails:
+                message = rendered[row.pk]
+                mail = EmailMultiAlternatives(
+                    message.subject,
+                    message.text,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [row.recipient],
+                    connection=connection,
                 )
-                failed += 1
-                logger.warning("notification %s failed (attempt %s): %s", row.pk, row.attempts, exc)
-            else:
-                Notification.objects.filter(pk=row.pk).update(
-                    status=NotificationStatus.SENT, sent_at=now, last_error=""
-                )
-                sent += 1
-    return {"sent": sent, "failed": failed}
+                mail.attach_alternative(message.html, "text/html")
+                try:
+                    mail.send()
+                except Exception as exc:  # noqa: BLE001 - one bad row must not stop the rest
+                    errors[row.pk] = str(exc)
+                    _reset(connection)
+                else:
+                    sent.append(row.pk)
+        except Exception as exc:  # noqa: BLE001 - the server itself is unreachable
+            for row in emails:
+                if row.pk not in sent:
+                    errors.setdefault(row.pk, str(exc))
+        finally:
+            with contextlib.suppress(Exception):  # closing a broken connection
+                connection.close()
+    if chats:
+        import httpx
+
+        with httpx.Client(timeout=settings.NOTIFICATION_CHAT_TIMEOUT) as client:
+            for row in chats:
+                message = rendered[row.pk]
+                try:
+                    answer = client.post(
+                        row.recipient, json={"text": message.text, "link": message.link}
+                    )
+                    answer.raise_for_status()
+                except Exception as exc:  # noqa: BLE001
+                    errors[row.pk] = str(exc)
+                else:
+                    sent.append(row.pk)
+    _record(rows, sent, errors, now=now)
+    return {"sent": len(sent), "failed": len(errors)}
+
+
+def _reset(connection) -> None:
+    """After a failed send the SMTP session may be broken: start a fresh one."""
+    with contextlib.suppress(Exception):
+        connection.close()
+    with contextlib.suppress(Exception):  # the next send reports it
+        connection.open()
+
+
+def _record(rows: list[Delivery], sent: list[int], errors: dict[int, str], *, now: datetime):
+    if sent:
+        Delivery.objects.filter(pk__in=sent).update(
+            status=NotificationStatus.SENT, sent_at=now, last_error=""
+        )
+        delivered = {r.contact_id for r in rows if r.pk in set(sent) and r.contact_id}
+        if delivered:
+            Contact.objects.filter(id__in=delivered, delivery_failing_since__isnull=False).update(
+                delivery_failing_since=None
+            )
+    failing: set[int] = set()
+    for row in rows:
+        if row.pk not in errors:
+            continue
+        # row.attempts already counts this attempt (the claim's stamp)
+        final = row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+        Delivery.objects.filter(pk=row.pk).update(
+            status=NotificationStatus.FAILED if final else NotificationStatus.PENDING,
+            next_attempt_at=now + _backoff(row.attempts),
+            last_error=errors[row.pk][:2000],
+        )
+        logger.warning("delivery %s failed (attempt %s): %s", row.pk, row.attempts, errors[row.pk])
+        if final and row.contact_id:
+            failing.add(row.contact_id)
+    if failing:
+        # R-NOT-3: a contact whose messages cannot be delivered shows in the contact review.
+        Contact.objects.filter(id__in=failing, delivery_failing_since__isnull=True).update(
+            delivery_failing_since=now
+        )
 
 
 def notification_retry(*, ids: Iterable[int], now: datetime | None = None) -> int:
-    """Staff: put failed rows back in the queue."""
+    """Staff: put failed deliveries back in the queue."""
     return (
-        Notification.objects.filter(id__in=list(ids))
+        Delivery.objects.filter(id__in=list(ids))
         .exclude(status=NotificationStatus.SENT)
-        .update(status=NotificationStatus.PENDING, next_attempt_at=now or timezone.now())
+        .update(
+            status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now or timezone.now()
+        )
     )
+
+
+delivery_retry = notification_retry
+
+
+def language_of(value: str | None) -> str:
+    return value if value in Language.values else settings.OPERATOR_LANGUAGE
+
+
+# --- the core's kinds ------------------------------------------------------------------------
+
+register_kind(LEGACY, category="", template="portal/email/legacy")
+
+
+def _account_context(events: list[Notification]) -> dict[int, dict[str, Any]]:
+    partner_ids = {e.context.get("partner") for e in events} - {None}
+    names = dict(Partner.objects.filter(id__in=partner_ids).values_list("id", "name"))
+    return {e.pk: {"partner_name": names.get(e.context.get("partner"), "")} for e in events}
+
+
+register_kind(
+    "account.invitation",
+    category="account",
+    template="portal/email/invitation",
+    context=_account_context,
+)
+register_kind(
+    "account.contact_review",
+    category="account",
+    template="portal/email/contact_review",
+    context=_account_context,
+)

@@ -25,7 +25,7 @@ from .choices import Category, Language, Role
 from .errors import DomainError, unique_violation_as
 from .identity import username_problem
 from .models import Contact, Customer, Partner, PartnerMembership, Subscription, UserProfile
-from .notifications import Message, notify, notify_many
+from .notifications import Event, notify, notify_many
 from .tenancy import is_operator, is_partner_admin, partner_for, require_operator
 
 User = get_user_model()
@@ -141,31 +141,29 @@ def contact_review_request_due(*, now=None) -> int:
         )
 
     def ask(partner_ids: list[int]) -> dict[str, int]:
-        admins: dict[int, list[str]] = defaultdict(list)
-        for partner_id, email in (
+        admins: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for partner_id, email, language, partner_language in (
             User.objects.filter(
                 membership__partner_id__in=partner_ids,
                 membership__role=Role.ADMIN,
                 is_active=True,
             )
             .exclude(email="")
-            .values_list("membership__partner_id", "email")
+            .values_list(
+                "membership__partner_id", "email", "profile__language", "membership__partner__language"
+            )
         ):
-            admins[partner_id].append(email)
-        link = settings.SITE_URL + reverse("portal:contacts")
+            admins[partner_id].append((email, language or partner_language))
+        link = reverse("portal:contacts")
         notify_many(
             [
-                Message(
-                    partner_id=None,
+                Event(
+                    kind="account.contact_review",
+                    partner_id=partner_id,
                     category="account",
-                    subject=_("Please confirm your contact list"),
-                    body=_(
-                        "Partners keep their contact details accurate and current. "
-                        "Review and confirm your contacts at %(link)s"
-                    )
-                    % {"link": link},
+                    context={"partner": partner_id, "link": link},
                     dedupe_key=f"partner:{partner_id}:contact-review:{now.date().isoformat()}",
-                    extra_emails=tuple(admins[partner_id]),
+                    emails=tuple(admins[partner_id]),
                 )
                 for partner_id in partner_ids
             ]
@@ -203,25 +201,14 @@ def user_invite(*, actor: Any, partner: Partner, username: str, email: str, role
     PartnerMembership.objects.create(user=user, partner=partner, role=role)
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    link = settings.SITE_URL + reverse(
-        "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
-    )
+    link = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
     notify(
-        partner=None,
-        category="account",
-        subject=_("Your partner operations portal account"),
-        body=_(
-            "You have been invited to the partner operations portal for %(partner)s as "
-            "%(username)s. Choose your password here: %(link)s"
-        )
-        % {
-            "partner": partner.name,
-            "username": username,
-            "link": link,
-        },
+        kind="account.invitation",
+        partner=partner,
+        context={"partner": partner.pk, "username": username, "link": link},
         dedupe_key=f"user:{user.pk}:invitation",
         related=user,
-        extra_emails=[email],
+        emails=[(email, partner.language)],
     )
     return user
 

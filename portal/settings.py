@@ -222,6 +222,15 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")
 OPERATOR_ONCALL_EMAIL = env_str("OPERATOR_ONCALL_EMAIL", "tac-oncall@localhost")
 # Maximum delivery attempts of one outbox row before it is marked failed for staff to see.
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
+# How long a worker owns the deliveries it claimed; a killed worker's rows are claimed again
+# after it expires.
+NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 300)
+# Deliveries claimed (and sent over one SMTP connection) at a time.
+NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 200)
+# The language of the messages to the operator's own addresses (on-call, change management).
+OPERATOR_LANGUAGE = env_str("OPERATOR_LANGUAGE", "en")
+# Seconds a chat webhook may take to answer.
+NOTIFICATION_CHAT_TIMEOUT = float(env_str("NOTIFICATION_CHAT_TIMEOUT", "10"))
 # R-CASE-10: the warning before a breach, as a fraction of the response objective.
 CASES_WARNING_FRACTION = float(env_str("CASES_WARNING_FRACTION", "0.8"))
 if not 0 < CASES_WARNING_FRACTION < 1:

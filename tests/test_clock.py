@@ -10,6 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from tests.conftest import _test_clock
+from tests.outbox import deliveries
 
 
 def test_the_session_starts_at_portal_test_clock_or_today() -> None:
@@ -46,14 +47,16 @@ LATER = dt.datetime(2031, 2, 3, 4, 5, tzinfo=dt.UTC)
 def test_delivery_stamps_the_given_now_on_sent_and_retried_rows(partner_a, contact_a) -> None:
     from unittest import mock
 
+    from portal import notifications
     from portal.choices import Category, NotificationStatus
-    from portal.models import Notification
     from portal.notifications import deliver_due, notification_retry, notify
 
     notify(partner=partner_a, category=Category.CASES, subject="s", body="b", dedupe_key="k:1")
-    with mock.patch("portal.notifications.send_mail", side_effect=OSError("smtp down")):
+    with mock.patch.object(
+        notifications.EmailMultiAlternatives, "send", side_effect=OSError("smtp down")
+    ):
         assert deliver_due(now=LATER) == {"sent": 0, "failed": 1}
-    row = Notification.objects.get()
+    row = deliveries().get()
     assert row.next_attempt_at == LATER + dt.timedelta(seconds=30)
     assert deliver_due(now=LATER + dt.timedelta(seconds=29)) == {"sent": 0, "failed": 0}
 

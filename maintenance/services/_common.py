@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -17,7 +19,7 @@ from portal.calendars import calendar_spec_for_region
 from portal.choices import Category
 from portal.errors import DomainError, raise_violation
 from portal.limits import partner_request_check
-from portal.models import Customer, Partner
+from portal.models import Contact, Customer, Partner
 from portal.notifications import notify
 from portal.tenancy import (
     require_operator,
@@ -237,8 +239,25 @@ def _send(
             related=change,
             dedupe_key=event_key,
         )
+    # The outbox resolves recipients when it fans the event out; the notice records how many
+    # contacts it is addressed to now.
+    sent = _recipient_count(change.partner_id, [c.pk for c in customers]) if sent else 0
     ChangeNotice.objects.filter(pk=notice.pk).update(recipients=sent)
     return sent
+
+
+def _recipient_count(partner_id: int, customer_ids: list[int]) -> int:
+    return (
+        Contact.objects.filter(
+            Q(customer__isnull=True) | Q(customer_id__in=customer_ids),
+            partner_id=partner_id,
+            subscriptions__category=MAINTENANCE,
+        )
+        .annotate(address=Lower("email"))
+        .values("address")
+        .distinct()
+        .count()
+    )
 
 
 def _initial_reminder_level(start: datetime, now: datetime) -> int | None:

@@ -46,7 +46,8 @@ def outage_notify(*, outage: Outage, event: str) -> int:
             subject=subject,
             body=f"{body}\n\n{link}",
             related=outage,
-            dedupe_key=f"outage:{outage.pk}:{event}",
+            # one event per partner: an outage may hit customers of several partners
+            dedupe_key=f"outage:{outage.pk}:{event}:{customer.partner_id}",
         )
     return sent
 

@@ -9,7 +9,7 @@ from capacity import selectors, services
 from capacity.choices import RequestStatus
 from capacity.models import CapacityBaseline, CapacityRequest, CustomerCapacity
 from portal.errors import DomainError
-from portal.models import Notification
+from tests.outbox import deliveries
 
 from .factories import open_case, report, set_baseline
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def capacity_notifications(customer=None):
-    qs = Notification.objects.filter(category="capacity")
+    qs = deliveries(category="capacity")
     return qs
 
 
@@ -78,16 +78,16 @@ def test_r_cap_2_outsider_cannot_report_for_another_partners_customer(customer_a
 def test_r_cap_4_crossing_80_notifies_once(customer_a, staff, alice, contact_a):
     set_baseline(customer_a, staff)
     report(customer_a, alice, 810, 10)
-    assert Notification.objects.filter(dedupe_key__contains=":threshold:80:").count() == 1
+    assert deliveries(dedupe_key__contains=":threshold:80:").count() == 1
     report(customer_a, alice, 850, 10)
     assert services.capacity_notify_thresholds() == 0
-    assert Notification.objects.filter(category="capacity").count() == 1
+    assert deliveries(category="capacity").count() == 1
 
 
 def test_r_cap_4_jump_notifies_each_threshold_crossed(customer_a, staff, alice, contact_a):
     set_baseline(customer_a, staff)
     report(customer_a, alice, 950, 10)
-    subjects = sorted(Notification.objects.values_list("subject", flat=True))
+    subjects = sorted(d.subject for d in deliveries())
     assert len(subjects) == 2
     assert any("80 %" in s for s in subjects) and any("90 %" in s for s in subjects)
 
@@ -96,9 +96,9 @@ def test_r_cap_4_threshold_rearms_after_dropping_below(customer_a, staff, alice,
     set_baseline(customer_a, staff)
     report(customer_a, alice, 820, 10)
     report(customer_a, alice, 700, 10)  # drops below 80: re-armed, nothing sent
-    assert Notification.objects.count() == 1
+    assert deliveries().count() == 1
     report(customer_a, alice, 805, 10)
-    assert Notification.objects.filter(dedupe_key__contains=":threshold:80:").count() == 2
+    assert deliveries(dedupe_key__contains=":threshold:80:").count() == 2
 
 
 def test_r_cap_4_daily_task_notifies_when_approved_capacity_is_lowered(
@@ -121,7 +121,7 @@ def test_r_cap_4_daily_task_claims_each_change_once(customer_a, staff, alice, co
     from capacity.services import _notify_level_change
 
     assert _notify_level_change(stale) == 0
-    assert Notification.objects.count() == 2
+    assert deliveries().count() == 2
 
 
 # --- R-CAP-4: forecast ---
@@ -170,8 +170,8 @@ def test_r_cap_3_full_workflow_changes_capacity_only_at_capacity_added(
     report(customer_a, alice, 1100, 10)
     # The partner heard of every step.
     keys = set(
-        Notification.objects.filter(dedupe_key__startswith="capacity-request:").values_list(
-            "dedupe_key", flat=True
+        deliveries(dedupe_key__startswith="capacity-request:").values_list(
+            "notification__dedupe_key", flat=True
         )
     )
     assert keys == {
@@ -304,5 +304,5 @@ def test_r_cap_4_two_concurrent_daily_runs_notify_exactly_once(customer_a, staff
         t.join()
     # 80 and 90 per customer, to the partner-wide contact and the customer's own contact.
     assert sum(results) == len(customers) * 2 * 2
-    assert Notification.objects.filter(category="capacity").count() == len(customers) * 4
+    assert deliveries(category="capacity").count() == len(customers) * 4
     assert set(CustomerCapacity.objects.values_list("notified_level", flat=True)) == {90}

@@ -16,6 +16,7 @@ from cases.choices import EventKind, Status
 from cases.models import Case, CaseEvent
 from portal.business_time import default_spec_for_region
 from portal.models import Notification
+from tests.outbox import deliveries
 
 from .factories import CaseFactory
 
@@ -121,7 +122,7 @@ def test_sweep_flags_an_overdue_plan_once_r_case_9(staff, customer_a, case_conta
     assert sweep.action_plan_sweep(now=MON + timedelta(hours=3)) == []
     assert case.events.filter(kind=EventKind.ACTION_PLAN_OVERDUE).count() == 1
     assert list(
-        Notification.objects.filter(dedupe_key=f"case:{case.pk}:action_plan_overdue").values_list(
+        deliveries(dedupe_key=f"case:{case.pk}:action_plan_overdue").values_list(
             "recipient", flat=True
         )
     ) == [oncall]
@@ -159,11 +160,11 @@ def test_posting_a_plan_tells_the_partner_r_case_9(staff, customer_a, case_conta
     case = services.case_acknowledge(user=staff, case=s1(customer_a), now=MON)
     Notification.objects.all().delete()
     services.case_set_action_plan(user=staff, case=case, plan="Collect SIP traces", now=MON)
-    sent = Notification.objects.filter(dedupe_key__startswith=f"case:{case.pk}:action_plan:")
+    sent = deliveries(dedupe_key__startswith=f"case:{case.pk}:action_plan:")
     assert set(sent.values_list("recipient", flat=True)) == {"noc@acme.example", "it@alpha.example"}
     assert "Collect SIP traces" in sent.first().body
     services.case_set_action_plan(user=staff, case=case, plan="Fix deployed", now=MON)
-    assert Notification.objects.filter(recipient="noc@acme.example").count() == 2
+    assert deliveries(recipient="noc@acme.example").count() == 2
 
 
 def test_task_and_beat_r_case_9(staff, customer_a, settings):
@@ -214,7 +215,7 @@ def test_concurrent_sweeps_flag_each_overdue_plan_exactly_once_r_case_9(partner_
     assert len(flagged) == 1000 and len(set(flagged)) == 1000
     assert sum(1 for r in results if r) >= 2  # the work really was shared
     assert CaseEvent.objects.filter(kind=EventKind.ACTION_PLAN_OVERDUE).count() == 1000
-    assert Notification.objects.filter(recipient=oncall).count() == 1000
+    assert deliveries(recipient=oncall).count() == 1000
 
 
 # --- the faces --------------------------------------------------------------------------------
@@ -233,7 +234,7 @@ def test_api_exposes_the_due_time_and_the_overdue_flag_r_case_9(api, staff, alic
 def test_api_plan_posting_tells_the_partner_r_case_9(api, staff, customer_a, case_contacts):
     case = services.case_acknowledge(user=staff, case=s1(customer_a, opened=timezone.now()))
     assert api(staff).post(f"{API}{case.pk}/action-plan/", {"plan": "Traces"}).status_code == 200
-    assert Notification.objects.filter(
+    assert deliveries(
         recipient="noc@acme.example", dedupe_key__contains=":action_plan:"
     ).exists()
 
@@ -242,7 +243,7 @@ def test_admin_plan_page_tells_the_partner_r_case_9(client_for, staff, customer_
     case = services.case_acknowledge(user=staff, case=s1(customer_a, opened=timezone.now()))
     response = client_for(staff).post(f"{ADMIN}{case.pk}/do/action-plan/", {"plan": "Traces"})
     assert response.status_code == 302
-    assert Notification.objects.filter(
+    assert deliveries(
         recipient="it@alpha.example", dedupe_key__contains=":action_plan:"
     ).exists()
 

@@ -14,8 +14,8 @@ from cases import services, sweep, tasks
 from cases.choices import EventKind, Status
 from cases.models import Case
 from portal.errors import DomainError
-from portal.models import Notification
 from tests.factories import token_client
+from tests.outbox import deliveries
 
 from .factories import CaseFactory
 
@@ -120,7 +120,7 @@ def test_monitoring_sweep_resolves_the_case_and_tells_the_partner_once_r_case_12
         "resolved",
         "system",
     )
-    sent = Notification.objects.filter(dedupe_key__contains=":monitoring_resolved:")
+    sent = deliveries(dedupe_key__contains=":monitoring_resolved:")
     assert set(sent.values_list("recipient", flat=True)) == {
         "noc@acme.example",
         "it@alpha.example",
@@ -183,7 +183,7 @@ def test_concurrent_monitoring_sweeps_resolve_each_case_once_r_case_12(partner_a
     resolved = [pk for r in results for pk in r]
     assert len(resolved) == 600 and len(set(resolved)) == 600
     assert Case.objects.filter(status=Status.RESOLVED).count() == 600
-    assert Notification.objects.filter(recipient="noc@acme.example").count() == 600
+    assert deliveries(recipient="noc@acme.example").count() == 600
 
 
 # --- a recurrence during monitoring -----------------------------------------------------------
@@ -199,7 +199,7 @@ def test_partner_reports_a_recurrence_the_case_is_back_in_progress_r_case_12(
     assert case.status == Status.IN_PROGRESS and case.monitoring_until is None
     event = case.events.filter(kind=EventKind.STATUS_CHANGE).last()
     assert event.data.get("recurrence") is True and event.text == "Audio drops again"
-    assert Notification.objects.filter(recipient=oncall).exists()
+    assert deliveries(recipient=oncall).exists()
     # the old period no longer resolves it
     assert sweep.monitoring_sweep(now=T0 + timedelta(days=30)) == []
 

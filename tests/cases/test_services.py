@@ -12,7 +12,7 @@ from cases import services, sweep
 from cases.choices import EventKind, Status
 from cases.models import Case, CaseEvent
 from portal.errors import DomainError
-from portal.models import Notification
+from tests.outbox import deliveries
 
 from .factories import CaseFactory
 
@@ -125,9 +125,9 @@ def test_s1_opening_notifies_partner_cases_contacts_and_oncall(
     alice, customer_a, case_contacts, oncall
 ):
     case = open_case(alice, customer_a, urgency="critical", impact="widespread")
-    recipients = set(Notification.objects.values_list("recipient", flat=True))
+    recipients = set(deliveries().values_list("recipient", flat=True))
     assert recipients == {"noc@acme.example", "it@alpha.example", oncall}
-    assert set(Notification.objects.values_list("dedupe_key", flat=True)) == {
+    assert set(deliveries().values_list("notification__dedupe_key", flat=True)) == {
         f"case:{case.pk}:opened"
     }
     assert EventKind.NOTIFICATION_SENT in kinds(case)
@@ -135,7 +135,7 @@ def test_s1_opening_notifies_partner_cases_contacts_and_oncall(
 
 def test_s3_opening_notifies_nobody(alice, customer_a, case_contacts, oncall):
     open_case(alice, customer_a)
-    assert not Notification.objects.exists()
+    assert not deliveries().exists()
 
 
 # --- acknowledgement -------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def test_escalation_request_raises_and_recomputes_due_from_opening(alice, custom
         "Now all sites are hit",
     )
     assert case.events.filter(kind=EventKind.ESCALATION_REQUEST).count() == 1
-    assert Notification.objects.filter(recipient=oncall).exists()
+    assert deliveries(recipient=oncall).exists()
 
 
 def test_escalation_to_s1_makes_an_old_case_overdue_at_once(alice, customer_a):

@@ -6,7 +6,7 @@ import pytest
 
 from cases import services
 from cases.choices import EventKind
-from portal.models import Notification
+from tests.outbox import deliveries
 
 from .factories import CaseFactory
 
@@ -17,7 +17,7 @@ API = "/api/v1/cases/"
 
 def recipients(case) -> set[str]:
     return set(
-        Notification.objects.filter(dedupe_key__startswith=f"case:{case.pk}:raise").values_list(
+        deliveries(dedupe_key__startswith=f"case:{case.pk}:raise").values_list(
             "recipient", flat=True
         )
     )
@@ -33,7 +33,7 @@ def test_staff_raise_to_s1_or_s2_notifies_partner_and_oncall_r_case_10(
     # "cases" contacts and on-call; never another partner's contact
     assert recipients(case) == {"noc@acme.example", "it@alpha.example", oncall}
     assert case.events.filter(kind=EventKind.NOTIFICATION_SENT).exists()
-    subject = Notification.objects.filter(recipient="noc@acme.example").get().subject
+    subject = deliveries(recipient="noc@acme.example").get().subject
     assert severity in subject and "S4" in subject
 
 
@@ -43,7 +43,7 @@ def test_staff_raise_to_s3_or_a_lowering_notifies_nobody_r_case_10(
     case = CaseFactory(customer=customer_a, urgency="low")  # S4
     services.case_change_severity(user=staff, case=case, severity="S3", reason="Worse")
     services.case_change_severity(user=staff, case=case, severity="S4", reason="Better")
-    assert not Notification.objects.exists()
+    assert not deliveries().exists()
 
 
 def test_lowering_from_s1_to_s2_is_not_a_raise_r_case_10(staff, customer_a, case_contacts):
@@ -57,9 +57,9 @@ def test_each_raise_is_told_once_r_case_10(staff, customer_a, case_contacts, onc
     services.case_change_severity(user=staff, case=case, severity="S2", reason="Worse")
     services.case_change_severity(user=staff, case=case, severity="S4", reason="Better")
     services.case_change_severity(user=staff, case=case, severity="S1", reason="Outage")
-    keys = set(Notification.objects.values_list("dedupe_key", flat=True))
+    keys = set(deliveries().values_list("notification__dedupe_key", flat=True))
     assert len(keys) == 2 and all(k.startswith(f"case:{case.pk}:raise:") for k in keys)
-    assert Notification.objects.filter(recipient="noc@acme.example").count() == 2
+    assert deliveries(recipient="noc@acme.example").count() == 2
 
 
 def test_raise_through_the_api_notifies_the_partner_r_case_10(

@@ -16,8 +16,8 @@ from django.utils import timezone
 from cases import services, sweep, tasks
 from cases.choices import EventKind
 from cases.models import Case, CaseEvent
-from portal.models import Notification
 from tests.factories import CustomerFactory
+from tests.outbox import deliveries
 
 from .factories import CaseFactory
 
@@ -41,12 +41,12 @@ def test_unacknowledged_case_past_due_is_breached_once(customer_a, case_contacts
     case.refresh_from_db()
     assert case.breached
     assert case.events.filter(kind=EventKind.BREACH).count() == 1
-    assert set(Notification.objects.values_list("recipient", flat=True)) == {
+    assert set(deliveries().values_list("recipient", flat=True)) == {
         "noc@acme.example",
         "it@alpha.example",
         oncall,
     }
-    assert Notification.objects.filter(dedupe_key=f"case:{case.pk}:breach").count() == 3
+    assert deliveries(dedupe_key=f"case:{case.pk}:breach").count() == 3
 
 
 def test_breach_notifies_only_the_cases_own_customer_contacts(
@@ -55,7 +55,7 @@ def test_breach_notifies_only_the_cases_own_customer_contacts(
     other_customer = CustomerFactory(partner=partner_a, name="Other", region="AMER")
     s1(other_customer, minutes_ago=20)
     sweep.escalation_sweep()
-    assert set(Notification.objects.values_list("recipient", flat=True)) == {
+    assert set(deliveries().values_list("recipient", flat=True)) == {
         "noc@acme.example",
         oncall,
     }
@@ -77,7 +77,7 @@ def test_warning_at_80_percent_is_sent_once_to_oncall(customer_a, case_contacts,
     first = sweep.escalation_sweep()
     assert first.warned == [case.pk] and first.breached == []
     assert sweep.escalation_sweep().warned == []
-    assert list(Notification.objects.values_list("recipient", flat=True)) == [oncall]
+    assert list(deliveries().values_list("recipient", flat=True)) == [oncall]
     # and the breach still comes, once
     later = sweep.escalation_sweep(now=timezone.now() + timedelta(minutes=3))
     assert later.breached == [case.pk]
@@ -180,8 +180,8 @@ def test_concurrent_sweeps_breach_and_notify_each_case_exactly_once(partner_a, o
     assert sum(1 for r in results if r.breached) >= 2  # the work really was shared
     assert Case.objects.filter(breached_at__isnull=True).count() == 0
     assert CaseEvent.objects.filter(kind=EventKind.BREACH).count() == 3000
-    assert Notification.objects.filter(recipient="noc@acme.example").count() == 3000
-    assert Notification.objects.filter(recipient=oncall).count() == 3000
+    assert deliveries(recipient="noc@acme.example").count() == 3000
+    assert deliveries(recipient=oncall).count() == 3000
 
 
 def test_a_case_that_makes_the_sweep_raise_is_skipped_and_retried(customer_a, monkeypatch):

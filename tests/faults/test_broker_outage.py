@@ -27,7 +27,7 @@ from cases.models import Case, CaseEvent
 from maintenance.models import Change
 from portal.celery import app
 from portal.choices import NotificationStatus
-from portal.models import Notification
+from tests.outbox import deliveries
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,8 +199,8 @@ def test_broker_outage_loses_nothing_and_duplicated_beats_change_nothing(
     assert change.status_code == 201, change.json()
     notice = staff_client.post(f"/api/v1/changes/{change.json()['id']}/send-notice/", format="json")
     assert notice.status_code == 200, notice.json()
-    pending = Notification.objects.filter(status=NotificationStatus.PENDING).count()
-    assert pending > 0 and not Notification.objects.filter(status=NotificationStatus.SENT).exists()
+    pending = deliveries(status=NotificationStatus.PENDING).count()
+    assert pending > 0 and not deliveries(status=NotificationStatus.SENT).exists()
     overdue = list(Case.objects.filter(severity="S1").values_list("id", flat=True))
     assert len(overdue) == 5 and not Case.objects.filter(breached_at__isnull=False).exists()
 
@@ -222,7 +222,7 @@ def test_broker_outage_loses_nothing_and_duplicated_beats_change_nothing(
         _wait(lambda: Case.objects.filter(id__in=overdue, breached_at__isnull=False).count() == 5)
         for _ in range(2):
             deliver_notifications.delay()
-        _wait(lambda: not Notification.objects.filter(status=NotificationStatus.PENDING).exists())
+        _wait(lambda: not deliveries(status=NotificationStatus.PENDING).exists())
         recovery_seconds = time.perf_counter() - recovered
     finally:
         for worker in workers:
@@ -233,11 +233,11 @@ def test_broker_outage_loses_nothing_and_duplicated_beats_change_nothing(
     # --- nothing lost, nothing duplicated --------------------------------------------------
     for case_id in overdue:
         assert CaseEvent.objects.filter(case_id=case_id, kind=EventKind.BREACH).count() == 1
-    sent = Notification.objects.filter(status=NotificationStatus.SENT)
-    assert sent.count() == Notification.objects.count()
+    sent = deliveries(status=NotificationStatus.SENT)
+    assert sent.count() == deliveries().count()
     mails = "".join(p.read_text() for p in mail_dir.glob("*.log"))
     assert mails.count("\nSubject: ") + mails.startswith("Subject: ") == sent.count()
-    breach_rows = Notification.objects.filter(dedupe_key__endswith=":breach")
+    breach_rows = deliveries(dedupe_key__endswith=":breach")
     assert breach_rows.count() == 5 * 2  # the partner's "cases" contact and on-call, once each
     assert Change.objects.get(pk=change.json()["id"]).notices.count() == 1
     print(

@@ -8,7 +8,7 @@ import factory
 from django.utils import timezone
 
 from maintenance.choices import ChangeKind, ChangeStatus
-from maintenance.models import Certificate, Change
+from maintenance.models import Certificate, Change, FreezePeriod
 from maintenance.windows import Window, next_windows
 from portal.choices import Application
 from tests.factories import CustomerFactory, PartnerFactory
@@ -59,3 +59,15 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     application = Application.CUCM
     common_name = factory.Sequence(lambda n: f"cucm{n}.example.net")
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=10))
+
+
+class FreezePeriodFactory(factory.django.DjangoModelFactory):
+    """A three-day freeze period starting a week from now (R-MNT-14)."""
+
+    class Meta:
+        model = FreezePeriod
+
+    customer = factory.SubFactory(CustomerFactory)
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    end = factory.LazyAttribute(lambda f: f.start + timedelta(days=3))
+    reason = "Year-end sales event"

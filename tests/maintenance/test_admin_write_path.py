@@ -19,8 +19,8 @@ from maintenance.choices import ChangeKind, ChangeStatus, NoticeKind, PatchStatu
 from maintenance.models import Change, ChangeNotice, Outage, PatchRequest
 from maintenance.windows import window_containing, window_for_night
 from portal.choices import Region
-from portal.models import Notification
 from tests.factories import CustomerFactory
+from tests.outbox import deliveries
 
 from .factories import CertificateFactory, ChangeFactory
 
@@ -133,7 +133,7 @@ def test_adding_an_emergency_sends_its_notice_through_the_outbox_r_mnt_8(
     assert change.started_at == NOW
     notice = ChangeNotice.objects.get(change=change)
     assert notice.kind == NoticeKind.EMERGENCY
-    assert Notification.objects.filter(
+    assert deliveries(
         dedupe_key=f"change:{change.pk}:emergency", recipient="noc@acme.example"
     ).exists()
 
@@ -148,7 +148,7 @@ def test_an_emergency_without_its_reason_is_refused_on_the_form_r_mnt_8(
     assert response.status_code == 200
     assert "An emergency change needs one of the reasons" in response.content.decode()
     assert not Change.objects.exists()
-    assert not Notification.objects.exists()
+    assert not deliveries().exists()
 
 
 @pytest.mark.parametrize(
@@ -243,7 +243,7 @@ def test_moving_a_notified_change_sends_the_rescheduled_notice(client_for, staff
     assert notified.status == ChangeStatus.NOTIFIED
     assert notified.notices.filter(kind=NoticeKind.RESCHEDULED).count() == 1
     assert (
-        Notification.objects.filter(
+        deliveries(
             dedupe_key__startswith=f"change:{notified.pk}:rescheduled"
         ).count()
         == 1
@@ -348,7 +348,7 @@ def test_the_send_notice_button_sends_the_notice(
     assert response.status_code == 302
     change.refresh_from_db()
     assert change.status == ChangeStatus.NOTIFIED
-    assert Notification.objects.filter(dedupe_key=f"change:{change.pk}:notice").count() == 1
+    assert deliveries(dedupe_key=f"change:{change.pk}:notice").count() == 1
 
 
 def test_completing_before_the_start_is_refused_on_the_action_page_r_mnt_2(
@@ -485,7 +485,7 @@ def test_adding_an_outage_calls_outage_declare_r_mnt_12(
     assert spy.call_count == 1
     outage = Outage.objects.get()
     assert list(outage.customers.all()) == [customer_a]
-    assert Notification.objects.filter(dedupe_key=f"outage:{outage.pk}:declared").count() == 1
+    assert deliveries(dedupe_key__startswith=f"outage:{outage.pk}:declared:").count() == 1
 
     html = client_for(staff).get(f"/admin/maintenance/outage/{outage.pk}/change/").content
     assert b'name="_save"' not in html
@@ -495,7 +495,7 @@ def test_adding_an_outage_calls_outage_declare_r_mnt_12(
     assert resolved.status_code == 302
     outage.refresh_from_db()
     assert outage.resolution == "Restarted"
-    assert Notification.objects.filter(dedupe_key=f"outage:{outage.pk}:resolved").count() == 1
+    assert deliveries(dedupe_key__startswith=f"outage:{outage.pk}:resolved:").count() == 1
 
 
 def test_an_outage_without_customers_is_refused_on_the_form(client_for, staff) -> None:
@@ -535,7 +535,7 @@ def test_a_patch_file_is_recorded_and_uploaded_through_the_services_r_mnt_11(
     assert uploaded.status_code == 302
     patch.refresh_from_db()
     assert patch.status == PatchStatus.UPLOADED
-    assert Notification.objects.filter(dedupe_key=f"patch:{patch.pk}:uploaded").exists()
+    assert deliveries(dedupe_key=f"patch:{patch.pk}:uploaded").exists()
     again = client_for(staff).post(
         "/admin/maintenance/patchrequest/",
         {"action": "mark_uploaded", "_selected_action": [patch.pk]},

@@ -11,8 +11,8 @@ from django.utils import timezone
 from maintenance import services
 from maintenance.choices import ChangeKind, ChangeStatus
 from maintenance.models import Change, RescheduleRequest
-from portal.models import Notification
 from tests.factories import CustomerFactory
+from tests.outbox import deliveries
 
 from .factories import CertificateFactory, ChangeFactory, weekday_window, weekend_window
 
@@ -228,7 +228,7 @@ def test_send_notice_is_staff_only_and_writes_the_outbox(
     assert response.status_code == 200
     assert response.json()["status"] == "notified"
     assert response.json()["reschedule_deadline"] is not None
-    assert Notification.objects.filter(recipient="noc@acme.example").count() == 1
+    assert deliveries(recipient="noc@acme.example").count() == 1
     again = api(staff).post(f"{CHANGES}{change.pk}/send-notice/")
     assert again.status_code == 400
     assert again.json()["rule"] == "R-MNT-4"
@@ -346,7 +346,7 @@ def test_emergency_changes_are_created_through_the_same_endpoint_r_mnt_8(
 
     assert response.status_code == 201, response.json()
     assert response.json()["status"] == "in_progress"
-    assert Notification.objects.count() == 1
+    assert deliveries().count() == 1
 
 
 def test_partner_requests_and_staff_review_r_mnt_9(api, staff, alice, charlie, customer_a) -> None:
@@ -610,7 +610,6 @@ def test_a_flood_of_partner_requests_is_refused_with_429_and_retry_after(
     api, alice, charlie, customer_a, customer_b, settings
 ) -> None:
     """Security review: 210 change requests in a few seconds all reached change management."""
-    from portal.models import Notification
 
     settings.PARTNER_REQUESTS_PER_HOUR = 3
     payload = {
@@ -628,7 +627,7 @@ def test_a_flood_of_partner_requests_is_refused_with_429_and_retry_after(
     assert refused.status_code == 429
     assert 0 < int(refused["Retry-After"]) <= 3600
     assert "requests" in refused.json()["detail"]
-    assert Notification.objects.count() == 3  # the refused one wrote nothing
+    assert deliveries().count() == 3  # the refused one wrote nothing
     other = api(charlie).post(
         f"{CHANGES}partner-requests/", {**payload, "customers": [customer_b.pk]}, format="json"
     )

@@ -14,8 +14,8 @@ from maintenance import services
 from maintenance.choices import ChangeKind, ChangeStatus, NoticeKind
 from maintenance.models import Change, ChangeNotice
 from maintenance.windows import window_for_night
-from portal.models import Notification
 from tests.factories import ContactFactory, CustomerFactory, PartnerFactory
+from tests.outbox import deliveries
 
 from .factories import CertificateFactory, ChangeFactory
 
@@ -52,7 +52,7 @@ def test_reminders_go_out_72_and_24_hours_before_start_once_each(
     assert services.changes_send_due_reminders(now=WED.start - timedelta(hours=1)) == 0
 
     assert len(reminders_of(change)) == 2
-    assert Notification.objects.filter(subject__contains="reminder").count() == 2
+    assert sum("reminder" in d.subject for d in deliveries()) == 2
 
 
 @pytest.mark.django_db
@@ -198,14 +198,14 @@ def _many_notified_changes(count: int) -> list[Change]:
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_reminder_runs_send_each_reminder_exactly_once() -> None:
     changes = _many_notified_changes(60)
-    before = Notification.objects.count()
+    before = deliveries().count()
     moment = WED.start - timedelta(hours=24)
 
     results = _run_concurrently(lambda: services.changes_send_due_reminders(now=moment), runs=3)
 
     assert sum(results) == len(changes)
     assert ChangeNotice.objects.filter(kind=NoticeKind.REMINDER).count() == len(changes)
-    assert Notification.objects.count() - before == 2 * len(changes)
+    assert deliveries().count() - before == 2 * len(changes)
 
 
 @pytest.mark.postgres
@@ -242,7 +242,7 @@ def test_two_concurrent_notice_sends_notify_once() -> None:
     results = _run_concurrently(send, runs=2)
 
     assert sorted(results) == ["DomainError", "sent"]
-    assert Notification.objects.filter(dedupe_key=f"change:{change.pk}:notice").count() == 1
+    assert deliveries(dedupe_key=f"change:{change.pk}:notice").count() == 1
 
 
 @pytest.mark.postgres

@@ -12,8 +12,8 @@ from django.utils import timezone
 from maintenance import services
 from maintenance.models import PartnerEmergency
 from portal.errors import DomainError
-from portal.models import Notification
 from tests.cases.factories import CaseFactory
+from tests.outbox import deliveries
 
 from .factories import ChangeFactory
 
@@ -67,7 +67,7 @@ def test_a_report_tells_the_on_call_at_once_r_mnt_8(alice, partner_a, customer_a
     assert emergency.partner == partner_a
     assert emergency.reported_by == alice
     assert list(emergency.customers.all()) == [customer_a]
-    note = Notification.objects.get(dedupe_key=f"partner-emergency:{emergency.pk}:reported")
+    note = deliveries(dedupe_key=f"partner-emergency:{emergency.pk}:reported").get()
     assert note.recipient == ONCALL
     assert "Acme Telecom" in note.subject
     assert "Calls fail over to Paris." in note.body
@@ -85,7 +85,7 @@ def test_a_report_names_only_the_partners_own_customers_and_case_r_mnt_8(
         report(alice, [customer_a], case=foreign_case.pk)
     assert excinfo.value.field == "case"
     assert not PartnerEmergency.objects.exists()
-    assert not Notification.objects.exists()
+    assert not deliveries().exists()
 
 
 def test_a_report_ends_after_it_starts(alice, customer_a) -> None:
@@ -125,7 +125,7 @@ def test_the_api_reports_lists_and_shows_the_partners_emergencies(api, alice, cu
     assert (body["customers"], body["case"]) == ([customer_a.pk], case.pk)
     assert [e["id"] for e in api(alice).get(URL).json()["results"]] == [body["id"]]
     assert api(alice).get(f"{URL}{body['id']}/").json()["title"] == "Replace our SBC"
-    assert Notification.objects.filter(recipient=ONCALL).count() == 1
+    assert deliveries(recipient=ONCALL).count() == 1
 
 
 def test_an_outsider_neither_sees_nor_uses_another_partners_emergency(
@@ -192,7 +192,7 @@ def test_the_portal_page_lists_and_reports_emergencies(client_for, alice, custom
     assert response.status_code == 302
     emergency = PartnerEmergency.objects.get()
     assert emergency.start == NOW
-    assert Notification.objects.filter(recipient=ONCALL).exists()
+    assert deliveries(recipient=ONCALL).exists()
     assert "Replace our SBC" in client_for(alice).get(PAGE).content.decode()
 
 

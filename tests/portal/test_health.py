@@ -115,11 +115,11 @@ def test_the_admin_index_shows_the_jobs_last_runs(client_for, staff) -> None:
 
 
 def test_the_admin_index_points_staff_to_permanently_failed_deliveries(client_for, staff) -> None:
-    from portal.models import Notification
+    from portal.models import Delivery, Notification
 
-    Notification.objects.create(
-        recipient="gone@example.com", category="cases", subject="s", body="b",
-        dedupe_key="failed-once", status="failed",
+    event = Notification.objects.create(category="cases", dedupe_key="failed-once")
+    Delivery.objects.create(
+        notification=event, recipient="gone@example.com", language="en", status="failed"
     )
     html = client_for(staff).get("/admin/").content.decode()
     assert 'id="failed-notifications"' in html

@@ -11,31 +11,26 @@ from django.utils import timezone
 
 from portal import jobs
 from portal.choices import NotificationStatus
-from portal.models import JobHeartbeat, Notification
+from portal.models import Delivery, JobHeartbeat, Notification
 
 pytestmark = pytest.mark.django_db
 
 
 def _rows(n: int) -> list[int]:
-    Notification.objects.bulk_create(
-        Notification(
-            recipient=f"r{i}@example.com",
-            category="cases",
-            subject="s",
-            body="b",
-            dedupe_key=f"job-test:{i}",
-        )
+    event = Notification.objects.create(kind="legacy", category="cases", dedupe_key="job-test")
+    Delivery.objects.bulk_create(
+        Delivery(notification=event, recipient=f"r{i}@example.com", language="en")
         for i in range(n)
     )
-    return list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+    return list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
 
 
 def _due():
-    return Notification.objects.filter(status=NotificationStatus.PENDING)
+    return Delivery.objects.filter(status=NotificationStatus.PENDING)
 
 
 def _mark_sent(ids: list[int]) -> dict[str, int]:
-    return {"sent": Notification.objects.filter(pk__in=ids).update(sent_at=timezone.now())}
+    return {"sent": Delivery.objects.filter(pk__in=ids).update(sent_at=timezone.now())}
 
 
 def test_run_batches_handles_every_due_row_once_in_batches() -> None:

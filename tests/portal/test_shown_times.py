@@ -14,7 +14,8 @@ from cases.models import Case
 from maintenance.models import Change
 from portal import services
 from portal.choices import Region
-from portal.models import Customer, Notification
+from portal.models import Customer
+from tests.outbox import deliveries
 
 from ..cases.factories import CaseFactory
 from ..maintenance.factories import ChangeFactory
@@ -103,7 +104,7 @@ def test_the_case_e_mail_gives_the_due_time_with_its_zone_not_an_iso_stamp(
         contact_email="nina@acme.example",
         now=OPENED,
     )
-    body = Notification.objects.filter(recipient="noc@acme.example").get().body
+    body = deliveries(recipient="noc@acme.example").get().body
     due = Case.objects.get(pk=case.pk).response_due_at
     assert due.isoformat() not in body and "+00:00" not in body
     line = next(row for row in body.splitlines() if row.startswith("Response due:"))

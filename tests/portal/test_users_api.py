@@ -5,8 +5,9 @@ import re
 import pytest
 from django.core import mail
 
-from portal.models import Notification, PartnerMembership
+from portal.models import PartnerMembership
 from portal.notifications import deliver_due
+from tests.outbox import deliveries
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def test_partner_admin_invites_a_user_who_sets_a_password(api, alice, partner_a,
     assert response.status_code == 201, response.json()
     assert response.json()["partner"] == partner_a.pk and response.json()["role"] == "engineer"
     assert PartnerMembership.objects.get(user__username="dora").partner == partner_a
-    invitation = Notification.objects.get(recipient="dora@acme.example")
+    [invitation] = deliveries(recipient="dora@acme.example")
     deliver_due()
     assert mail.outbox[0].to == ["dora@acme.example"]
     link = re.search(r"http://\S+/accounts/set-password/\S+/", invitation.body).group(0)

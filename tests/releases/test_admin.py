@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from portal.models import Notification
 from releases import selectors, services
 from releases.models import InstalledVersion, Release, Upgrade
+from tests.outbox import deliveries
 
 from .factories import ADVISORY, install, load_table, plan_upgrade, weeknight
 
@@ -140,7 +140,7 @@ def test_admin_announce_says_what_it_will_do_before_anything_shifts_r_rel_2(
     response = client.post(url, {})
     assert response.status_code == 302, response.context["form"].errors
     assert selectors.catalogue().position(new) == "n"
-    [note] = Notification.objects.filter(dedupe_key__contains=f"announce:{new.pk}")
+    [note] = deliveries(dedupe_key__contains=f"announce:{new.pk}")
     assert customer_a.name in note.subject
 
 

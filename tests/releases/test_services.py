@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from maintenance import services as maintenance_services
 from portal.errors import DomainError
-from portal.models import Notification
 from releases import selectors, services
 from releases.choices import ComplianceState
 from releases.models import InstalledVersion, Release
+from tests.outbox import deliveries
 
 from .factories import install, load_table, plan_upgrade, weeknight
 
@@ -77,7 +77,7 @@ def test_r_rel_2_announcing_notifies_partners_of_affected_customers_once(
     install(customer_a, staff, rows["15.0 SU2"], "CUCM", "IMP")
     new = Release.objects.create(version="16.0", service_update="SU1")
     services.release_announce(actor=staff, release=new)
-    [note] = Notification.objects.filter(category="releases")
+    [note] = deliveries(category="releases")
     assert note.partner == customer_a.partner
     assert "v16 SU1" in note.body and "Call manager" in note.body
     assert services.compliance_check()["notified"] == 0
@@ -91,7 +91,7 @@ def test_r_rel_2_announcing_notifies_customers_on_the_new_n_2_of_their_new_targe
     assert InstalledVersion.objects.get().compliance_state == "must_upgrade"
     new = Release.objects.create(version="16.0", service_update="SU1")
     services.release_announce(actor=staff, release=new)
-    [note] = Notification.objects.filter(category="releases")
+    [note] = deliveries(category="releases")
     assert "v16 SU1" in note.body
     row = InstalledVersion.objects.get()
     assert row.compliance_target == new
@@ -158,7 +158,7 @@ def test_upgrade_is_a_maintenance_change_of_kind_upgrade(staff, customer_a, cont
     assert upgrade.change.reason == "security_vulnerability"
     assert upgrade.advisory == "cisco-sa-cucm-2026-0001"
     assert list(upgrade.change.customers.all()) == [customer_a]
-    note = Notification.objects.get(dedupe_key=f"upgrade:{upgrade.pk}:planned")
+    note = deliveries(dedupe_key=f"upgrade:{upgrade.pk}:planned").get()
     assert "Alpha Bank" in note.body and "v15 SU2" in note.body
 
 
@@ -262,7 +262,7 @@ def test_r_rel_4_completion_updates_installed_versions_and_notifies(staff, custo
     assert imp.release == rows["14.0 SU4"]
     upgrade.refresh_from_db()
     assert upgrade.completed_at is not None
-    note = Notification.objects.get(dedupe_key=f"upgrade:{upgrade.pk}:completed:{customer_a.pk}")
+    note = deliveries(dedupe_key=f"upgrade:{upgrade.pk}:completed:{customer_a.pk}").get()
     assert "v15 SU2" in note.subject
     assert services.compliance_check()["notified"] == 0
 
@@ -301,7 +301,7 @@ def test_two_concurrent_compliance_runs_notify_each_change_once(staff, partner_a
         t.start()
     for t in threads:
         t.join()
-    notes = Notification.objects.filter(category="releases", dedupe_key__startswith="releases:")
+    notes = deliveries(category="releases", dedupe_key__startswith="releases:")
     # Each customer's two changed applications reach the partner's contact, and only once.
     listed = [line for n in notes for line in n.body.splitlines() if " on v14 SU4: " in line]
     assert len(listed) == len(customers) * 2

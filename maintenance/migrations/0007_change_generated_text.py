@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('maintenance', '0005_help_texts_in_plain_language'),
+        ('maintenance', '0006_freeze_periods'),
     ]
 
     operations = [
