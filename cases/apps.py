@@ -7,7 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("TAC cases")
 
     def ready(self) -> None:
-        from portal import dashboard, metrics
+        from portal import dashboard, metrics, notifications
 
         from . import selectors
         from .dashboard import dashboard_card
@@ -19,6 +19,9 @@ class CasesConfig(AppConfig):
             order=10,
         )
         metrics.register_collector(selectors.breached_unacknowledged_metrics)
+        # A case's reporting contact and watchers receive its messages, besides the contacts
+        # subscribed to the category.
+        notifications.register_audience("cases.case", selectors.case_audience)
         dashboard.register_nav(key="cases", label=_("Cases"), url_name="cases:list", order=10)
         dashboard.register_staff_column(
             key="cases-open",

@@ -323,3 +323,53 @@ def test_the_case_admin_shows_the_watchers_and_adds_them_through_the_service(
     client.post(f"/admin/cases/casewatcher/{watcher.pk}/delete/", {"post": "yes"})
     assert not CaseWatcher.objects.exists()
     assert case.events.filter(kind=EventKind.WATCHER_REMOVED).exists()
+
+
+# --- they receive the case's messages (the outbox's registered audience) -----------------------
+
+
+def test_a_watcher_receives_the_cases_breach_notice(staff, customer_a, case_contacts, oncall):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases import sweep
+    from tests.outbox import deliveries
+
+    case = CaseFactory(
+        customer=customer_a,
+        urgency="critical",
+        impact="widespread",
+        opened_at=timezone.now() - timedelta(minutes=16),
+    )
+    # "quiet" is subscribed to releases only: it hears of the case because it watches it.
+    services.case_watcher_add(actor=staff, case=case, contact=case_contacts["quiet"])
+    sweep.escalation_sweep()
+    recipients = set(
+        deliveries(dedupe_key=f"case:{case.pk}:breach").values_list("recipient", flat=True)
+    )
+    assert recipients == {"noc@acme.example", "it@alpha.example", "quiet@acme.example", oncall}
+    assert "noc@borealis.example" not in recipients
+
+
+def test_the_reporting_contact_receives_the_opening_notice(alice, customer_a, case_contacts):
+    from tests.outbox import deliveries
+
+    case = _open(
+        alice,
+        customer_a,
+        urgency="critical",
+        impact="widespread",
+        reporting_contact=case_contacts["quiet"],
+    )
+    recipients = set(deliveries(object_id=str(case.pk)).values_list("recipient", flat=True))
+    assert "quiet@acme.example" in recipients
+    assert "noc@borealis.example" not in recipients
+
+
+def test_a_case_without_followers_reaches_only_the_subscribers(staff, customer_a, case_contacts):
+    from tests.outbox import deliveries
+
+    case = _open(staff, customer_a, urgency="critical", impact="widespread")
+    recipients = set(deliveries(object_id=str(case.pk)).values_list("recipient", flat=True))
+    assert "quiet@acme.example" not in recipients and "noc@acme.example" in recipients
