@@ -17,6 +17,7 @@ from portal.errors import DomainError, raise_violation
 from portal.models import Customer
 from portal.notifications import notify
 from portal.tenancy import require_operator, require_partner_of
+from portal.webhooks import publish
 
 from . import rules
 from .choices import (
@@ -322,6 +323,25 @@ def _notify_level_change(row: CustomerCapacity) -> int:
 # --- R-CAP-3: change requests ---------------------------------------------------------
 
 
+def _publish_request(request: CapacityRequest, event: CapacityRequestEvent) -> int:
+    """R-NOT-4: ``capacity.request_changed`` for the partner's automation, once per event."""
+    return publish(
+        partner=request.customer.partner_id,
+        type="capacity.request_changed",
+        data={
+            "request_id": request.pk,
+            "customer_id": request.customer_id,
+            "from_status": event.from_status or None,
+            "to_status": event.to_status,
+            "knowledge_workers": request.knowledge_workers,
+            "workspace_devices": request.workspace_devices,
+            "note": event.note,
+            "changed_at": event.at,
+        },
+        dedupe_key=f"capacity.request_changed:{event.pk}",
+    )
+
+
 def _notify_request(request: CapacityRequest, event: CapacityRequestEvent) -> None:
     customer = request.customer
     params = {
@@ -405,6 +425,7 @@ def capacity_request_submit(
         at=now or timezone.now(),
     )
     _notify_request(request, event)
+    _publish_request(request, event)
     return request
 
 
@@ -453,6 +474,7 @@ def capacity_request_transition(
             request=locked,
         )
     _notify_request(locked, event)
+    _publish_request(locked, event)
     request.refresh_from_db()
     return locked
 
@@ -527,5 +549,6 @@ def capacity_request_withdraw(
         at=now,
     )
     _notify_request(locked, event)
+    _publish_request(locked, event)
     request.refresh_from_db()
     return locked

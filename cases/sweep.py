@@ -21,11 +21,14 @@ from django.utils.translation import gettext as _
 from portal import jobs
 from portal.choices import Category as NotificationCategory
 from portal.notifications import Message, notify_many_written
+from portal.webhooks import Event as WebhookEvent
+from portal.webhooks import publish_many
 
 from . import rules
 from .choices import EventKind, Status
 from .models import Case, CaseEvent
 from .services import case_summary, reopen_period
+from .services._common import case_webhook_data
 
 SWEEP_BATCH_SIZE = 500
 
@@ -59,7 +62,9 @@ def _oncall() -> tuple[str, ...]:
 
 
 def _claimed_cases(ids: list[int]) -> list[Case]:
-    return list(Case.objects.filter(id__in=ids).select_related("customer", "partner").order_by("id"))
+    return list(
+        Case.objects.filter(id__in=ids).select_related("customer", "partner").order_by("id")
+    )
 
 
 def _notification_events(
@@ -159,6 +164,19 @@ def _record_sweep(cases: list[Case], *, kind: str, now: datetime) -> dict[str, i
     written = notify_many_written(messages)
     events += _notification_events(cases, written, keys, now=now, about=event_name)
     CaseEvent.objects.bulk_create(events)
+    if breach:  # R-NOT-4: the whole batch's webhooks in one insert
+        publish_many(
+            [
+                WebhookEvent(
+                    partner_id=case.partner_id,
+                    type="case.breached",
+                    data={**case_webhook_data(case), "breached_at": now},
+                    dedupe_key=f"case.breached:{case.pk}:",
+                )
+                for case in cases
+            ],
+            now=now,
+        )
     return {"notifications": sum(written.values())}
 
 
@@ -279,4 +297,20 @@ def _resolve_monitored(cases: list[Case], *, now: datetime) -> dict[str, int]:
     written = notify_many_written(messages)
     events += _notification_events(cases, written, keys, now=now, about="monitoring_resolved")
     CaseEvent.objects.bulk_create(events)
+    publish_many(  # R-NOT-4: the batch's status changes in one insert
+        [
+            WebhookEvent(
+                partner_id=case.partner_id,
+                type="case.status_changed",
+                data={
+                    **case_webhook_data(case),
+                    "from_status": Status.MONITORING,
+                    "to_status": Status.RESOLVED,
+                },
+                dedupe_key=f"case.status_changed:{case.pk}:{keys[case.pk]}",
+            )
+            for case in cases
+        ],
+        now=now,
+    )
     return {"resolved": len(cases), "notifications": sum(written.values())}

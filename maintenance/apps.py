@@ -21,6 +21,19 @@ class MaintenanceConfig(AppConfig):
         dashboard.register_nav(
             key="maintenance", label=_("Maintenance"), url_name="maintenance:calendar", order=20
         )
+        dashboard.register_customer_link(
+            key="maintenance-status",
+            label=_("Current status"),
+            url_name="maintenance:customer-status",
+            order=20,
+        )
+        dashboard.register_customer_link(
+            key="maintenance-freezes",
+            label=_("Freeze periods"),
+            url_name="maintenance:freezes",
+            query=True,
+            order=20,
+        )
         dashboard.register_staff_column(
             key="maintenance-upcoming",
             label=_("Planned changes"),

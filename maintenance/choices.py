@@ -151,3 +151,17 @@ class OutageStatus(models.TextChoices):
 
     DECLARED = "declared", _("Declared")
     RESOLVED = "resolved", _("Resolved")
+
+
+class OutageUpdateStatus(models.TextChoices):
+    """Where the operator stands on an outage, said in each update of its timeline (R-MNT-12).
+
+    **Decision**: the three open statuses may follow each other in any order (the cause found
+    may turn out wrong: back to investigating), ``resolved`` resolves the outage and ends the
+    timeline.
+    """
+
+    INVESTIGATING = "investigating", _("Investigating")
+    IDENTIFIED = "identified", _("Identified")
+    MONITORING = "monitoring", _("Monitoring")
+    RESOLVED = "resolved", _("Resolved")

@@ -1,8 +1,10 @@
 """Demo data of the maintenance app (``python manage.py demo``); idempotent by title.
 
 A service-impacting change three weeks out with its notice sent (the reschedule period is
-open), a routine change next week, certificates close to expiry, a patch file request and a
-resolved outage, so the calendar, change pages, checklist and bulletins have content.
+open), a routine change next week, certificates close to expiry, a patch file request, a
+resolved outage and an ongoing one with its updates, a freeze period for each partner's first
+customer six weeks out, so the calendar, change pages, checklist, bulletins and the
+current-status page have content.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from portal.models import Customer
 
 from . import services
 from .choices import ChangeKind, PatchKind
-from .models import Certificate, Change, Outage, PatchRequest
+from .models import Certificate, Change, FreezePeriod, Outage, PatchRequest
 from .windows import next_windows
 
 
@@ -113,6 +115,8 @@ def load() -> None:
             title="Voicemail unavailable",
             customers=[alpha],
             description="Voicemail deposit fails for some users.",
+            applications=[Application.CUCXN],
+            regions=[alpha.region],
             now=now - timedelta(days=2),
         )
         services.outage_resolve(
@@ -120,6 +124,38 @@ def load() -> None:
             outage=outage,
             resolution="Storage node replaced.",
             now=now - timedelta(days=2) + timedelta(hours=3),
+        )
+    for customer, reason in ((alpha, "Quarter-end trading"), (beta, "Store opening week")):
+        if customer and not FreezePeriod.objects.filter(customer=customer).exists():
+            start = (now + timedelta(weeks=6)).replace(hour=0, minute=0, second=0, microsecond=0)
+            services.freeze_period_create(
+                actor=staff, customer=customer, start=start, end=start + timedelta(days=3),
+                reason=reason, now=now,
+            )
+    if alpha and not Outage.objects.filter(title="Instant messaging degraded").exists():
+        # An ongoing outage with its timeline, for the current-status page and the Atom feed.
+        outage = services.outage_declare(
+            actor=staff,
+            title="Instant messaging degraded",
+            customers=[alpha],
+            description="Some users cannot sign in to instant messaging.",
+            applications=[Application.IMP],
+            regions=[alpha.region],
+            now=now - timedelta(hours=2),
+        )
+        services.outage_update_post(
+            actor=staff,
+            outage=outage,
+            status="identified",
+            text="A certificate on the presence cluster expired early; a new one is issued.",
+            now=now - timedelta(hours=1, minutes=20),
+        )
+        services.outage_update_post(
+            actor=staff,
+            outage=outage,
+            status="monitoring",
+            text="The new certificate is installed; sign-ins are recovering.",
+            now=now - timedelta(minutes=25),
         )
     # The daily certificate scan plans the renewal in the 3-7 day band (R-MNT-6).
     services.certificates_scan(now=now)

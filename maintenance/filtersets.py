@@ -6,7 +6,7 @@ from portal.filtersets import AwareIsoDateTimeFilter, ScopedFilterSet, scoped_qu
 from portal.models import Customer
 
 from .choices import ChangeKind, ChangeStatus, OutageStatus, PatchStatus
-from .models import Certificate, Change, Outage, PatchRequest, RescheduleRequest
+from .models import Certificate, Change, FreezePeriod, Outage, PatchRequest, RescheduleRequest
 
 
 class ChangeFilterSet(ScopedFilterSet):
@@ -49,3 +49,16 @@ class CertificateFilterSet(ScopedFilterSet):
     class Meta:
         model = Certificate
         fields = ["customer", "application"]
+
+
+class FreezePeriodFilterSet(ScopedFilterSet):
+    """Freeze periods (R-MNT-14) by customer (another partner's customer is a 400) and by
+    the span they overlap (``ends_after`` / ``starts_before``)."""
+
+    customer = filters.ModelChoiceFilter(queryset=scoped_queryset(Customer))
+    ends_after = AwareIsoDateTimeFilter(field_name="end", lookup_expr="gt")
+    starts_before = AwareIsoDateTimeFilter(field_name="start", lookup_expr="lt")
+
+    class Meta:
+        model = FreezePeriod
+        fields = ["customer"]

@@ -12,6 +12,7 @@ from cases import selectors as case_selectors
 from portal.models import Customer
 
 from .choices import PartnerRequestKind, PatchKind
+from .windows import region_zone
 
 
 class RescheduleForm(forms.Form):
@@ -106,3 +107,56 @@ class PartnerEmergencyForm(forms.Form):
             self.fields[name].help_text = _(
                 "In your time zone, %(zone)s (see My settings)."
             ) % {"zone": zone}
+
+
+class FreezePeriodForm(_CustomerChoiceMixin, forms.Form):
+    """A customer's freeze period (R-MNT-14). Times are read in the customer's local time (its
+    region's zone), as the customer thinks of its sales event or move."""
+
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
+    start = forms.DateTimeField(
+        label=_("From"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    end = forms.DateTimeField(
+        label=_("Until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: a sales event, an office move."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._scope_customers(user)
+        for name in ("start", "end"):
+            self.fields[name].help_text = _(
+                "In the customer's local time. No planned maintenance happens from this start "
+                "until this end."
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        customer = data.get("customer")
+        if customer is not None:
+            zone = region_zone(customer.region)
+            for name in ("start", "end"):
+                if data.get(name) is not None:
+                    # The field read the wall-clock time in the viewer's zone: read it again in
+                    # the customer's.
+                    wall = timezone.make_naive(data[name])
+                    data[name] = wall.replace(tzinfo=zone)
+        return data
+
+
+def freeze_period_initial(freeze: Any) -> dict[str, Any]:
+    """The form's values for an existing freeze period: its times as the customer's wall clock."""
+    zone = region_zone(freeze.customer.region)
+    return {
+        "customer": freeze.customer,
+        "start": freeze.start.astimezone(zone).replace(tzinfo=None),
+        "end": freeze.end.astimezone(zone).replace(tzinfo=None),
+        "reason": freeze.reason,
+    }

@@ -1,4 +1,5 @@
-"""The iCalendar feed of a partner's changes (and optionally its customers' windows)."""
+"""The iCalendar feed of a partner's changes and its customers' freeze periods (and optionally
+their windows)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from portal.models import Customer
 from portal.timefmt import show_time
 
 from .models import CalendarFeed
-from .selectors import feed_changes
+from .selectors import feed_changes, feed_freeze_periods
 from .windows import windows_between
 
 WINDOW_DAYS = 60
@@ -56,6 +57,23 @@ def _build_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
         event.add("url", settings.SITE_URL + reverse("maintenance:change", args=[change.pk]))
         event.add("status", "CANCELLED" if change.status == "cancelled" else "CONFIRMED")
         event.add("sequence", int(change.updated_at.timestamp()) % 2_000_000_000)
+        cal.add_component(event)
+    for freeze in feed_freeze_periods(partner, now=now):
+        # R-MNT-14: the customer's freeze periods, so the partner's calendar shows them too.
+        event = Event()
+        event.add("uid", f"freeze-{freeze.pk}@partner-operations-portal")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", freeze.start.astimezone(UTC))
+        event.add("dtend", freeze.end.astimezone(UTC))
+        event.add(
+            "summary", _("Freeze period: %(customer)s") % {"customer": freeze.customer.name}
+        )
+        local = _("Customer's local time: %(start)s – %(end)s") % {
+            "start": show_time(freeze.start, customer=freeze.customer),
+            "end": show_time(freeze.end, customer=freeze.customer),
+        }
+        event.add("description", f"{local}\n{freeze.reason}")
+        event.add("transp", "TRANSPARENT")
         cal.add_component(event)
     if feed.include_windows:
         regions = sorted(

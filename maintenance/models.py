@@ -9,6 +9,7 @@ sees exactly its own change, notices and reschedule requests (**Decision**).
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -28,6 +29,7 @@ from .choices import (
     EmergencyReason,
     NoticeKind,
     OutageStatus,
+    OutageUpdateStatus,
     PartnerRequestKind,
     PatchKind,
     PatchStatus,
@@ -97,8 +99,7 @@ class Change(models.Model):
         _("interrupts calling"),
         default=False,
         help_text=_(
-            "An upgrade that interrupts calling also needs R-MNT-4's 10 business days "
-            "of notice."
+            "An upgrade that interrupts calling also needs R-MNT-4's 10 business days of notice."
         ),
     )
     sme_publisher_region = models.CharField(
@@ -447,6 +448,9 @@ class Outage(models.Model):
     declared_at = models.DateTimeField(_("declared"))
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
+    # What is affected, from the portal's lists (R-REL-1 applications, customer regions).
+    applications = models.JSONField(_("affected applications"), default=list, blank=True)
+    regions = models.JSONField(_("affected regions"), default=list, blank=True)
 
     tenant_field = "customers__partner"
     objects = TenantManager()  # the core scopes a to-many path without repeating rows
@@ -461,6 +465,55 @@ class Outage(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_current_status_display(self) -> str:
+        """The latest update's status (``current_status``, annotated by the selectors)."""
+        status = getattr(self, "current_status", None)
+        if status in OutageUpdateStatus.values:
+            return str(OutageUpdateStatus(status).label)
+        return str(self.get_status_display())
+
+    def get_applications_display(self) -> list[str]:
+        labels = dict(Application.choices)
+        return [str(labels.get(a, a)) for a in self.applications]
+
+    def get_regions_display(self) -> list[str]:
+        labels = dict(Region.choices)
+        return [str(labels.get(r, r)) for r in self.regions]
+
+
+class OutageUpdate(models.Model):
+    """One entry of an outage's timeline, as on a status page (R-MNT-12): where the operator
+    stands (investigating, identified, monitoring, resolved) and what is known. Each is sent
+    to the subscribers of the affected customers; the declaration is the first entry and the
+    resolution the last."""
+
+    outage = models.ForeignKey(
+        Outage, on_delete=models.CASCADE, related_name="updates", verbose_name=_("outage")
+    )
+    status = models.CharField(_("status"), max_length=13, choices=OutageUpdateStatus.choices)
+    text = models.TextField(_("text"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("posted by"),
+    )
+    created_at = models.DateTimeField(_("posted"))
+
+    tenant_field = "outage__customers__partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["outage", "created_at"], name="outage_update_timeline")]
+        verbose_name = _("outage update")
+        verbose_name_plural = _("outage updates")
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.outage}"
 
 
 def _new_token() -> str:
@@ -601,3 +654,7 @@ class FreezePeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} · {show_time(self.start, customer=self.customer)}"
+
+    @property
+    def length(self) -> timedelta:
+        return self.end - self.start

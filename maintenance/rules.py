@@ -16,9 +16,17 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.business_time import BusinessCalendarSpec, add_business_days, business_time_between
+from portal.choices import Application, Region
 from portal.errors import Violation
 
-from .choices import ChangeKind, ChangeStatus, EmergencyReason, RescheduleStatus, UpgradeReason
+from .choices import (
+    ChangeKind,
+    ChangeStatus,
+    EmergencyReason,
+    OutageUpdateStatus,
+    RescheduleStatus,
+    UpgradeReason,
+)
 from .windows import Window, next_windows, window_containing, windows_between
 
 
@@ -687,3 +695,51 @@ def year_violation(year: int, *, field: str = "year") -> Violation | None:
         field,
         "R-MNT-1",
     )
+
+
+# --- outage updates (R-MNT-12) ----------------------------------------------------------------
+
+#: An outage's timeline: any open status may follow any other; ``resolved`` ends it.
+OUTAGE_OPEN_UPDATE_STATUSES = frozenset(
+    {
+        OutageUpdateStatus.INVESTIGATING,
+        OutageUpdateStatus.IDENTIFIED,
+        OutageUpdateStatus.MONITORING,
+    }
+)
+
+
+def outage_update_violation(*, resolved: bool, status: str, text: str) -> Violation | None:
+    """May an update of ``status`` be posted on an outage (resolved or not)? (R-MNT-12)"""
+    if status not in OutageUpdateStatus.values:
+        return Violation(
+            _("Choose investigating, identified, monitoring or resolved."), "status", "R-MNT-12"
+        )
+    if resolved:
+        return Violation(
+            _("This outage is resolved: it takes no more updates."), "status", "R-MNT-12"
+        )
+    if not text.strip():
+        return Violation(_("Say what is known in the update."), "text", "R-MNT-12")
+    return None
+
+
+def outage_scope_violation(
+    *, applications: Iterable[str], regions: Iterable[str]
+) -> Violation | None:
+    """Affected applications and regions are named from the portal's lists (R-REL-1)."""
+    unknown = sorted(set(applications) - set(Application.values))
+    if unknown:
+        return Violation(
+            _("Unknown application: %(names)s.") % {"names": ", ".join(unknown)},
+            "applications",
+            "R-MNT-12",
+        )
+    unknown = sorted(set(regions) - set(Region.values))
+    if unknown:
+        return Violation(
+            _("Unknown region: %(names)s.") % {"names": ", ".join(unknown)},
+            "regions",
+            "R-MNT-12",
+        )
+    return None

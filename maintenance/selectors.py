@@ -8,19 +8,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from portal.models import Customer, Partner
 
 from . import rules
-from .choices import ChangeStatus
+from .choices import ChangeStatus, OutageStatus
 from .models import (
+    CalendarFeed,
     Certificate,
     Change,
     ChangeNotice,
     FreezePeriod,
     Outage,
+    OutageUpdate,
     PartnerEmergency,
     PatchRequest,
     RescheduleAlternative,
@@ -102,11 +105,113 @@ def patch_requests_for(user: Any) -> QuerySet[PatchRequest]:
     return PatchRequest.objects.for_user(user).select_related("customer")
 
 
+def _latest_update(column: str) -> Subquery:
+    latest = OutageUpdate.objects.filter(outage=OuterRef("pk")).order_by("-created_at", "-pk")
+    return Subquery(latest.values(column)[:1])
+
+
+def _with_timeline_head(outages: QuerySet[Outage]) -> QuerySet[Outage]:
+    """``current_status`` and ``last_update_at``: the latest update's, in the same query."""
+    return outages.annotate(
+        current_status=_latest_update("status"), last_update_at=_latest_update("created_at")
+    )
+
+
 def outages_for(user: Any) -> QuerySet[Outage]:
     """Outages touching the caller's customers; ``visible_customers`` lists only those."""
     partner_customers = Customer.objects.for_user(user).order_by("name")
-    return Outage.objects.for_user(user).prefetch_related(
+    return _with_timeline_head(Outage.objects.for_user(user)).prefetch_related(
         Prefetch("customers", queryset=partner_customers, to_attr="visible_customers")
+    )
+
+
+def outage_detail_for(user: Any) -> QuerySet[Outage]:
+    """:func:`outages_for` with each outage's timeline (``updates``, oldest first)."""
+    return outages_for(user).prefetch_related(
+        Prefetch("updates", queryset=OutageUpdate.objects.order_by("created_at", "pk"))
+    )
+
+
+def outage_updates_for(user: Any, outage: Outage) -> QuerySet[OutageUpdate]:
+    """The timeline of an outage the caller may see (the outage was fetched scoped)."""
+    return OutageUpdate.objects.for_user(user).filter(outage=outage).order_by("created_at", "pk")
+
+
+@dataclass
+class CustomerStatus:
+    """What is affected now for one customer: its open outages (R-MNT-12)."""
+
+    customer: Customer
+    outages: list[Outage] = field(default_factory=list)
+
+    @property
+    def operational(self) -> bool:
+        return not self.outages
+
+    @property
+    def applications(self) -> list[str]:
+        """Labels of the affected applications of every open outage, each once."""
+        seen: dict[str, None] = {}
+        for outage in self.outages:
+            seen.update(dict.fromkeys(outage.get_applications_display()))
+        return list(seen)
+
+
+def customer_statuses(
+    user: Any, customer: Customer | None = None, *, now: datetime | None = None
+) -> list[CustomerStatus]:
+    """The current status of each of the caller's customers (or of one): three queries,
+    whatever the number of customers and outages. Each open outage carries ``open_for``."""
+    now = now or timezone.now()
+    customers = Customer.objects.for_user(user).order_by("name")
+    if customer is not None:
+        customers = customers.filter(pk=customer.pk)
+    statuses = {c.pk: CustomerStatus(customer=c) for c in customers}
+    open_outages = outages_for(user).filter(status=OutageStatus.DECLARED)
+    if customer is not None:
+        open_outages = open_outages.filter(customers=customer)
+    for outage in open_outages.order_by("declared_at", "pk"):
+        outage.open_for = now - outage.declared_at
+        for c in outage.visible_customers:
+            if c.pk in statuses:
+                statuses[c.pk].outages.append(outage)
+    return list(statuses.values())
+
+
+def recent_outages_of(
+    user: Any, customer: Customer, *, now: datetime | None = None, days: int = 30
+) -> list[Outage]:
+    """Outages of ``customer`` resolved in the last ``days`` days, newest first."""
+    now = now or timezone.now()
+    return list(
+        outages_for(user)
+        .filter(
+            customers=customer,
+            status=OutageStatus.RESOLVED,
+            resolved_at__gte=now - timedelta(days=days),
+        )
+        .order_by("-resolved_at")[:20]
+    )
+
+
+def calendar_feed_by_token(token: str) -> CalendarFeed:
+    """The partner's secret feed address (iCalendar and Atom alike): a bad token is a 404."""
+    return get_object_or_404(CalendarFeed.objects.select_related("partner"), token=token)
+
+
+def feed_outages(partner: Partner, *, now: datetime | None = None) -> list[Outage]:
+    """What the Atom feed shows: the partner's outages open or declared in the last 90 days,
+    each with its timeline and the partner's own affected customers (four queries)."""
+    now = now or timezone.now()
+    customers = Customer.objects.for_partner(partner).order_by("name")
+    return list(
+        _with_timeline_head(Outage.objects.for_partner(partner))
+        .filter(Q(declared_at__gte=now - timedelta(days=90)) | Q(status=OutageStatus.DECLARED))
+        .prefetch_related(
+            Prefetch("customers", queryset=customers, to_attr="visible_customers"),
+            Prefetch("updates", queryset=OutageUpdate.objects.order_by("created_at", "pk")),
+        )
+        .order_by("-last_update_at", "-pk")[:50]
     )
 
 
@@ -178,6 +283,7 @@ class Day:
     in_month: bool
     window: Window | None = None
     changes: list[Change] = field(default_factory=list)
+    freezes: list[FreezePeriod] = field(default_factory=list)
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -185,8 +291,9 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 
 
 def calendar_month(user: Any, customer: Customer, year: int, month: int) -> list[list[Day]]:
-    """Weeks (Monday first) of the month: each night's window of the customer's region and the
-    changes on the customer that start that local day. Two queries at most."""
+    """Weeks (Monday first) of the month: each night's window of the customer's region, the
+    changes on the customer that start that local day and the customer's freeze periods that
+    touch it. Three queries at most."""
     first, last = month_bounds(year, month)
     grid_start = first - timedelta(days=first.weekday())
     grid_end = last + timedelta(days=6 - last.weekday())
@@ -197,6 +304,14 @@ def calendar_month(user: Any, customer: Customer, year: int, month: int) -> list
     by_day: dict[date, list[Change]] = {}
     for change in changes_for(user).filter(customers=customer, start__gte=lo, start__lt=hi):
         by_day.setdefault(change.start.astimezone(zone).date(), []).append(change)
+    # R-MNT-14: a freeze shows on every local day it touches.
+    frozen: dict[date, list[FreezePeriod]] = {}
+    for freeze in freeze_periods_for(user).filter(customer=customer, start__lt=hi, end__gt=lo):
+        night = max(freeze.start.astimezone(zone).date(), grid_start)
+        last_day = min((freeze.end - timedelta(microseconds=1)).astimezone(zone).date(), grid_end)
+        while night <= last_day:
+            frozen.setdefault(night, []).append(freeze)
+            night += timedelta(days=1)
     weeks: list[list[Day]] = []
     day = grid_start
     while day <= grid_end:
@@ -208,6 +323,7 @@ def calendar_month(user: Any, customer: Customer, year: int, month: int) -> list
                     in_month=day.month == month,
                     window=windows.get(day),
                     changes=by_day.get(day, []),
+                    freezes=frozen.get(day, []),
                 )
             )
             day += timedelta(days=1)
@@ -221,12 +337,38 @@ def feed_changes(partner: Partner, *, now: datetime | None = None) -> QuerySet[C
     return (
         Change.objects.for_partner(partner)
         .filter(status__in=VISIBLE_STATUSES, start__isnull=False, end__gte=now - timedelta(days=90))
-        .exclude(
-            status__in=rules.IN_REVIEW_STATUSES
-        )
+        .exclude(status__in=rules.IN_REVIEW_STATUSES)
         .prefetch_related(Prefetch("customers", queryset=Customer.objects.order_by("name")))
         .order_by("start")
     )
+
+
+def feed_freeze_periods(partner: Partner, *, now: datetime | None = None) -> QuerySet[FreezePeriod]:
+    """The freeze periods the iCalendar feed shows: the partner's customers', from 90 days
+    back (R-MNT-14)."""
+    now = now or timezone.now()
+    return (
+        FreezePeriod.objects.for_partner(partner)
+        .filter(end__gte=now - timedelta(days=90))
+        .select_related("customer")
+        .order_by("start", "pk")
+    )
+
+
+def frozen_alternative_ids(change: Change, request: RescheduleRequest | None) -> set[int]:
+    """The offered alternatives of ``request`` that now fall in a freeze period of the change's
+    customers (declared after the offer, R-MNT-14): the partner cannot choose them. One query."""
+    alternatives = list(request.alternatives.all()) if request is not None else []
+    if not alternatives:
+        return set()
+    freezes = freeze_periods_overlapping(
+        [c.pk for c in change.customers.all()],
+        min(a.start for a in alternatives),
+        max(a.end for a in alternatives),
+    )
+    return {
+        a.pk for a in alternatives if rules.freeze_conflict(freezes, a.start, a.end) is not None
+    }
 
 
 def open_reschedule_request(change: Change) -> RescheduleRequest | None:

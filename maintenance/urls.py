@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .atom import OutageFeed
 
 app_name = "maintenance"
 urlpatterns = [
@@ -18,6 +19,9 @@ urlpatterns = [
     path("sso/<int:pk>/", views.SsoChecklistView.as_view(), name="sso"),
     path("patches/", views.PatchListView.as_view(), name="patches"),
     path("patches/<int:pk>/installed/", views.PatchInstalledView.as_view(), name="patch-installed"),
+    path("freezes/", views.FreezePeriodListView.as_view(), name="freezes"),
+    path("freezes/<int:pk>/", views.FreezePeriodEditView.as_view(), name="freeze-edit"),
+    path("freezes/<int:pk>/delete/", views.FreezePeriodDeleteView.as_view(), name="freeze-delete"),
     path("outages/", views.OutageListView.as_view(), name="outages"),
     path(
         "partner-emergencies/",
@@ -25,7 +29,10 @@ urlpatterns = [
         name="partner-emergencies",
     ),
     path("outages/<int:pk>/", views.OutageDetailView.as_view(), name="outage"),
+    path("status/", views.StatusView.as_view(), name="status"),
+    path("status/<int:pk>/", views.CustomerStatusView.as_view(), name="customer-status"),
     path("vulnerability-scan/", views.VulnerabilityScanView.as_view(), name="vulnerability-scan"),
     path("feed/", views.FeedSettingsView.as_view(), name="feed-settings"),
     path("feed/<str:token>.ics", views.feed_view, name="feed"),
+    path("feed/<str:token>.atom", OutageFeed(), name="outage-feed"),
 ]

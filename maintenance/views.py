@@ -22,16 +22,19 @@ from portal.tenancy import is_partner_admin
 from portal.views import PartnerRequiredMixin, bad_request_page, get_for_user_or_404
 
 from . import rules, selectors, services
+from .filtersets import FreezePeriodFilterSet
 from .forms import (
     ChangeRequestForm,
     ChooseAlternativeForm,
+    FreezePeriodForm,
     PartnerEmergencyForm,
     PatchRequestForm,
     RescheduleForm,
     VulnerabilityScanForm,
+    freeze_period_initial,
 )
 from .ical import build_feed
-from .models import CalendarFeed, SsoChecklistStep
+from .models import SsoChecklistStep
 from .rules import VULNERABILITY_SCAN_REFUSAL
 
 
@@ -85,12 +88,14 @@ class CalendarView(PartnerRequiredMixin, View):
 class ChangeDetailView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         change = get_for_user_or_404(selectors.change_detail_for(request.user), request.user, pk=pk)
+        open_request = selectors.open_reschedule_request(change)
         return render(
             request,
             "maintenance/change_detail.html",
             {
                 "change": change,
-                "open_request": selectors.open_reschedule_request(change),
+                "open_request": open_request,
+                "frozen_alternatives": selectors.frozen_alternative_ids(change, open_request),
                 "now": timezone.now(),
             },
         )
@@ -250,6 +255,89 @@ class PartnerEmergencyListView(_ListAndFormView):
         return services.partner_emergency_report(actor=request.user, **data)
 
 
+class FreezePeriodListView(PartnerRequiredMixin, View):
+    """The partner's freeze periods (R-MNT-14), narrowed to one customer with ``?customer=``
+    (the customer page links here), and the form to declare one."""
+
+    def _render(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
+        filterset = FreezePeriodFilterSet(
+            request.GET, queryset=selectors.freeze_periods_for(request.user), request=request
+        )
+        if not filterset.is_valid():
+            return bad_request_page(
+                request, _("Choose one of your customers."), back_url=request.path
+            )
+        rows = filterset.qs.filter(end__gt=timezone.now())[:100]
+        customer = filterset.form.cleaned_data.get("customer")
+        context = {"freezes": rows, "form": form, "customer": customer}
+        return render(request, "maintenance/freeze_list.html", context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        initial = {}
+        if request.GET.get("customer", "").isdigit():
+            initial["customer"] = request.GET["customer"]
+        return self._render(request, FreezePeriodForm(user=request.user, initial=initial))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = FreezePeriodForm(request.POST, user=request.user)
+        written = write_with_form(
+            form, lambda data: services.freeze_period_create(actor=request.user, **data)
+        )
+        if written.ok:
+            messages.success(request, _("Freeze period saved: we will plan no maintenance in it."))
+            return redirect(f"{reverse('maintenance:freezes')}?customer={written.result.customer_id}")
+        return self._render(request, form, status=400)
+
+
+class FreezePeriodEditView(PartnerRequiredMixin, View):
+    """Change a freeze period of one of the partner's customers."""
+
+    def _freeze(self, request: HttpRequest, pk: int) -> Any:
+        return get_for_user_or_404(selectors.freeze_periods_for(request.user), request.user, pk=pk)
+
+    def _render(self, request, freeze, form, status: int = 200) -> HttpResponse:
+        context = {"freeze": freeze, "form": form}
+        return render(request, "maintenance/freeze_form.html", context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        freeze = self._freeze(request, pk)
+        form = FreezePeriodForm(user=request.user, initial=freeze_period_initial(freeze))
+        return self._render(request, freeze, form)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        freeze = self._freeze(request, pk)
+        form = FreezePeriodForm(request.POST, user=request.user)
+        written = write_with_form(
+            form,
+            lambda data: services.freeze_period_update(actor=request.user, freeze=freeze, **data),
+        )
+        if written.ok:
+            messages.success(request, _("Freeze period saved: we will plan no maintenance in it."))
+            return redirect(f"{reverse('maintenance:freezes')}?customer={written.result.customer_id}")
+        return self._render(request, freeze, form, status=400)
+
+
+class FreezePeriodDeleteView(PartnerRequiredMixin, View):
+    """Withdraw a freeze period (a confirmation page, then a POST)."""
+
+    def _freeze(self, request: HttpRequest, pk: int) -> Any:
+        return get_for_user_or_404(selectors.freeze_periods_for(request.user), request.user, pk=pk)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        freeze = self._freeze(request, pk)
+        return render(request, "maintenance/freeze_delete.html", {"freeze": freeze})
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        freeze = self._freeze(request, pk)
+        try:
+            services.freeze_period_delete(actor=request.user, freeze=freeze)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Freeze period removed."))
+        return redirect(f"{reverse('maintenance:freezes')}?customer={freeze.customer_id}")
+
+
 class OutageListView(PartnerRequiredMixin, ListView):
     template_name = "maintenance/outage_list.html"
     context_object_name = "outages"
@@ -260,9 +348,41 @@ class OutageListView(PartnerRequiredMixin, ListView):
 
 
 class OutageDetailView(PartnerRequiredMixin, View):
+    """An outage and its timeline of updates (R-MNT-12)."""
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        outage = get_for_user_or_404(selectors.outages_for(request.user), request.user, pk=pk)
+        outage = get_for_user_or_404(selectors.outage_detail_for(request.user), request.user, pk=pk)
         return render(request, "maintenance/outage_detail.html", {"outage": outage})
+
+
+class StatusView(PartnerRequiredMixin, View):
+    """The current status of each of the partner's customers: all applications operational,
+    or what the open outages affect (R-MNT-12)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        statuses = selectors.customer_statuses(request.user)
+        return render(request, "maintenance/status.html", {"statuses": statuses})
+
+
+class CustomerStatusView(PartnerRequiredMixin, View):
+    """One customer's current status, its open outages' timelines and the last month's."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = get_for_user_or_404(Customer, request.user, pk=pk)
+        [status] = selectors.customer_statuses(request.user, customer)
+        timelines = selectors.outage_detail_for(request.user).filter(
+            pk__in=[o.pk for o in status.outages]
+        )
+        return render(
+            request,
+            "maintenance/status_customer.html",
+            {
+                "customer": customer,
+                "status": status,
+                "open_outages": list(timelines.order_by("declared_at", "pk")),
+                "recent": selectors.recent_outages_of(request.user, customer),
+            },
+        )
 
 
 class ChangeRequestView(PartnerRequiredMixin, View):
@@ -312,10 +432,16 @@ class FeedSettingsView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         feed = services.calendar_feed_get_or_create(partner=self.partner)
         url = request.build_absolute_uri(reverse("maintenance:feed", args=[feed.token]))
+        atom = request.build_absolute_uri(reverse("maintenance:outage-feed", args=[feed.token]))
         return render(
             request,
             "maintenance/feed.html",
-            {"feed": feed, "feed_url": url, "can_rotate": is_partner_admin(request.user)},
+            {
+                "feed": feed,
+                "feed_url": url,
+                "atom_url": atom,
+                "can_rotate": is_partner_admin(request.user),
+            },
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -332,7 +458,7 @@ class FeedSettingsView(PartnerRequiredMixin, View):
 
 def feed_view(request: HttpRequest, token: str) -> HttpResponse:
     """The iCalendar feed: no login, the unguessable token is the credential."""
-    feed = get_object_or_404(CalendarFeed.objects.select_related("partner"), token=token)
+    feed = selectors.calendar_feed_by_token(token)
     response = HttpResponse(build_feed(feed), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="maintenance.ics"'
     response["Cache-Control"] = "private, max-age=300"

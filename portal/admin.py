@@ -353,3 +353,6 @@ admin.site.unregister(get_user_model())
 class PortalUserAdmin(UserAdmin):
     add_form = PortalUserCreationForm
     form = PortalUserChangeForm
+
+# Partner automation: webhooks and API tokens.
+from . import automation_admin  # noqa: E402, F401

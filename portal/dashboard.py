@@ -1,7 +1,8 @@
 """How feature apps contribute to the shared portal pages without the core importing them.
 
 Each app calls ``register_card`` and ``register_nav`` from its ``AppConfig.ready()``. The
-dashboard view renders every card in order; the header shows every nav entry.
+dashboard view renders every card in order; the header shows every nav entry; the customer's
+page shows every ``register_customer_link``.
 """
 
 from __future__ import annotations
@@ -90,3 +91,31 @@ def register_staff_column(
 
 def staff_columns() -> list[StaffColumn]:
     return sorted(_staff_columns.values(), key=lambda c: (c.order, c.key))
+
+
+@dataclass(frozen=True)
+class CustomerLink:
+    """A page of a feature app about one customer, linked from the customer's page:
+    ``url_name`` reversed with the customer's pk, or (``query``) without arguments and
+    ``?customer=<id>`` appended."""
+
+    key: str
+    label: str
+    url_name: str
+    query: bool = False
+    order: int = 100
+
+
+_customer_links: dict[str, CustomerLink] = {}
+
+
+def register_customer_link(
+    *, key: str, label: str, url_name: str, query: bool = False, order: int = 100
+) -> None:
+    _customer_links[key] = CustomerLink(
+        key=key, label=label, url_name=url_name, query=query, order=order
+    )
+
+
+def customer_links() -> list[CustomerLink]:
+    return sorted(_customer_links.values(), key=lambda c: (c.order, c.key))

@@ -520,3 +520,13 @@ class JobHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Partner automation (webhooks, API tokens) lives in its own module; imported here so that
+# its models belong to this app.
+from .automation_models import (  # noqa: E402, F401
+    ApiToken,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from . import jobs
+from .automation_models import ApiToken
 from .choices import Category, Language, Role
 from .errors import DomainError, unique_violation_as
 from .identity import username_problem
@@ -284,4 +285,5 @@ def user_deactivate(*, actor: Any, user: Any) -> Any:
     user.set_unusable_password()
     user.save(update_fields=["is_active", "password"])
     Token.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user).delete()
     return user

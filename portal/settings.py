@@ -73,7 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "maintenance.apps.MaintenanceConfig",
     "capacity.apps.CapacityConfig",
     "releases.apps.ReleasesConfig",
+    # After portal: portal's `drf_create_token` (hashed, named tokens) overrides DRF's; the
+    # former DRF tokens are still accepted (portal/api/authentication.py).
+    "rest_framework.authtoken",
 ]
 
 MIDDLEWARE = [
@@ -258,8 +261,8 @@ CONTACT_REVIEW_DAYS = env_int("CONTACT_REVIEW_DAYS", 90)
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # DRF's own, activating the caller's language once it is known (generated titles).
-        "portal.api.authentication.TokenAuthentication",
+        # Each activates the caller's language once it is known (generated titles, refusals).
+        "portal.api.authentication.ApiTokenAuthentication",
         "portal.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -340,6 +343,31 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Partner automation: API tokens and webhooks (portal/automation_models.py, README) -----
+# Tokens are knox tokens (stored hashed) with a name and a last-used time; `Authorization:
+# Token <key>`. Keys of the former DRF tokens (40 characters) are still accepted.
+KNOX_TOKEN_MODEL = "portal.ApiToken"
+# knox's own migrations create its default token table even when the model is swapped for
+# ours; without them no knox table is made (ours is created by portal's migrations).
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": "portal.ApiToken",
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_TTL": None,
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": None,
+}
+# R-NOT-4: webhook addresses in private, loopback, link-local, multicast or reserved ranges
+# are refused unless this is true (tests and a lab receiver on the same host).
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", False)
+# Tries of one delivery before it is marked failed (exponential backoff between them).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_BACKOFF_SECONDS = env_int("WEBHOOK_BACKOFF_SECONDS", 30)
+WEBHOOK_BACKOFF_MAX_SECONDS = env_int("WEBHOOK_BACKOFF_MAX_SECONDS", 6 * 3600)
+# Consecutive failed tries of an endpoint after which it is disabled and its admins told.
+WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 10)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+
 # --- Cache (throttling, locks) --------------------------------------------------------------
 REDIS_CACHE_URL = env_str("CACHE_URL", "")
 CACHES = {
@@ -384,6 +412,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.tasks.request_contact_reviews",
         "schedule": crontab(minute=7, hour=6),
     },
+    # R-NOT-4: signed webhooks; also enqueued after each commit that publishes one.
+    "deliver-webhooks": {"task": "portal.tasks.deliver_webhooks", "schedule": 60.0},
     # --- cases ---
     # R-CASE-10: breach and warning checks; state-based, so a missed tick heals on the next.
     "cases-escalation-sweep": {"task": "cases.tasks.escalation_sweep", "schedule": 60.0},

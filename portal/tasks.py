@@ -26,3 +26,12 @@ def fill_calendar_holidays() -> dict[str, int]:
     from .calendars import calendars_fill_holidays
 
     return {"added": calendars_fill_holidays()}
+
+
+@shared_task(ignore_result=True)
+@periodic("deliver-webhooks")
+def deliver_webhooks() -> dict[str, int]:
+    """R-NOT-4: send the due webhook deliveries (claimed, so two workers send each once)."""
+    from . import webhooks
+
+    return webhooks.deliver_due()

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
-from . import health, metrics, views
+from . import automation_views, health, metrics, views
 from .api.schema import CachedSpectacularAPIView
 
 portal_patterns = (
@@ -19,6 +19,13 @@ portal_patterns = (
         path("contacts/<int:pk>/delete/", views.ContactDeleteView.as_view(), name="contact-delete"),
         path("contacts/confirm/", views.ContactsConfirmView.as_view(), name="contacts-confirm"),
         path("settings/", views.SettingsView.as_view(), name="settings"),
+        path("settings/tokens/", automation_views.TokenListView.as_view(), name="tokens"),
+        path(
+            "settings/tokens/<str:token_id>/revoke/",
+            automation_views.TokenRevokeView.as_view(),
+            name="token-revoke",
+        ),
+        path("settings/webhooks/", automation_views.WebhookListView.as_view(), name="webhooks"),
         path("users/", views.UserListView.as_view(), name="users"),
         path(
             "users/<int:pk>/deactivate/", views.UserDeactivateView.as_view(), name="user-deactivate"

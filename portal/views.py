@@ -17,7 +17,7 @@ from django.views import View, defaults, i18n
 from django.views.generic import ListView
 
 from . import selectors, services, timefmt
-from .dashboard import cards
+from .dashboard import cards, customer_links
 from .errors import DomainError, add_domain_error
 from .forms import ContactForm, SettingsForm
 from .middleware import language_for_user
@@ -100,8 +100,19 @@ class CustomerDetailView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         customer = get_for_user_or_404(selectors.customers_for(request.user), request.user, pk=pk)
         contacts = selectors.contacts_for(request.user).filter(customer=customer)
+        links = [
+            (
+                entry.label,
+                f"{reverse(entry.url_name)}?customer={customer.pk}"
+                if entry.query
+                else reverse(entry.url_name, args=[customer.pk]),
+            )
+            for entry in customer_links()
+        ]
         return render(
-            request, "portal/customer_detail.html", {"customer": customer, "contacts": contacts}
+            request,
+            "portal/customer_detail.html",
+            {"customer": customer, "contacts": contacts, "links": links},
         )
 
 

@@ -29,6 +29,7 @@ from portal.models import Customer, Partner
 from portal.notifications import notify
 from portal.tenancy import require_operator, require_partner_of
 from portal.timefmt import show_time
+from portal.webhooks import publish_to_every_partner
 
 from . import rules, selectors
 from .models import InstalledVersion, Release, Upgrade
@@ -114,6 +115,19 @@ def release_announce(*, actor: Any, release: Release, available_on: date | None 
         event=f"announce:{release.pk}",
         headline=_("Release %(release)s is available; release positions have shifted.")
         % {"release": release.key.short_label},
+    )
+    publish_to_every_partner(  # R-NOT-4: a release concerns every partner
+        type="release.announced",
+        data={
+            "release_id": release.pk,
+            "version": release.version,
+            "service_update": release.service_update,
+            "label": release.key.short_label,
+            "available_on": release.available_on,
+            "end_of_sale": release.end_of_sale,
+            "end_of_life": release.end_of_life,
+        },
+        dedupe_key=f"release.announced:{release.pk}:{available_on.isoformat()}",
     )
     return release
 

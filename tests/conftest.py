@@ -98,6 +98,8 @@ def _portal_test_settings(settings) -> None:
     settings.AXES_ENABLED = False
     settings.STAFF_2FA = False  # tests of the second factor turn it on
     settings.OIDC_ENABLED = False
+    # R-NOT-4: webhook receivers of the tests listen on loopback; the guard's tests turn it off.
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     _own_redis_cache(settings)
     cache.clear()  # throttling counters

@@ -16,6 +16,7 @@ from portal.choices import Category as NotificationCategory
 from portal.notifications import notify
 from portal.tenancy import require_operator, require_partner_of
 from portal.timefmt import show_time
+from portal.webhooks import publish
 
 from .. import rules
 from ..choices import EventKind, Status
@@ -67,6 +68,28 @@ def _event(
         to_value=to_value,
         text=text,
         data=data or {},
+    )
+
+
+def case_webhook_data(case: Case) -> dict[str, Any]:
+    """The case part of every ``case.*`` webhook (R-NOT-4; schema in
+    ``portal.api.webhook_schemas``)."""
+    return {
+        "case_id": case.pk,
+        "customer_id": case.customer_id,
+        "title": case.title,
+        "severity": case.severity,
+        "status": case.status,
+        "opened_at": case.opened_at,
+        "response_due_at": case.response_due_at,
+    }
+
+
+def _publish_case(case: Case, type_: str, key: object, **extra: Any) -> int:
+    """Publish a ``case.*`` webhook for the case's partner, once per ``key``."""
+    data = {**case_webhook_data(case), **extra}
+    return publish(
+        partner=case.partner_id, type=type_, data=data, dedupe_key=f"{type_}:{case.pk}:{key}"
     )
 
 

@@ -20,6 +20,7 @@ from ._common import (
     _locked,
     _notify_case,
     _plan_due,
+    _publish_case,
     _require_access,
     _require_staff,
     case_summary,
@@ -121,7 +122,7 @@ def case_transition(
         case.resolved_at = None
         case.reopen_count += 1
     case.status = status
-    _event(
+    change = _event(
         case,
         EventKind.STATUS_CHANGE,
         user=user,
@@ -139,6 +140,7 @@ def case_transition(
         # R-CASE-9: the clock runs again; the time it stood still is not counted.
         case.action_plan_due_at = _plan_due(case)
     case.save()
+    _publish_case(case, "case.status_changed", change.pk, from_status=current, to_status=status)
     if recurrence and not staff:
         _notify_case(
             case,
@@ -233,7 +235,17 @@ def case_comment(*, user: Any, case: Case, text: str, now: datetime | None = Non
     text = (text or "").strip()
     if not text:
         raise DomainError(_("The comment is empty."), field="text")
-    return _event(case, EventKind.COMMENT, user=user, at=now, text=text)
+    comment = _event(case, EventKind.COMMENT, user=user, at=now, text=text)
+    _publish_case(  # R-NOT-4
+        case,
+        "case.commented",
+        comment.pk,
+        comment_id=comment.pk,
+        author=comment.actor_name,
+        text=comment.text,
+        commented_at=comment.at,
+    )
+    return comment
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from ._common import (
     _due_times,
     _event,
     _notify_case,
+    _publish_case,
     case_summary,
 )
 from .watchers import check_case_contact
@@ -185,6 +186,7 @@ def case_open(
         to_value=severity,
         data={"channel": channel, "recorded_at": now.isoformat(), "due": due.isoformat()},
     )
+    _publish_case(case, "case.opened", "", channel=channel)  # R-NOT-4
     if rules.notify_partner_proactively(severity):  # R-CASE-10: S1/S2 e-mailed on opening
         _notify_case(
             case,

@@ -21,6 +21,7 @@ from ._common import (
     _locked,
     _notify_case,
     _plan_due,
+    _publish_case,
     _require_access,
     _require_staff,
     case_summary,
@@ -52,7 +53,7 @@ def case_acknowledge(*, user: Any, case: Case, now: datetime | None = None) -> C
         fields.append("breached_at")
         _event(case, EventKind.BREACH, at=now, data={"due": case.response_due_at.isoformat()})
     case.save(update_fields=fields)
-    _event(
+    change = _event(
         case,
         EventKind.STATUS_CHANGE,
         user=user,
@@ -60,6 +61,13 @@ def case_acknowledge(*, user: Any, case: Case, now: datetime | None = None) -> C
         from_value=Status.NEW,
         to_value=Status.ACKNOWLEDGED,
         data={"met": not late},
+    )
+    # R-NOT-4: the partner's automation hears of it (the breach with the sweep's key).
+    if "breached_at" in fields:
+        _publish_case(case, "case.breached", "", breached_at=now)
+    _publish_case(case, "case.acknowledged", "", acknowledged_at=now, objective_met=not late)
+    _publish_case(
+        case, "case.status_changed", change.pk, from_status=Status.NEW, to_status=case.status
     )
     return case
 
@@ -83,7 +91,7 @@ def _apply_severity(
     case.save(update_fields=fields)
     if kind == EventKind.ESCALATION_REQUEST:
         _event(case, kind, user=user, at=now, from_value=old, to_value=severity, text=reason)
-    _event(
+    change = _event(
         case,
         EventKind.SEVERITY_CHANGE,
         user=user,
@@ -92,6 +100,9 @@ def _apply_severity(
         to_value=severity,
         text=reason,
         data={"due": case.response_due_at.isoformat()},
+    )
+    _publish_case(  # R-NOT-4
+        case, "case.severity_changed", change.pk, from_severity=old, to_severity=severity
     )
     return case
 

@@ -110,6 +110,7 @@ class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
         "cancelled_at",
         "created_by",
         "partner_emergencies_nearby",
+        "freeze_periods_overlapping",
     ]
 
     # --- generated titles: rendered in the staff member's language, found by their words
@@ -205,6 +206,24 @@ class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
             (
                 (reverse("admin:maintenance_partneremergency_change", args=[e.pk]), e.title)
                 for e in found
+            ),
+        )
+
+    @admin.display(description=_("freeze periods it overlaps (R-MNT-14)"))
+    def freeze_periods_overlapping(self, change: Change) -> str:
+        """A freeze declared after the change was planned: staff reschedule (R-MNT-5)."""
+        if change.start is None or change.end is None:
+            return "—"
+        ids = [c.pk for c in change.customers.all()]
+        found = selectors.freeze_periods_overlapping(ids, change.start, change.end)[:10]
+        if not found:
+            return "—"
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:maintenance_freezeperiod_change", args=[f.pk]), f"{f}: {f.reason}")
+                for f in found
             ),
         )
 

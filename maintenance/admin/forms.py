@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import ChangeKind
+from portal.choices import Application, Region
+
+from ..choices import ChangeKind, OutageUpdateStatus
 from ..models import (
     Certificate,
     Change,
@@ -77,9 +79,29 @@ class ResolutionForm(forms.Form):
 
 
 class OutageDeclareForm(forms.ModelForm):
+    applications = forms.MultipleChoiceField(
+        label=_("affected applications"),
+        choices=Application.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    regions = forms.MultipleChoiceField(
+        label=_("affected regions"),
+        choices=Region.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = Outage
-        fields = ["title", "description", "customers", "declared_at"]
+        fields = ["title", "description", "customers", "applications", "regions", "declared_at"]
+
+
+class OutageUpdateForm(forms.Form):
+    """One update of the timeline, for ``outage_update_post`` (R-MNT-12)."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=OutageUpdateStatus.choices)
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class PatchRequestAddForm(forms.ModelForm):

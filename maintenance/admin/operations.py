@@ -1,5 +1,6 @@
-"""Staff UI of certificates, SSO checklists, patch files, outages, partner emergency reports
-and calendar feeds (R-MNT-6, R-MNT-8, R-MNT-11, R-MNT-12): every write a service call."""
+"""Staff UI of certificates, SSO checklists, patch files, outages, partner emergency reports,
+calendar feeds and freeze periods (R-MNT-6, R-MNT-8, R-MNT-11, R-MNT-12, R-MNT-14): every write
+a service call."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from ..choices import PatchStatus
 from ..models import (
     CalendarFeed,
     Certificate,
+    FreezePeriod,
     Outage,
+    OutageUpdate,
     PartnerEmergency,
     PatchRequest,
     SsoChecklist,
@@ -26,10 +29,72 @@ from ..models import (
 )
 from .forms import (
     OutageDeclareForm,
+    OutageUpdateForm,
     PatchRequestAddForm,
     ResolutionForm,
     _copy_into,
 )
+
+# --- freeze periods (R-MNT-14) ---------------------------------------------------------------
+
+
+@admin.register(FreezePeriod)
+class FreezePeriodAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    """Customers' freeze periods: saved with ``freeze_period_create`` / ``_update``, deleted
+    with ``freeze_period_delete``, so staff face the partners' rules."""
+
+    list_display = ["customer", "partner", "starts", "ends", "reason", "created_by"]
+    list_filter = ["customer__region", "customer__partner"]
+    search_fields = ["customer__name", "reason"]
+    autocomplete_fields = ["customer"]
+    list_select_related = ["customer", "customer__partner", "created_by"]
+    fields = ["customer", "start", "end", "reason", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+    date_hierarchy = "start"
+
+    @admin.display(description=_("partner"), ordering="customer__partner__name")
+    def partner(self, freeze: FreezePeriod) -> str:
+        return str(freeze.customer.partner)
+
+    @admin.display(description=_("start"), ordering="start")
+    def starts(self, freeze: FreezePeriod) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(freeze.start, customer=freeze.customer)
+
+    @admin.display(description=_("end"), ordering="end")
+    def ends(self, freeze: FreezePeriod) -> str:
+        from portal.timefmt import show_time
+
+        return show_time(freeze.end, customer=freeze.customer)
+
+    def service_save(self, request, obj: FreezePeriod, form, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            saved = services.freeze_period_update(
+                actor=request.user,
+                freeze=FreezePeriod.objects.get(pk=obj.pk),
+                customer=data["customer"],
+                start=data["start"],
+                end=data["end"],
+                reason=data["reason"],
+            )
+        else:
+            saved = services.freeze_period_create(
+                actor=request.user,
+                customer=data["customer"],
+                start=data["start"],
+                end=data["end"],
+                reason=data["reason"],
+            )
+        _copy_into(obj, saved)
+
+    def service_save_related(self, request, form, formsets, change: bool) -> None:
+        """Nothing more: a freeze period has no relations edited here."""
+
+    def delete_model(self, request, obj: FreezePeriod) -> None:
+        services.freeze_period_delete(actor=request.user, freeze=obj)
+
 
 # --- certificates (R-MNT-6) -------------------------------------------------------------------
 
@@ -130,7 +195,6 @@ class SsoChecklistAdmin(admin.ModelAdmin):
 
         return show_time(obj.completed_at)
 
-
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -229,12 +293,31 @@ class PatchRequestAdmin(ServiceAdmin, SimpleHistoryAdmin):
 # --- outages (R-MNT-12) -----------------------------------------------------------------------
 
 
+class OutageUpdateInline(admin.TabularInline):
+    """The timeline, read-only: updates are posted with the "Post an update" action."""
+
+    model = OutageUpdate
+    extra = 0
+    fields = ["created_at", "status", "text", "created_by"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Outage)
 class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
-    """Declared with ``outage_declare`` and resolved with ``outage_resolve``, each telling the
-    subscribers of the affected customers."""
+    """Declared with ``outage_declare``, updated with ``outage_update_post`` and resolved with
+    ``outage_resolve``, each telling the subscribers of the affected customers."""
 
     form = OutageDeclareForm
+    inlines = [OutageUpdateInline]
+    readonly_fields = ["affected_applications", "affected_regions"]
     list_display = ["title", "status", "declared", "resolved"]
     list_filter = ["status"]
     search_fields = ["title", "customers__name"]
@@ -245,6 +328,8 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
         "title",
         "description",
         "customers",
+        "affected_applications",
+        "affected_regions",
         "status",
         "declared_at",
         "resolved_at",
@@ -252,6 +337,19 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
     ]
 
     object_actions = (
+        AdminAction(
+            "post-update",
+            _("Post an update (R-MNT-12)"),
+            lambda request, o, status, text: services.outage_update_post(
+                actor=request.user, outage=o, status=status, text=text
+            ),
+            form=OutageUpdateForm,
+            available=lambda o: o.resolved_at is None,
+            confirm=_(
+                "Subscribers of every affected customer receive the update; a resolved "
+                "update resolves the outage."
+            ),
+        ),
         AdminAction(
             "resolve",
             _("Resolve and notify (R-MNT-12)"),
@@ -273,6 +371,10 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
     def get_fields(self, request, obj=None):
         return OutageDeclareForm._meta.fields if obj is None else self.detail_fields
 
+    def get_inline_instances(self, request, obj=None):
+        """The timeline shows on a declared outage; the declaration form has none yet."""
+        return [] if obj is None else super().get_inline_instances(request, obj)
+
     def get_changeform_initial_data(self, request) -> dict:
         return {"declared_at": timezone.now()}
 
@@ -283,6 +385,8 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
             title=data["title"],
             description=data.get("description", ""),
             customers=list(data.get("customers") or []),
+            applications=data.get("applications") or [],
+            regions=data.get("regions") or [],
             now=data.get("declared_at"),
         )
         _copy_into(obj, created)
@@ -295,6 +399,14 @@ class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
         lambda request, o: services.outage_resolve(actor=request.user, outage=o),
         _("Resolved"),
     )
+
+    @admin.display(description=Outage._meta.get_field("applications").verbose_name)
+    def affected_applications(self, obj: Outage) -> str:
+        return ", ".join(obj.get_applications_display()) or "—"
+
+    @admin.display(description=Outage._meta.get_field("regions").verbose_name)
+    def affected_regions(self, obj: Outage) -> str:
+        return ", ".join(obj.get_regions_display()) or "—"
 
     @admin.display(
         description=Outage._meta.get_field("declared_at").verbose_name, ordering="declared_at"

@@ -10,16 +10,18 @@ from rest_framework import serializers
 
 from cases import selectors as case_selectors
 from portal.api.fields import AwareDateTimeField, ReaderTextField, TenantPrimaryKeyRelatedField
-from portal.choices import Region
+from portal.choices import Application, Region
 from portal.models import Customer, Partner
 
 from .. import rules
-from ..choices import ChangeKind, PartnerRequestKind, WindowKind
+from ..choices import ChangeKind, OutageUpdateStatus, PartnerRequestKind, WindowKind
 from ..models import (
     Certificate,
     Change,
     ChangeNotice,
+    FreezePeriod,
     Outage,
+    OutageUpdate,
     PartnerEmergency,
     PatchRequest,
     RescheduleAlternative,
@@ -294,6 +296,9 @@ class VulnerabilityScanSerializer(serializers.Serializer):
 
 class OutageSerializer(serializers.ModelSerializer):
     customers = serializers.SerializerMethodField()
+    applications = serializers.ListField(child=serializers.CharField(), read_only=True)
+    regions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    current_status = serializers.SerializerMethodField()
 
     class Meta:
         model = Outage
@@ -302,11 +307,21 @@ class OutageSerializer(serializers.ModelSerializer):
             "title",
             "description",
             "customers",
+            "applications",
+            "regions",
             "status",
+            "current_status",
             "declared_at",
             "resolved_at",
             "resolution",
         ]
+
+    def get_current_status(self, outage: Outage) -> str | None:
+        """The latest update's status (investigating … resolved)."""
+        if hasattr(outage, "current_status"):
+            return outage.current_status
+        latest = outage.updates.order_by("-created_at", "-pk").first()
+        return latest.status if latest else None
 
     def get_customers(self, outage: Outage) -> list[int]:
         # Partners see only their own affected customers.
@@ -317,6 +332,24 @@ class OutageDeclareSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     customers = serializers.PrimaryKeyRelatedField(many=True, queryset=Customer.objects.all())
+    applications = serializers.ListField(
+        child=serializers.ChoiceField(choices=Application.choices), required=False, default=list
+    )
+    regions = serializers.ListField(
+        child=serializers.ChoiceField(choices=Region.choices), required=False, default=list
+    )
+
+
+class OutageUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutageUpdate
+        fields = ["id", "outage", "status", "text", "created_at"]
+        read_only_fields = fields
+
+
+class OutageUpdatePostSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OutageUpdateStatus.choices)
+    text = serializers.CharField()
 
 
 class OutageResolveSerializer(serializers.Serializer):
@@ -355,3 +388,17 @@ class PartnerEmergencySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "partner", "created_at"]
+
+
+class FreezePeriodSerializer(serializers.ModelSerializer):
+    """A customer's freeze period (R-MNT-14): ``start`` and ``end`` are aware ISO 8601
+    datetimes, half-open. Another partner's customer is refused as if it did not exist."""
+
+    customer = TenantPrimaryKeyRelatedField(queryset=Customer.objects.all())
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+
+    class Meta:
+        model = FreezePeriod
+        fields = ["id", "customer", "start", "end", "reason", "created_at"]
+        read_only_fields = ["id", "created_at"]

@@ -14,6 +14,7 @@ router.register("certificates", views.CertificateViewSet, basename="certificate"
 router.register("sso-checklists", views.SsoChecklistViewSet, basename="sso-checklist")
 router.register("patch-requests", views.PatchRequestViewSet, basename="patch-request")
 router.register("outages", views.OutageViewSet, basename="outage")
+router.register("freeze-periods", views.FreezePeriodViewSet, basename="freeze-period")
 router.register("partner-emergencies", views.PartnerEmergencyViewSet, basename="partner-emergency")
 
 urlpatterns = [

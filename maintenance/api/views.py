@@ -10,7 +10,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,12 +18,13 @@ from rest_framework.views import APIView
 from portal.api.actions import answer, created, validated
 from portal.api.mixins import TenantScopedMixin
 from portal.api.permissions import IsPartnerMember, IsStaff, IsStaffOrPartner, ReadOnlyUnlessStaff
-from portal.tenancy import partner_for
+from portal.tenancy import is_operator, partner_for
 
 from .. import selectors, services
 from ..filtersets import (
     CertificateFilterSet,
     ChangeFilterSet,
+    FreezePeriodFilterSet,
     OutageFilterSet,
     PatchRequestFilterSet,
     RescheduleRequestFilterSet,
@@ -308,8 +309,18 @@ class VulnerabilityScanRequestView(APIView):
         return Response(status=status.HTTP_400_BAD_REQUEST)  # pragma: no cover
 
 
+class ReadAfterLookupUnlessStaff(IsStaffOrPartner):
+    """Partners read; only staff write, refused after the lookup so that another partner's
+    outage stays a 404 and the partner's own a 403."""
+
+    message = "Only operator staff can change this."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method in SAFE_METHODS or is_operator(request.user)
+
+
 class OutageViewSet(TenantScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Outages (R-MNT-12): staff declare and resolve; subscribers are told both."""
+    """Outages (R-MNT-12): staff declare, post updates and resolve; subscribers are told each."""
 
     serializer_class = s.OutageSerializer
     permission_classes = [ReadOnlyUnlessStaff]
@@ -321,6 +332,23 @@ class OutageViewSet(TenantScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     @extend_schema(request=s.OutageDeclareSerializer, responses={201: s.OutageSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return created(self, s.OutageDeclareSerializer, services.outage_declare, s.OutageSerializer)
+
+    @extend_schema(methods=["GET"], request=None, responses=s.OutageUpdateSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=s.OutageUpdatePostSerializer,
+        responses={201: s.OutageUpdateSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], permission_classes=[ReadAfterLookupUnlessStaff])
+    def updates(self, request: Request, pk: str | None = None) -> Response:
+        """The outage's timeline; staff post an update, sent to the subscribers (R-MNT-12)."""
+        outage = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.outage_updates_for(request.user, outage))
+            return self.get_paginated_response(s.OutageUpdateSerializer(page, many=True).data)
+        data = validated(s.OutageUpdatePostSerializer, request)
+        update = services.outage_update_post(actor=request.user, outage=outage, **data)
+        return answer(s.OutageUpdateSerializer, update, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.OutageResolveSerializer, responses=s.OutageSerializer)
     @action(detail=True, methods=["post"])
@@ -378,3 +406,31 @@ class PartnerEmergencyViewSet(
             services.partner_emergency_report,
             s.PartnerEmergencySerializer,
         )
+
+
+class FreezePeriodViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """Freeze periods of customers (R-MNT-14): partners declare, change and withdraw their
+    customers'; staff all. Writes go through the freeze period services."""
+
+    serializer_class = s.FreezePeriodSerializer
+    filterset_class = FreezePeriodFilterSet
+
+    def get_queryset(self):
+        return selectors.freeze_periods_for(self.request.user)
+
+    @extend_schema(request=s.FreezePeriodSerializer, responses={201: s.FreezePeriodSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return created(
+            self, s.FreezePeriodSerializer, services.freeze_period_create, s.FreezePeriodSerializer
+        )
+
+    @extend_schema(request=s.FreezePeriodSerializer, responses=s.FreezePeriodSerializer)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        freeze = self.get_object()
+        data = validated(s.FreezePeriodSerializer, request, partial=kwargs.get("partial", False))
+        freeze = services.freeze_period_update(actor=request.user, freeze=freeze, **data)
+        return answer(s.FreezePeriodSerializer, freeze, fresh_from=self.get_queryset())
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.freeze_period_delete(actor=request.user, freeze=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -39,7 +39,8 @@ from .duties import (
 )
 from .emergencies import partner_emergency_report
 from .feed import calendar_feed_get_or_create, calendar_feed_rotate
-from .outages import outage_declare, outage_notify, outage_resolve
+from .freezes import freeze_period_create, freeze_period_delete, freeze_period_update
+from .outages import outage_declare, outage_notify, outage_resolve, outage_update_post
 from .patches import (
     patch_mark_installed,
     patch_mark_uploaded,
@@ -77,10 +78,14 @@ __all__ = [
     "changes_complete_due",
     "changes_send_due_reminders",
     "changes_start_due",
+    "freeze_period_create",
+    "freeze_period_delete",
+    "freeze_period_update",
     "maintenance_tick",
     "outage_declare",
     "outage_notify",
     "outage_resolve",
+    "outage_update_post",
     "partner_emergency_report",
     "patch_mark_installed",
     "patch_mark_uploaded",

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from portal.calendars import calendar_spec_for_region
@@ -26,8 +27,9 @@ from portal.tenancy import (
     require_partner_of,
 )
 from portal.timefmt import show_time
+from portal.webhooks import publish
 
-from .. import rules
+from .. import rules, selectors
 from ..choices import (
     SsoChecklistItem,
 )
@@ -115,7 +117,7 @@ def validate_schedule(
     check_notice: bool = True,
     interrupts_calling: bool = False,
 ) -> None:
-    """Every scheduling rule, in order; raises the first one broken (R-MNT-1/2/4, R-REL-4).
+    """Every scheduling rule, in order; raises the first one broken (R-MNT-1/2/4/14, R-REL-4).
 
     ``notice_at`` is the moment of scheduling: the change must start after it (R-MNT-2) and
     the notice is counted from it (R-MNT-4, R-REL-4).
@@ -154,6 +156,10 @@ def validate_schedule(
     )
     if clash is not None:
         raise_violation(rules.overlap_violation(clash.customer.name, clash.change.display_title))
+    # R-MNT-14: planned changes avoid the customers' freeze periods; emergencies ignore them.
+    if rules.kind_respects_freezes(kind):
+        freezes = selectors.freeze_periods_overlapping([c.pk for c in customers], start, end)
+        raise_violation(rules.freeze_conflict(freezes, start, end, kind=kind))
 
 
 def _stamp(moment: datetime) -> str:
@@ -314,3 +320,32 @@ def _create_sso_checklists(change: Change, now: datetime) -> int:
         )
         made += 1
     return made
+
+
+def change_webhook_data(change: Change) -> dict[str, Any]:
+    """The change part of every ``change.*`` webhook (R-NOT-4; schema in
+    ``portal.api.webhook_schemas``). A title the system wrote is rendered in the partner's
+    language (a webhook has no reader of its own)."""
+    with translation.override(change.partner.language or None):
+        title = change.display_title
+    return {
+        "change_id": change.pk,
+        "kind": change.kind,
+        "title": title,
+        "status": change.status,
+        "urgent": change.urgent,
+        "interrupts_calling": change.interrupts_calling,
+        "start": change.start,
+        "end": change.end,
+        "customer_ids": sorted(change.customers.values_list("pk", flat=True)),
+    }
+
+
+def _publish_change(change: Change, type_: str, key: object = "", **extra: Any) -> int:
+    """Publish a ``change.*`` webhook for the change's partner, once per ``key``."""
+    return publish(
+        partner=change.partner_id,
+        type=type_,
+        data={**change_webhook_data(change), **extra},
+        dedupe_key=f"{type_}:{change.pk}:{key}",
+    )

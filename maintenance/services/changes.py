@@ -35,6 +35,7 @@ from ._common import (
     _initial_reminder_level,
     _lock,
     _open_renewal,
+    _publish_change,
     _require_staff,
     _send,
     _stamp,
@@ -278,6 +279,13 @@ def change_plan(
         change_rescheduled.send(
             Change, change=change, previous_start=previous[0], previous_end=previous[1]
         )
+        _publish_change(  # R-NOT-4
+            change,
+            "change.rescheduled",
+            f"{_stamp(start)}:{_stamp(end)}",
+            previous_start=previous[0],
+            previous_end=previous[1],
+        )
     else:
         if change.status != ChangeStatus.SCHEDULED:
             _transition(change, ChangeStatus.SCHEDULED)
@@ -330,6 +338,7 @@ def change_send_notice(*, actor: Any, change: Change, now: datetime | None = Non
         extra=extra,
         now=now,
     )
+    _publish_change(change, "change.notified", notified_at=now, emergency=False)  # R-NOT-4
     return change
 
 
@@ -382,6 +391,7 @@ def change_declare_emergency(
         extra=_("Reason: %(reason)s") % {"reason": change.reason_label},
         now=now,
     )
+    _publish_change(change, "change.notified", notified_at=now, emergency=True)  # R-NOT-4
     return change
 
 
@@ -411,6 +421,7 @@ def change_complete(*, actor: Any, change: Change, now: datetime | None = None) 
         headline=_("Maintenance completed"),
         now=now,
     )
+    _publish_change(change, "change.completed", completed_at=now)  # R-NOT-4
     if change.kind == ChangeKind.CERTIFICATE_RENEWAL:
         _create_sso_checklists(change, now)
     change_completed.send(Change, change=change, completed_at=now)

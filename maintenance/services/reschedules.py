@@ -98,7 +98,7 @@ def _alternative_check(
     """Every rule of the change itself, for one alternative (R-MNT-5 Decision): in the future,
     inside one window of every region (weekend only for infrastructure and upgrades), R-MNT-4
     notice counted from now, not on a holiday of a customer's calendar, free of the customers'
-    other changes, a renewal still in its band. Returns the window kind; raises on the
+    other changes and freeze periods (R-MNT-14), a renewal still in its band. Returns the window kind; raises on the
     ``alternatives`` field otherwise."""
     try:
         raise_violation(rules.interval_violation(start, end))
@@ -253,15 +253,19 @@ def reschedule_choose(
         raise DomainError(_("Choose one of the offered windows."), field="alternative")
     if alternative.start <= now:
         raise DomainError(_("This window has already begun."), field="alternative")
-    change_plan(
-        actor=None,
-        change=request.change,
-        start=alternative.start,
-        end=alternative.end,
-        now=now,
-        allow_weekend=True,
-        check_notice=False,
-    )
+    try:
+        change_plan(
+            actor=None,
+            change=request.change,
+            start=alternative.start,
+            end=alternative.end,
+            now=now,
+            allow_weekend=True,
+            check_notice=False,
+        )
+    except DomainError as exc:
+        # E.g. a freeze period declared since the offer (R-MNT-14): shown on the choice.
+        raise DomainError(exc.message, field="alternative", rule=exc.rule) from None
     request.status = RescheduleStatus.ACCEPTED
     request.chosen = alternative
     request.save()

@@ -30,7 +30,7 @@ EN = "Certificate renewal: cucm.alpha.example (CUCM)"
 PT = "Renovação de certificado: cucm.alpha.example (CUCM)"
 
 migration = importlib.import_module(
-    "maintenance.migrations.0008_generated_titles_as_kind_and_values"
+    "maintenance.migrations.0009_generated_titles_as_kind_and_values"
 )
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('maintenance', '0006_freeze_periods'),
+        ('maintenance', '0007_outage_updates_applications_regions'),
     ]
 
     operations = [

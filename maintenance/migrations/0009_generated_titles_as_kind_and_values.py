@@ -178,7 +178,7 @@ def backwards(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("maintenance", "0007_change_generated_text"),
+        ("maintenance", "0008_change_generated_text"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]
