@@ -218,3 +218,25 @@ def test_the_migration_converts_stored_rows(partner_a, customer_a) -> None:
     migration.backwards(live_apps, None)
     change.refresh_from_db()
     assert change.title == EN and change.text_kind == ""
+
+
+def test_a_named_api_token_gets_the_title_in_the_profile_language(bob, renewal) -> None:
+    from rest_framework.test import APIClient
+
+    from portal.tokens import api_token_create
+
+    UserProfile.objects.update_or_create(user=bob, defaults={"language": "pt-br"})
+    _token, key = api_token_create(actor=bob, user=bob, name="automation")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get(f"/api/v1/changes/{renewal.pk}/").json()["title"] == PT
+
+
+def test_a_change_webhook_carries_the_title_in_the_partners_language(partner_a, renewal) -> None:
+    from maintenance.services._common import change_webhook_data
+
+    assert change_webhook_data(renewal)["title"] == EN
+    partner_a.language = "pt-br"
+    partner_a.save()
+    renewal.refresh_from_db()
+    assert change_webhook_data(renewal)["title"] == PT
