@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,10 +38,10 @@ def _reporting_contact_by_email(customer: Customer, emails: list[str]) -> Contac
     if not wanted:
         return None
     found: dict[str, Contact] = {}
-    for c in Contact.objects.filter(
+    for c in Contact.objects.annotate(address=Lower("email")).filter(
         Q(customer__isnull=True) | Q(customer=customer),
         partner_id=customer.partner_id,
-        email__in=wanted,
+        address__in=wanted,
     ):
         # The customer's own contact before a partner-wide one with the same address.
         if c.email.lower() not in found or c.customer_id is not None:

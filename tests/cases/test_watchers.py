@@ -116,7 +116,7 @@ def test_the_reporting_contact_fills_the_contact_fields_left_blank(
 def test_the_reporting_contact_defaults_to_the_contact_with_the_given_email(
     alice, customer_a, case_contacts
 ):
-    case = _open(alice, customer_a, contact_email="IT@alpha.example".lower())
+    case = _open(alice, customer_a, contact_email="IT@Alpha.example")
     assert case.reporting_contact == case_contacts["alpha"]
 
 
