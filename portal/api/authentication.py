@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone, translation
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
@@ -73,3 +74,10 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         return build_bearer_security_scheme_object(
             header_name="Authorization", token_prefix="Token"
         )
+
+
+class ReaderSessionScheme(SessionScheme):
+    """The session cookie scheme, for the session authentication that speaks the caller's
+    language."""
+
+    target_class = SessionAuthentication
