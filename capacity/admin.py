@@ -78,7 +78,7 @@ class CapacityBaselineAdmin(ServiceAdmin):
         "knowledge_workers",
         "workspace_devices",
         "effective",
-        "reason",
+        "shown_reason",
         "request",
         "recorded_by",
     ]
@@ -94,6 +94,15 @@ class CapacityBaselineAdmin(ServiceAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # history is never rewritten: record a new value instead
+
+    def get_fields(self, request: HttpRequest, obj: Any = None):
+        if obj is None:
+            return self.fields
+        return ["customer", "knowledge_workers", "workspace_devices", "shown_reason"]
+
+    @admin.display(description=_("reason"), ordering="reason")
+    def shown_reason(self, obj: CapacityBaseline) -> str:
+        return obj.display_reason
 
     def service_save(
         self, request: HttpRequest, obj: CapacityBaseline, form: Any, change: bool
@@ -161,8 +170,12 @@ class EventInline(admin.TabularInline):
     model = CapacityRequestEvent
     extra = 0
     can_delete = False
-    fields = ["at", "from_status", "to_status", "note", "actor"]
+    fields = ["at", "from_status", "to_status", "shown_note", "actor"]
     readonly_fields = fields
+
+    @admin.display(description=_("note"))
+    def shown_note(self, obj: CapacityRequestEvent) -> str:
+        return obj.display_note
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

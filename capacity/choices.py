@@ -44,3 +44,17 @@ class ReportSource(models.TextChoices):
     PORTAL = "portal", _("Portal")
     API = "api", _("API")
     STAFF = "staff", _("Operator staff")
+
+
+class BaselineReasonKind(models.TextChoices):
+    """Which reason the system wrote for an approved-capacity row; rendered in the reader's
+    language from ``reason_params`` (``capacity.texts``), never stored as text."""
+
+    ACTIVATION = "activation", _("Activation")
+    REQUEST = "request", _("Capacity request")
+
+
+class EventNoteKind(models.TextChoices):
+    """Which note the system wrote on a change request's step (``capacity.texts``)."""
+
+    UPDATED = "updated", _("Updated totals")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from portal.models import Customer
 
 from . import services
+from .choices import BaselineReasonKind
 from .models import CapacityBaseline, CapacityRequest
 
 # customer: (approved knowledge workers, approved devices, start share, weekly growth share)
@@ -39,7 +40,7 @@ def load() -> None:
                 knowledge_workers=kw,
                 workspace_devices=wd,
                 actor=staff,
-                reason="Activation",
+                reason_kind=BaselineReasonKind.ACTIVATION,
                 at=now - timedelta(days=90),
             )
         if not customer.provisioned_reports.exists():

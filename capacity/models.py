@@ -13,7 +13,14 @@ from portal.models import Customer
 from portal.tenancy import TenantManager
 from portal.timefmt import show_time
 
-from .choices import ActivationStatus, ReportSource, RequestStatus, Threshold
+from .choices import (
+    ActivationStatus,
+    BaselineReasonKind,
+    EventNoteKind,
+    ReportSource,
+    RequestStatus,
+    Threshold,
+)
 from .rules import OPEN_STATUSES, Counts
 
 
@@ -112,7 +119,12 @@ class CapacityBaseline(models.Model):
     knowledge_workers = models.PositiveIntegerField(_("knowledge workers"))
     workspace_devices = models.PositiveIntegerField(_("workspace devices"))
     effective_at = models.DateTimeField(_("effective from"))
+    # What staff typed; a reason the system writes is a kind and its values (capacity.texts).
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    reason_kind = models.CharField(
+        _("generated reason"), max_length=16, choices=BaselineReasonKind.choices, blank=True
+    )
+    reason_params = models.JSONField(_("values of the generated reason"), default=dict, blank=True)
     request = models.ForeignKey(
         "CapacityRequest",
         on_delete=models.PROTECT,
@@ -143,6 +155,13 @@ class CapacityBaseline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer}: {self.knowledge_workers} / {self.workspace_devices}"
+
+    @property
+    def display_reason(self) -> str:
+        """The reason in the active language: as typed, else the system's."""
+        from .texts import baseline_reason
+
+        return self.reason or baseline_reason(self.reason_kind, self.reason_params)
 
 
 class ProvisionedReport(models.Model):
@@ -271,7 +290,12 @@ class CapacityRequestEvent(models.Model):
         _("from"), max_length=20, choices=RequestStatus.choices, blank=True
     )
     to_status = models.CharField(_("to"), max_length=20, choices=RequestStatus.choices)
+    # What a person typed; a note the system writes is a kind and its values (capacity.texts).
     note = models.TextField(_("note"), blank=True)
+    note_kind = models.CharField(
+        _("generated note"), max_length=16, choices=EventNoteKind.choices, blank=True
+    )
+    note_params = models.JSONField(_("values of the generated note"), default=dict, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -292,6 +316,12 @@ class CapacityRequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def display_note(self) -> str:
+        from .texts import event_note
+
+        return self.note or event_note(self.note_kind, self.note_params)
 
 
 class CapacityActivation(models.Model):

@@ -19,7 +19,13 @@ from portal.tenancy import require_operator, require_partner_of
 from portal.webhooks import publish
 
 from . import rules
-from .choices import ActivationStatus, ReportSource, RequestStatus
+from .choices import (
+    ActivationStatus,
+    BaselineReasonKind,
+    EventNoteKind,
+    ReportSource,
+    RequestStatus,
+)
 from .models import (
     CapacityActivation,
     CapacityBaseline,
@@ -61,6 +67,8 @@ def capacity_set_baseline(
     workspace_devices: int,
     actor: Any,
     reason: str = "",
+    reason_kind: str = "",
+    reason_params: dict[str, Any] | None = None,
     request: CapacityRequest | None = None,
     at: datetime | None = None,
 ) -> CapacityBaseline:
@@ -76,7 +84,9 @@ def capacity_set_baseline(
         knowledge_workers=knowledge_workers,
         workspace_devices=workspace_devices,
         effective_at=at,
-        reason=reason,
+        reason=reason.strip(),
+        reason_kind=reason_kind,
+        reason_params=reason_params or {},
         request=request,
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
@@ -164,7 +174,7 @@ def capacity_activation_confirm(
         knowledge_workers=activation.knowledge_workers,
         workspace_devices=activation.workspace_devices,
         actor=actor,
-        reason=_("Activation"),
+        reason_kind=BaselineReasonKind.ACTIVATION,
         at=now,
     )
     customer = activation.customer
@@ -432,7 +442,8 @@ def capacity_request_transition(
             knowledge_workers=locked.knowledge_workers,
             workspace_devices=locked.workspace_devices,
             actor=actor,
-            reason=_("Capacity request #%(id)s") % {"id": locked.pk},
+            reason_kind=BaselineReasonKind.REQUEST,
+            reason_params={"request": locked.pk},
             request=locked,
         )
     _notify_request(locked, event)
@@ -482,8 +493,8 @@ def capacity_request_update(
         request=locked,
         from_status=locked.status,
         to_status=locked.status,
-        note=_("Updated: %(kw)s knowledge workers, %(wd)s workspace devices.")
-        % {"kw": requested.knowledge_workers, "wd": requested.workspace_devices},
+        note_kind=EventNoteKind.UPDATED,
+        note_params={"kw": requested.knowledge_workers, "wd": requested.workspace_devices},
         actor=actor if getattr(actor, "pk", None) else None,
         at=now,
     )

@@ -38,7 +38,7 @@ from .choices import (
     Status,
     Urgency,
 )
-from .models import Case, CaseAttachment, CaseEvent
+from .models import Case, CaseAttachment, CaseEvent, CaseWatcher
 
 # --- forms of the staff actions -----------------------------------------------------------------
 
@@ -203,9 +203,13 @@ class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "actor_name", "from_value", "to_value", "text", "data"]
+    fields = ["at", "kind", "actor_name", "from_value", "to_value", "shown_text", "data"]
     readonly_fields = fields
     ordering = ["at", "id"]
+
+    @admin.display(description=_("text"))
+    def shown_text(self, event: CaseEvent) -> str:
+        return event.display_text
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -251,6 +255,29 @@ class CaseAttachmentInline(admin.TabularInline):
     @admin.display(description=_("uploaded"))
     def uploaded(self, attachment: CaseAttachment) -> str:
         return show_time(attachment.created_at)
+
+
+class CaseWatcherInline(admin.TabularInline):
+    """The contacts that follow the case; staff add and remove them on the watcher pages
+    (each a service call), linked from here."""
+
+    model = CaseWatcher
+    extra = 0
+    can_delete = False
+    fields = ["contact", "added_by", "added_at", "remove"]
+    readonly_fields = fields
+    verbose_name_plural = _("watchers (they receive the case's messages)")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("remove"))
+    def remove(self, watcher: CaseWatcher) -> str:
+        url = reverse("admin:cases_casewatcher_delete", args=[watcher.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Remove"))
 
 
 @admin.register(Case)
@@ -300,7 +327,7 @@ class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
     ]
     date_hierarchy = "opened_at"
     list_select_related = ["customer", "partner", "owner"]
-    inlines = [CaseAttachmentInline, CaseEventInline]
+    inlines = [CaseWatcherInline, CaseAttachmentInline, CaseEventInline]
     actions = [
         "claim_selected",
         "acknowledge_selected",
@@ -702,3 +729,39 @@ class CaseEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class CaseWatcherForm(forms.ModelForm):
+    class Meta:
+        model = CaseWatcher
+        fields = ["case", "contact"]
+
+
+@admin.register(CaseWatcher)
+class CaseWatcherAdmin(ServiceAdmin):
+    """Staff add a partner's contact to a case's watchers, or remove one: the services check
+    that the contact is the case's partner's (and, if a customer's, the case's customer's)."""
+
+    form = CaseWatcherForm
+    list_display = ["case", "contact", "added_by", "added_at"]
+    list_select_related = ["case", "contact", "added_by"]
+    search_fields = ["case__title", "contact__name", "contact__email"]
+    autocomplete_fields = ["case", "contact"]
+
+    def is_editable(self, obj: CaseWatcher) -> bool:
+        return False  # a watcher is added or removed, never changed
+
+    def service_save(self, request, obj: CaseWatcher, form, change: bool) -> None:
+        data = form.cleaned_data
+        created = services.case_watcher_add(
+            actor=request.user, case=data["case"], contact=data["contact"]
+        )
+        obj.pk = created.pk
+        obj.added_at = created.added_at
+
+    def delete_model(self, request, obj: CaseWatcher) -> None:
+        services.case_watcher_remove(actor=request.user, case=obj.case, contact=obj.contact_id)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for watcher in queryset.select_related("case"):
+            self.delete_model(request, watcher)

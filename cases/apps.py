@@ -8,6 +8,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import dashboard, metrics
+        from portal import notifications as outbox
 
         from . import notifications, selectors  # noqa: F401 - notifications registers kinds
         from .dashboard import dashboard_card
@@ -25,6 +26,9 @@ class CasesConfig(AppConfig):
             context=lambda request: selectors.my_queue(user=request.user),
             order=10,
         )
+        # A case's reporting contact and watchers receive its messages, besides the contacts
+        # subscribed to the category.
+        outbox.register_audience("cases.case", selectors.case_audience)
         dashboard.register_nav(key="cases", label=_("Cases"), url_name="cases:list", order=10)
         dashboard.register_staff_column(
             key="cases-open",

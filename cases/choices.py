@@ -85,6 +85,8 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Attachment")
     ASSIGNMENT = "assignment", _("Owner change")
     ESCALATION = "escalation", _("Escalation level")
+    WATCHER_ADDED = "watcher_added", _("Watcher added")
+    WATCHER_REMOVED = "watcher_removed", _("Watcher removed")
 
 
 class Queue(models.TextChoices):

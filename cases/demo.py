@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from portal.models import Customer
+from portal.models import Contact, Customer
 
 from . import services, sweep
 from .choices import Channel
@@ -132,5 +132,13 @@ def load() -> None:
                 )
             if then == "resolve":
                 services.case_resolve(user=staff, case=case, note="Dial plan configured.")
+    # The partner's NOC follows each customer's newest case (it receives its messages).
+    for customer in customers.values():
+        case = Case.objects.filter(customer=customer).order_by("-opened_at").first()
+        noc = Contact.objects.filter(
+            partner_id=customer.partner_id, customer=None, email__startswith="noc@"
+        ).first()
+        if case is not None and noc is not None:
+            services.case_watcher_add(actor=staff, case=case, contact=noc, now=now)
     # Anything already overdue is breached now, as the beat task would.
     sweep.escalation_sweep(now=now)

@@ -8,11 +8,13 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import Contact
 from portal.selectors import customers_for
 
 from . import rules
 from .choices import Category, Impact, Severity, Urgency
 from .models import Case
+from .selectors import watchable_contacts
 
 
 class CaseOpenForm(forms.Form):
@@ -52,10 +54,32 @@ class CaseOpenForm(forms.Form):
     contact_name = forms.CharField(label=_("Reporting contact name"), max_length=200)
     contact_phone = forms.CharField(label=_("Reporting contact phone"), max_length=40)
     contact_email = forms.EmailField(label=_("Reporting contact e-mail"))
+    reporting_contact = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Reporting contact in your contact list"),
+        help_text=_(
+            "Receives this case's messages. If you leave it empty, the contact with the "
+            "e-mail above is taken, when there is one."
+        ),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = customers_for(user)
+        self.fields["reporting_contact"].queryset = Contact.objects.for_user(user).order_by(
+            "name", "pk"
+        )
+
+
+class WatcherForm(forms.Form):
+    """A contact of the partner that starts to follow the case."""
+
+    contact = forms.ModelChoiceField(queryset=None, label=_("Contact"))
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = watchable_contacts(case)
 
 
 

@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.models import Customer, Partner
-from portal.tenancy import TenantQuerySet
+from portal.tenancy import TenantManager, TenantQuerySet
 from portal.timefmt import show_time
 
 from .choices import (
@@ -78,6 +79,16 @@ class Case(models.Model):
     contact_name = models.CharField(_("contact name"), max_length=200)
     contact_phone = models.CharField(_("contact phone"), max_length=40)
     contact_email = models.EmailField(_("contact e-mail"))
+    # The partner's contact who reported the case (R-CASE-1), when the partner keeps them as a
+    # contact: it receives the case's messages, as the watchers do.
+    reporting_contact = models.ForeignKey(
+        "portal.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+        verbose_name=_("reporting contact"),
+    )
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -337,10 +348,23 @@ class CaseEvent(models.Model):
         raise TypeError("Case events are append-only.")
 
     def _label(self, value: str) -> str:
-        """A status change shows the statuses' names, not their codes."""
+        """A status change shows the statuses' names, not their codes; an out-of-scope mark
+    its reason's name, in the reader's language."""
         if self.kind == EventKind.STATUS_CHANGE and value in Status.values:
             return str(Status(value).label)
+        if self.kind == EventKind.OUT_OF_SCOPE and value in OutOfScopeReason.values:
+            return str(OutOfScopeReason(value).label)
         return value
+
+    @property
+    def display_text(self) -> str:
+        """The event's text in the active language: what a person wrote, else the words the
+        system renders from the event's kind and data (never stored as text)."""
+        if self.text:
+            return self.text
+        if self.kind == EventKind.STATUS_CHANGE and (self.data or {}).get("monitoring_ended"):
+            return gettext("The monitoring period ended without a recurrence.")
+        return ""
 
     @property
     def from_label(self) -> str:
@@ -400,3 +424,42 @@ class CaseAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class CaseWatcher(models.Model):
+    """A contact of the partner that follows a case: it receives the case's messages besides
+    the contacts subscribed to the category (issue 12). Partners add and remove watchers;
+    a customer's own contact may watch only that customer's cases."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="watchers", verbose_name=_("case")
+    )
+    contact = models.ForeignKey(
+        "portal.Contact",
+        on_delete=models.CASCADE,
+        related_name="watched_cases",
+        verbose_name=_("contact"),
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    added_at = models.DateTimeField(_("added"))
+
+    tenant_field = "case__partner"
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name = _("case watcher")
+        verbose_name_plural = _("case watchers")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "contact"], name="case_watcher_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} → {self.case}"

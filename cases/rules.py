@@ -13,7 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from portal.business_time import BusinessCalendarSpec, add_business_time, business_time_between
+from portal.errors import Violation
 
 from .choices import Clock, Impact, Severity, Status, Urgency
 
@@ -476,3 +479,27 @@ def partner_actions(
         and partner_may_transition(status, _St.IN_PROGRESS),
         reopen_until=reopen_until,
     )
+
+
+# --- who hears of a case: its reporting contact and watchers (R-CASE-1, R-NOT-1) -------------
+
+
+def case_contact_violation(
+    *,
+    field: str,
+    contact_partner_id: int,
+    contact_customer_id: int | None,
+    case_partner_id: int,
+    case_customer_id: int,
+    rule: str = "R-NOT-1",
+) -> Violation | None:
+    """A case's reporting contact or watcher is a contact of the case's partner: a
+    partner-wide one, or one of the case's own customer (a customer's contact hears only of
+    that customer, R-NOT-1). Another partner's contact reads as one that does not exist."""
+    if contact_partner_id != case_partner_id:
+        return Violation(_("This contact does not exist."), field, rule)
+    if contact_customer_id is not None and contact_customer_id != case_customer_id:
+        return Violation(
+            _("This contact receives only another customer's messages."), field, rule
+        )
+    return None

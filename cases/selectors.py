@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from . import rules
 from .choices import Queue, Severity, Status
-from .models import Case, CaseAttachment, CaseEvent
+from .models import Case, CaseAttachment, CaseEvent, CaseWatcher
 
 
 def cases_for(user: Any) -> QuerySet[Case]:
@@ -301,3 +301,39 @@ def my_queue(*, user: Any, now: datetime | None = None, top: int = 5) -> dict:
         "rows": rows,
         "now": now,
     }
+
+
+# --- who hears of a case ----------------------------------------------------------------------
+
+
+def case_audience(case_ids: list[int] | set[int] | tuple[int, ...]) -> dict[int, set[int]]:
+    """For each case, the ids of the contacts that receive its messages besides the
+    category's subscribers: its reporting contact and its watchers. One query (a LEFT JOIN
+    of the watchers); every asked-for case has an entry, empty when nobody follows it."""
+    audience: dict[int, set[int]] = {int(pk): set() for pk in case_ids}
+    if not audience:
+        return audience
+    rows = Case.objects.filter(pk__in=audience).values_list(
+        "pk", "reporting_contact_id", "watchers__contact_id"
+    )
+    for case_id, reporting_id, watcher_id in rows:
+        audience[case_id].update(i for i in (reporting_id, watcher_id) if i is not None)
+    return audience
+
+
+def case_watchers_for(*, user: Any, case: Case) -> QuerySet[CaseWatcher]:
+    """The case's watchers as the caller may see them (the case is already the caller's)."""
+    return CaseWatcher.objects.for_user(user).filter(case=case).select_related("contact")
+
+
+def watchable_contacts(case: Case) -> QuerySet:
+    """The contacts that may watch the case and do not yet: the partner's partner-wide
+    contacts and the case customer's own."""
+    from portal.models import Contact
+
+    return (
+        Contact.objects.filter(partner_id=case.partner_id)
+        .filter(Q(customer__isnull=True) | Q(customer_id=case.customer_id))
+        .exclude(watched_cases__case=case)
+        .order_by("name", "pk")
+    )

@@ -401,7 +401,7 @@ def _resolve_monitored(cases: list[Case], *, now: datetime) -> dict[str, int]:
                 actor_name="system",
                 from_value=Status.MONITORING,
                 to_value=Status.RESOLVED,
-                text=_("The monitoring period ended without a recurrence."),
+                # CaseEvent.display_text renders the words in the reader's language.
                 data={"monitoring_ended": until.isoformat()},
             )
         )

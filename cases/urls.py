@@ -22,4 +22,10 @@ urlpatterns = [
         name="attachment",
     ),
     path("<int:pk>/recurrence/", views.CaseRecurrenceView.as_view(), name="recurrence"),
+    path("<int:pk>/watchers/", views.CaseWatcherAddView.as_view(), name="watcher-add"),
+    path(
+        "<int:pk>/watchers/<int:contact_id>/remove/",
+        views.CaseWatcherRemoveView.as_view(),
+        name="watcher-remove",
+    ),
 ]

@@ -22,7 +22,7 @@ from . import rules, selectors, services
 from .choices import Channel, Clock, Impact, Urgency
 from .downloads import attachment_response
 from .filtersets import CaseFilter
-from .forms import AttachmentForm, CaseOpenForm, CommentForm, EscalationForm
+from .forms import AttachmentForm, CaseOpenForm, CommentForm, EscalationForm, WatcherForm
 from .models import Case
 
 
@@ -124,6 +124,8 @@ class CaseDetailView(PartnerRequiredMixin, View):
                 "comment_form": CommentForm(),
                 "attachments": selectors.attachments_for(user=request.user, case=case),
                 "attachment_form": AttachmentForm(max_bytes=services.attachment_max_bytes()),
+                "watchers": selectors.case_watchers_for(user=request.user, case=case),
+                "watcher_form": WatcherForm(case=case),
                 "phone_recommended": rules.phone_recommended(case.severity),
                 "tac_phone": tac_phone_number(),
             },
@@ -264,6 +266,45 @@ class CaseAttachmentDownloadView(LoginRequiredMixin, View):
         if attachment is None or attachment.case_id != pk:
             raise Http404(_("This attachment does not exist."))
         return attachment_response(attachment)
+
+
+class CaseWatcherAddView(PartnerRequiredMixin, View):
+    """A contact of the partner starts to follow the case (it receives the case's messages)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = _case(request, pk)
+        form = WatcherForm(request.POST, case=case)
+        if not form.is_valid():
+            messages.error(request, _("Choose one of your contacts."))
+            return redirect("cases:detail", pk=case.pk)
+        try:
+            watcher = services.case_watcher_add(
+                actor=request.user, case=case, contact=form.cleaned_data["contact"]
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("%(name)s now follows this case.") % {"name": watcher.contact.name}
+            )
+        return redirect("cases:detail", pk=case.pk)
+
+
+class CaseWatcherRemoveView(PartnerRequiredMixin, View):
+    def post(self, request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+        case = _case(request, pk)
+        get_for_user_or_404(
+            selectors.case_watchers_for(user=request.user, case=case),
+            request.user,
+            contact_id=contact_id,
+        )
+        try:
+            services.case_watcher_remove(actor=request.user, case=case, contact=contact_id)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The contact no longer follows this case."))
+        return redirect("cases:detail", pk=case.pk)
 
 
 class SloReportView(PartnerRequiredMixin, View):

@@ -16,6 +16,14 @@ class ChangeKind(models.TextChoices):
     EMERGENCY = "emergency", _("Emergency")
 
 
+class ChangeTextKind(models.TextChoices):
+    """Which text the system wrote for a change: its title and description are rendered from
+    this kind and ``text_params`` in the reader's language (``maintenance.texts``)."""
+
+    CERTIFICATE_RENEWAL = "certificate_renewal", _("Certificate renewal")
+    UPGRADE = "upgrade", _("Upgrade")
+
+
 class ChangeOrigin(models.TextChoices):
     """Who asked for the change: the operator, or the partner (joint review, R-MNT-9)."""
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
@@ -22,6 +22,12 @@ WINDOW_DAYS = 60
 
 
 def build_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
+    """The feed in the partner's language: a calendar app fetches it without a session."""
+    with translation.override(feed.partner.language or None):
+        return _build_feed(feed, now=now)
+
+
+def _build_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
     now = now or timezone.now()
     partner = feed.partner
     cal = Calendar()
@@ -37,7 +43,7 @@ def build_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", change.start.astimezone(UTC))
         event.add("dtend", change.end.astimezone(UTC))
-        event.add("summary", f"[{change.get_kind_display()}] {change.title}")
+        event.add("summary", f"[{change.get_kind_display()}] {change.display_title}")
         customers = ", ".join(c.name for c in change.customers.all())
         # Calendars show DTSTART in the reader's zone; the description adds the customer's.
         local = _("Customer's local time: %(start)s – %(end)s") % {
@@ -46,7 +52,7 @@ def build_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
         }
         event.add(
             "description",
-            f"{change.get_status_display()} · {customers}\n{local}\n{change.description}",
+            f"{change.get_status_display()} · {customers}\n{local}\n{change.display_description}",
         )
         event.add("url", settings.SITE_URL + reverse("maintenance:change", args=[change.pk]))
         event.add("status", "CANCELLED" if change.status == "cancelled" else "CONFIRMED")

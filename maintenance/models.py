@@ -26,6 +26,7 @@ from .choices import (
     ChangeKind,
     ChangeOrigin,
     ChangeStatus,
+    ChangeTextKind,
     EmergencyReason,
     NoticeKind,
     OutageStatus,
@@ -71,8 +72,15 @@ class Change(models.Model):
         blank=True,
         help_text=_("What a partner-requested change is about."),
     )
-    title = models.CharField(_("title"), max_length=200)
+    # What a person typed. A title or description the system writes is not stored as text:
+    # ``text_kind`` and ``text_params`` (ids and values) render it in the reader's language
+    # (``display_title``, ``display_description``); a typed text wins over the rendered one.
+    title = models.CharField(_("title"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    text_kind = models.CharField(
+        _("generated text"), max_length=24, choices=ChangeTextKind.choices, blank=True
+    )
+    text_params = models.JSONField(_("values of the generated text"), default=dict, blank=True)
     start = models.DateTimeField(_("start"), null=True, blank=True)
     end = models.DateTimeField(_("end"), null=True, blank=True)
     status = models.CharField(
@@ -180,7 +188,20 @@ class Change(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language: what a person typed, else the system's text."""
+        from .texts import change_title
+
+        return self.title or change_title(self.text_kind, self.text_params)
+
+    @property
+    def display_description(self) -> str:
+        from .texts import change_description
+
+        return self.description or change_description(self.text_kind, self.text_params)
 
     @property
     def is_emergency(self) -> bool:

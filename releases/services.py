@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maintenance import services as maintenance_services
-from maintenance.choices import ChangeKind
+from maintenance.choices import ChangeKind, ChangeTextKind
+from maintenance.texts import upgrade_params
 from portal import jobs
 from portal.choices import Application
 from portal.errors import DomainError, raise_violation
@@ -364,20 +365,19 @@ def upgrade_schedule(
             rule="R-MNT-7",
         )
     apps = sorted(applications)
-    title = title or _("Upgrade to %(release)s") % {"release": target.key.short_label}
-    description = description or _("Upgrade of %(apps)s to %(release)s.") % {
-        "apps": ", ".join(apps) if apps else _("all applications"),
-        "release": target.key.short_label,
-    }
+    # Without a typed title or description the change renders "Upgrade to …" in the
+    # reader's language (maintenance.texts); only what staff typed is stored as text.
     change = maintenance_services.change_schedule(
         actor=actor,
         partner=partner,
         kind=ChangeKind.UPGRADE,
-        title=title,
+        title=title.strip(),
         customers=customers,
         start=start,
         end=end,
-        description=description,
+        description=description.strip(),
+        text_kind=ChangeTextKind.UPGRADE,
+        text_params=upgrade_params(release=target.key.short_label, applications=apps),
         reason=reason,
         case=case,
         now=now,

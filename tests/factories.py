@@ -71,3 +71,14 @@ def partner_user(partner: Partner, username: str, role: str = Role.ENGINEER):
     user = UserFactory(username=username)
     MembershipFactory(user=user, partner=partner, role=role)
     return user
+
+
+def token_client(user):
+    """An API client that authenticates as ``user`` with a real token, as automation does:
+    the API (not the test client) then learns who calls, and so the caller's language."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client

@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from cases import selectors as case_selectors
-from portal.api.fields import TenantPrimaryKeyRelatedField
+from portal.api.fields import ReaderTextField, TenantPrimaryKeyRelatedField
 from portal.models import Customer
 
 from ..choices import RequestStatus
@@ -62,6 +62,8 @@ class CapacityRequestEventSerializer(serializers.ModelSerializer):
     # Plain strings: the status enum is documented once, on the request's ``status``.
     from_status = serializers.CharField(read_only=True)
     to_status = serializers.CharField(read_only=True)
+    # A note the system wrote is rendered in the requesting user's language.
+    note = ReaderTextField(source="display_note")
 
     class Meta:
         model = CapacityRequestEvent

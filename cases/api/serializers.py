@@ -7,13 +7,13 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
-from portal.models import Customer
+from portal.api.fields import AwareDateTimeField, ReaderTextField, TenantPrimaryKeyRelatedField
+from portal.models import Contact, Customer
 from portal.tenancy import is_operator
 
 from .. import rules, services
 from ..choices import Category, Impact, OutOfScopeReason, Severity, Status, Urgency
-from ..models import Case, CaseAttachment, CaseEvent
+from ..models import Case, CaseAttachment, CaseEvent, CaseWatcher
 
 
 class OffsetDateTimeField(serializers.DateTimeField):
@@ -116,6 +116,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "contact_name",
             "contact_phone",
             "contact_email",
+            "reporting_contact",
             "opened_at",
             "acknowledged_at",
             "response_due_at",
@@ -191,6 +192,14 @@ class CaseOpenSerializer(serializers.Serializer):
     contact_name = serializers.CharField(max_length=200)
     contact_phone = serializers.CharField(max_length=40)
     contact_email = serializers.EmailField()
+    reporting_contact = TenantPrimaryKeyRelatedField(
+        queryset=Contact.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The partner's contact who reports the case (partner-wide or of this "
+        "customer); it receives the case's messages. Default: the partner's contact with "
+        "the contact e-mail, else with the caller's e-mail, when there is one.",
+    )
     opened_at = AwareDateTimeField(
         required=False, help_text="Staff only: the real opening time (not in the future)."
     )
@@ -240,11 +249,35 @@ class AssignSerializer(serializers.Serializer):
 class CaseEventSerializer(serializers.ModelSerializer):
     at = OffsetDateTimeField(read_only=True)
     actor = serializers.CharField(source="actor_name", read_only=True)
+    # What a person wrote, or the words the system renders, in the requesting user's language.
+    text = ReaderTextField(source="display_text")
 
     class Meta:
         model = CaseEvent
         fields = ["id", "kind", "at", "actor", "from_value", "to_value", "text", "data"]
         read_only_fields = fields
+
+
+class CaseWatcherSerializer(serializers.ModelSerializer):
+    """A contact that receives the case's messages besides the category's subscribers."""
+
+    contact = serializers.PrimaryKeyRelatedField(read_only=True)
+    contact_name = serializers.CharField(source="contact.name", read_only=True)
+    contact_email = serializers.EmailField(source="contact.email", read_only=True)
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    added_at = OffsetDateTimeField(read_only=True)
+
+    class Meta:
+        model = CaseWatcher
+        fields = ["contact", "contact_name", "contact_email", "added_by", "added_at"]
+        read_only_fields = fields
+
+
+class CaseWatcherAddSerializer(serializers.Serializer):
+    contact = TenantPrimaryKeyRelatedField(
+        queryset=Contact.objects.all(),
+        help_text="A contact of the case's partner: partner-wide, or of the case's customer.",
+    )
 
 
 class SloRowSerializer(serializers.Serializer):

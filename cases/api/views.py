@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -33,6 +34,8 @@ from .serializers import (
     CaseEventSerializer,
     CaseOpenSerializer,
     CaseSerializer,
+    CaseWatcherAddSerializer,
+    CaseWatcherSerializer,
     OutOfScopeSerializer,
     RecurrenceSerializer,
     SeverityReasonSerializer,
@@ -175,6 +178,42 @@ class CaseViewSet(
     def events(self, request: Request, pk=None) -> Response:
         events = selectors.case_events_for(user=request.user, case=self.get_object())
         return answer(CaseEventSerializer, events, many=True)
+
+    @extend_schema(methods=["GET"], responses=CaseWatcherSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=CaseWatcherAddSerializer,
+        responses={201: CaseWatcherSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def watchers(self, request: Request, pk=None) -> Response:
+        """The contacts that follow the case: they receive its messages (partners add them)."""
+        case = self.get_object()
+        if request.method == "POST":
+            data = validated(CaseWatcherAddSerializer, request)
+            watcher = services.case_watcher_add(
+                actor=request.user, case=case, contact=data["contact"]
+            )
+            return answer(CaseWatcherSerializer, watcher, status=status.HTTP_201_CREATED)
+        watchers = selectors.case_watchers_for(user=request.user, case=case)
+        return answer(CaseWatcherSerializer, watchers, many=True)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"watchers/(?P<contact_id>\d+)",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def watcher(self, request: Request, pk=None, contact_id=None) -> Response:
+        case = self.get_object()
+        if not selectors.case_watchers_for(user=request.user, case=case).filter(
+            contact_id=int(contact_id)
+        ).exists():
+            raise NotFound()
+        services.case_watcher_remove(actor=request.user, case=case, contact=int(contact_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         responses=SloRowSerializer(many=True),

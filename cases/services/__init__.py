@@ -45,6 +45,11 @@ from .severity import (
     case_change_severity,
     case_request_escalation,
 )
+from .watchers import (
+    case_watcher_add,
+    case_watcher_remove,
+    check_case_contact,
+)
 
 __all__ = [
     "attachment_max_bytes",
@@ -68,6 +73,9 @@ __all__ = [
     "case_summary",
     "case_transition",
     "case_url",
+    "case_watcher_add",
+    "case_watcher_remove",
+    "check_case_contact",
     "cases_for_ids",
     "monitoring_days_default",
     "owner_display_name",

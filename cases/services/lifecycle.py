@@ -307,6 +307,6 @@ def case_mark_out_of_scope(
     )
     if case.status in (Status.ACKNOWLEDGED, Status.AWAITING_PARTNER):
         case = case_transition(user=user, case=case, status=Status.IN_PROGRESS, now=now)
-    return case_transition(
-        user=user, case=case, status=Status.RESOLVED, note=OutOfScopeReason(reason).label, now=now
-    )
+    # The reason shows on the out-of-scope event, in the reader's language (to_label); the
+    # resolution stores no generated text.
+    return case_transition(user=user, case=case, status=Status.RESOLVED, now=now)

@@ -7,11 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.errors import DomainError
-from portal.models import Customer
+from portal.models import Contact, Customer
 from portal.tenancy import is_operator
 
 from .. import rules
@@ -24,8 +26,27 @@ from ._common import (
     _notify_case,
     _publish_case,
 )
+from .watchers import check_case_contact
 
 # --- opening ----------------------------------------------------------------------------------
+
+
+def _reporting_contact_by_email(customer: Customer, emails: list[str]) -> Contact | None:
+    """The partner's contact (partner-wide or this customer's) with the first of ``emails``
+    that one has: the person who reports is then known as a contact."""
+    wanted = [e.strip().lower() for e in emails if (e or "").strip()]
+    if not wanted:
+        return None
+    found: dict[str, Contact] = {}
+    for c in Contact.objects.annotate(address=Lower("email")).filter(
+        Q(customer__isnull=True) | Q(customer=customer),
+        partner_id=customer.partner_id,
+        address__in=wanted,
+    ):
+        # The customer's own contact before a partner-wide one with the same address.
+        if c.email.lower() not in found or c.customer_id is not None:
+            found[c.email.lower()] = c
+    return next((found[e] for e in wanted if e in found), None)
 
 
 @transaction.atomic
@@ -45,13 +66,33 @@ def case_open(
     affected_share: Decimal | float | str | None = None,
     channel: str = Channel.WEB,
     opened_at: datetime | None = None,
+    reporting_contact: Contact | int | None = None,
     now: datetime | None = None,
 ) -> Case:
-    """Open a case for one of the caller's customers (R-CASE-1 … R-CASE-8, R-CASE-11)."""
+    """Open a case for one of the caller's customers (R-CASE-1 … R-CASE-8, R-CASE-11).
+
+    ``reporting_contact`` is the partner's contact who reports the case (a partner-wide one
+    or one of this customer's); its name, phone and e-mail fill the contact fields left
+    blank. Without it, the partner's contact with the given contact e-mail, else with the
+    opening user's e-mail, is taken when there is one. It receives the case's messages."""
     now = now or timezone.now()
     staff = is_operator(user)
     if not Customer.objects.for_user(user).filter(pk=customer.pk).exists():
         raise DomainError(_("This customer does not exist."), field="customer", rule="R-CASE-1")
+    contact = check_case_contact(
+        contact=reporting_contact,
+        case_partner_id=customer.partner_id,
+        case_customer_id=customer.pk,
+        field="reporting_contact",
+    )
+    if contact is not None:
+        contact_name = contact_name or contact.name
+        contact_phone = contact_phone or contact.phone
+        contact_email = contact_email or contact.email
+    else:
+        contact = _reporting_contact_by_email(
+            customer, [contact_email, getattr(user, "email", "")]
+        )
     for name, value in (
         ("title", title),
         ("description", description),
@@ -131,6 +172,7 @@ def case_open(
         contact_name=contact_name.strip(),
         contact_phone=contact_phone.strip(),
         contact_email=contact_email.strip(),
+        reporting_contact=contact,
         opened_by=user if user is not None and user.is_authenticated else None,
         opened_at=opened_at,
         response_due_at=due,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html_join
@@ -14,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from portal.admin_actions import AdminAction, ServiceAdmin, row_action
 
-from .. import rules, selectors, services
+from .. import rules, selectors, services, texts
 from ..choices import ChangeStatus
 from ..models import (
     Change,
@@ -66,7 +67,7 @@ class RescheduleInline(admin.TabularInline):
 @admin.register(Change)
 class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
     form = ChangeScheduleForm
-    list_display = ["title", "partner", "kind", "status", "window_start", "notice_sent"]
+    list_display = ["shown_title", "partner", "kind", "status", "window_start", "notice_sent"]
     list_filter = [
         "status",
         "kind",
@@ -88,8 +89,8 @@ class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
     actions = ["send_notice", "complete", "cancel", "review_start", "approve", "reject"]
     detail_readonly = [
         "partner",
-        "title",
-        "description",
+        "shown_title",
+        "shown_description",
         "customers",
         "reason",
         "urgent",
@@ -112,6 +113,29 @@ class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
         "partner_emergencies_nearby",
         "freeze_periods_overlapping",
     ]
+
+    # --- generated titles: rendered in the staff member's language, found by their words
+
+    @admin.display(description=_("title"), ordering="title")
+    def shown_title(self, change: Change) -> str:
+        return change.display_title
+
+    @admin.display(description=_("description"))
+    def shown_description(self, change: Change) -> str:
+        return change.display_description
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        """A change whose title the system renders has no stored title: the search also
+        finds it by the words of its kind of text (in English and Portuguese) and by its
+        values (a certificate's name, a release)."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if not term:
+            return found, duplicates
+        generated = Q(text_kind__in=texts.kinds_matching(term)) & Q(title="")
+        for key in ("name", "release"):
+            generated |= Q(**{f"text_params__{key}__icontains": term})
+        return found | queryset.filter(generated), True
 
     # --- the forms: add = change_create, edit = change_plan
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases import selectors as case_selectors
-from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
+from portal.api.fields import AwareDateTimeField, ReaderTextField, TenantPrimaryKeyRelatedField
 from portal.choices import Application, Region
 from portal.models import Customer, Partner
 
@@ -94,6 +94,16 @@ class WindowSerializer(serializers.Serializer):
 
 class ChangeSerializer(serializers.ModelSerializer):
     customers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # A title the system wrote is rendered in the requesting user's language (profile,
+    # else partner, else Accept-Language); a typed one is shown as typed.
+    title = ReaderTextField(
+        source="display_title",
+        help_text=_(
+            "The change's title in the requesting user's language: as typed, or rendered "
+            "from the kind of text the system wrote (e.g. a certificate renewal)."
+        ),
+    )
+    description = ReaderTextField(source="display_description")
     # Blank unless set: declared so the schema allows "" (read_only_fields drops allow_blank).
     sme_publisher_region = serializers.ChoiceField(
         choices=Region.choices, allow_blank=True, read_only=True

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from portal.calendars import calendar_spec_for_region
@@ -156,7 +157,7 @@ def validate_schedule(
         .first()
     )
     if clash is not None:
-        raise_violation(rules.overlap_violation(clash.customer.name, clash.change.title))
+        raise_violation(rules.overlap_violation(clash.customer.name, clash.change.display_title))
     # R-MNT-14: planned changes avoid the customers' freeze periods; emergencies ignore them.
     if rules.kind_respects_freezes(kind):
         freezes = selectors.freeze_periods_overlapping([c.pk for c in customers], start, end)
@@ -200,14 +201,14 @@ def _notice_text(
 ) -> tuple[str, str]:
     """The subject and body of a change's notice record (R-MNT-4): what, which customers, when
     in each region's local time, and the link to the change's page."""
-    subject = f"[{change.get_kind_display()}] {headline}: {change.title}"
+    subject = f"[{change.get_kind_display()}] {headline}: {change.display_title}"
     link = link or settings.SITE_URL + reverse("maintenance:change", args=[change.pk])
     body = "\n\n".join(
         part
         for part in [
             headline,
-            change.title,
-            change.description,
+            change.display_title,
+            change.display_description,
             _("Customers: %(names)s") % {"names": ", ".join(c.name for c in customers)},
             _local_times(change, customers),
             extra,
@@ -402,11 +403,14 @@ def _create_sso_checklists(change: Change, now: datetime) -> int:
 
 def change_webhook_data(change: Change) -> dict[str, Any]:
     """The change part of every ``change.*`` webhook (R-NOT-4; schema in
-    ``portal.api.webhook_schemas``)."""
+    ``portal.api.webhook_schemas``). A title the system wrote is rendered in the partner's
+    language (a webhook has no reader of its own)."""
+    with translation.override(change.partner.language or None):
+        title = change.display_title
     return {
         "change_id": change.pk,
         "kind": change.kind,
-        "title": change.title,
+        "title": title,
         "status": change.status,
         "urgent": change.urgent,
         "interrupts_calling": change.interrupts_calling,

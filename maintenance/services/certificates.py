@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from portal import jobs
 from portal.errors import DomainError
 from portal.models import Customer
-from portal.timefmt import show_time
 
 from .. import rules
 from ..choices import (
     ChangeKind,
+    ChangeTextKind,
 )
 from ..models import (
     Certificate,
@@ -26,6 +26,7 @@ from ..models import (
     SsoChecklist,
     SsoChecklistStep,
 )
+from ..texts import certificate_renewal_params
 from ._common import BATCH_SIZE, _open_renewal, _require_partner_of, _require_staff
 from .changes import change_schedule
 
@@ -149,10 +150,14 @@ def _schedule_renewal(cert: Certificate, now: datetime) -> Change | None:
                     actor=None,
                     partner=customer.partner,
                     kind=ChangeKind.CERTIFICATE_RENEWAL,
-                    title=_("Certificate renewal: %(name)s (%(app)s)")
-                    % {"name": cert.common_name, "app": cert.application},
-                    description=_("The certificate expires on %(date)s.")
-                    % {"date": show_time(cert.expires_at, customer=customer)},
+                    title="",
+                    text_kind=ChangeTextKind.CERTIFICATE_RENEWAL,
+                    text_params=certificate_renewal_params(
+                        common_name=cert.common_name,
+                        application=cert.application,
+                        expires_at=cert.expires_at,
+                        region=customer.region,
+                    ),
                     customers=[customer],
                     start=start,
                     end=end,

@@ -150,15 +150,21 @@ def change_schedule(
     sme_publisher_region: str = "",
     case: Any = None,
     certificate: Certificate | None = None,
+    text_kind: str = "",
+    text_params: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Change:
     """Create a change and schedule it, refusing any rule it breaks (R-MNT-1/2/4/6/7/8).
 
     The notice rule is checked as if the notice went out now; ``change_send_notice`` checks it
     again when it really goes out. Emergency changes go through ``change_declare_emergency``.
+    A change the system plans passes ``text_kind`` and ``text_params`` instead of a typed
+    ``title`` (``maintenance.texts`` renders them in the reader's language).
     """
     _require_staff(actor)
     now = now or timezone.now()
+    if not (title or "").strip() and not text_kind:
+        raise DomainError(_("This field is required."), field="title")
     if kind not in ChangeKind.values:
         raise DomainError(_("Unknown kind of change."), field="kind", rule="R-MNT-3")
     if kind == ChangeKind.EMERGENCY:
@@ -190,8 +196,10 @@ def change_schedule(
     change = Change.objects.create(
         partner=partner,
         kind=kind,
-        title=title,
+        title=(title or "").strip(),
         description=description,
+        text_kind=text_kind,
+        text_params=text_params or {},
         start=start,
         end=end,
         reason=reason,

@@ -42,3 +42,14 @@ class AwareDateTimeField(serializers.DateTimeField):
         if parsed is not None and timezone.is_naive(parsed):
             self.fail("naive")
         return super().to_internal_value(value)
+
+
+
+class ReaderTextField(serializers.CharField):
+    """A read-only text the system renders (a generated title) in the caller's language:
+    the profile's, else the partner's, else the request's ``Accept-Language`` (activated by
+    ``portal.api.authentication``)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases import selectors as case_selectors
-from portal.api.fields import AwareDateTimeField, TenantPrimaryKeyRelatedField
+from portal.api.fields import AwareDateTimeField, ReaderTextField, TenantPrimaryKeyRelatedField
 from portal.choices import Application
 from portal.models import Customer, Partner
 
@@ -155,7 +156,10 @@ class UpgradeSerializer(serializers.ModelSerializer):
         queryset=Partner.objects.all(), source="change.partner", required=False
     )
     customers = serializers.SerializerMethodField()
-    title = serializers.CharField(source="change.title", read_only=True)
+    title = ReaderTextField(
+        source="change.display_title",
+        help_text=_("The change's title in the requesting user's language."),
+    )
     status = serializers.CharField(source="change.status", read_only=True)
     reason = serializers.CharField(source="change.reason", read_only=True)
     start = serializers.DateTimeField(source="change.start", read_only=True)

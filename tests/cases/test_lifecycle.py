@@ -14,6 +14,7 @@ from cases import services, sweep, tasks
 from cases.choices import EventKind, Status
 from cases.models import Case
 from portal.errors import DomainError
+from tests.factories import token_client
 from tests.outbox import deliveries
 
 from .factories import CaseFactory
@@ -286,3 +287,47 @@ def test_case_page_after_self_resolution_offers_reopen(client_for, bob, staff, c
     sweep.monitoring_sweep()
     html = client_for(bob).get(f"/cases/{case.pk}/").content.decode()
     assert "Reopen" in html
+
+
+def test_the_self_resolution_text_is_rendered_in_the_readers_language(
+    api, client_for, staff, bob, customer_a
+):
+    import importlib
+
+    from django.utils import translation
+
+    from cases.models import CaseEvent
+    from portal.models import UserProfile
+
+    case = monitoring(staff, customer_a, days=7)
+    sweep.monitoring_sweep(now=T0 + timedelta(days=7))
+    event = case.events.filter(kind=EventKind.STATUS_CHANGE).last()
+    assert event.text == ""
+    assert event.display_text == "The monitoring period ended without a recurrence."
+    with translation.override("pt-br"):
+        assert event.display_text == "O período de monitoramento terminou sem recorrência."
+
+    UserProfile.objects.update_or_create(user=bob, defaults={"language": "pt-br"})
+    page = client_for(bob).get(f"/cases/{case.pk}/").content.decode()
+    assert "O período de monitoramento terminou sem recorrência." in page
+    body = token_client(bob).get(f"{API}{case.pk}/events/").json()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert "O período de monitoramento terminou sem recorrência." in [r["text"] for r in rows]
+
+    # Rows written before in Portuguese lose the stored words (the data migration, run with
+    # the migration's own models: the application's timeline refuses updates).
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    name = "0008_generated_event_texts_rendered"
+    old = CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.STATUS_CHANGE,
+        at=T0 + timedelta(days=7),
+        to_value=Status.RESOLVED,
+        text="O período de monitoramento terminou sem recorrência.",
+        data={"monitoring_ended": "2026-03-09T09:00:00+00:00"},
+    )
+    state = MigrationExecutor(connection).loader.project_state(("cases", name))
+    importlib.import_module(f"cases.migrations.{name}").forwards(state.apps, None)
+    assert CaseEvent.objects.get(pk=old.pk).text == ""

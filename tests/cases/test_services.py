@@ -361,3 +361,18 @@ def test_warning_fraction_is_a_setting(alice, customer_a, settings):
     settings.CASES_WARNING_FRACTION = 0.5
     case = open_case(alice, customer_a, urgency="critical", impact="widespread")
     assert case.warning_due_at - case.opened_at == timedelta(minutes=7, seconds=30)
+
+
+def test_out_of_scope_stores_the_reason_code_and_shows_it_in_the_readers_language(
+    staff, customer_a
+):
+    from django.utils import translation
+
+    case = CaseFactory(customer=customer_a)
+    case = services.case_mark_out_of_scope(user=staff, case=case, reason="third_party")
+    marked = case.events.get(kind=EventKind.OUT_OF_SCOPE)
+    resolved = case.events.filter(kind=EventKind.STATUS_CHANGE, to_value=Status.RESOLVED).get()
+    assert marked.to_value == "third_party" and resolved.text == ""
+    english = marked.to_label
+    with translation.override("pt-br"):
+        assert marked.to_label != english
