@@ -14,6 +14,7 @@ from portal.choices import Category
 from portal.notifications import register_kind
 
 from .models import Case
+from .replies import reply_address
 
 
 def case_context(events) -> dict[int, dict[str, Any]]:
@@ -43,9 +44,22 @@ KINDS = {
     "case.monitoring_resolved": "case_monitoring_resolved",  # R-CASE-12
 }
 
+def case_reply_to(delivery) -> str | None:
+    """A contact's e-mail about a case carries the contact's own signed reply address for that
+    case: a reply becomes a comment on it (``manage.py receive_mail``)."""
+    case_id = delivery.notification.context.get("case")
+    if not case_id or not delivery.contact_id:
+        return None
+    return reply_address(int(case_id), delivery.contact_id)
+
+
 for _name, _template in KINDS.items():
     register_kind(
-        _name, category=Category.CASES, template=f"cases/email/{_template}", context=case_context
+        _name,
+        category=Category.CASES,
+        template=f"cases/email/{_template}",
+        context=case_context,
+        reply_to=case_reply_to,
     )
 
 

@@ -26,9 +26,8 @@ from email_reply_parser import EmailReplyParser
 SIGNATURE_LENGTH = 24  # hexadecimal characters: 96 bits
 _SALT = "cases.replies.address"
 
-# The line the portal's case messages print above their text, in both languages, so that a
-# reply cut there keeps only what the person wrote.
-REPLY_MARKER = "## ----- %s ----- ##"
+# The line the portal's case messages print above their text (portal.notifications.REPLY_MARKER),
+# in the reader's language: a reply is cut there, keeping only what the person wrote.
 _MARKER_LINE = re.compile(r"^\s*>?\s*##\s*-+.*-+\s*##\s*$")
 # The header a mail program writes above the quoted message, in English and Portuguese, and
 # Outlook's separators.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from django.db.models import Q
 from django.template import Engine
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from . import jobs
 from .choices import Channel, Language, NotificationStatus
@@ -65,17 +68,29 @@ class Kind:
     category: str
     template: str  # "<app>/email/<name>": .subject.txt, .txt and .html
     context: ContextBuilder | None = None
+    # The Reply-To address of one delivery (e.g. a case's signed reply address), or None.
+    reply_to: Callable[[Delivery], str | None] | None = None
 
 
 _KINDS: dict[str, Kind] = {}
 
 
 def register_kind(
-    name: str, *, category: str, template: str, context: ContextBuilder | None = None
+    name: str,
+    *,
+    category: str,
+    template: str,
+    context: ContextBuilder | None = None,
+    reply_to: Callable[[Delivery], str | None] | None = None,
 ) -> Kind:
     """Declare a kind of event (call it from ``<app>/notifications.py``, imported by the app's
-    ``AppConfig.ready``). Registering a name again replaces it (tests, reloads)."""
-    kind = Kind(name=name, category=str(category), template=template, context=context)
+    ``AppConfig.ready``). Registering a name again replaces it (tests, reloads).
+
+    ``reply_to(delivery)`` gives an e-mail's Reply-To address; the message then starts with
+    the :data:`REPLY_MARKER` line, so that a reply can be cut to what its writer typed."""
+    kind = Kind(
+        name=name, category=str(category), template=template, context=context, reply_to=reply_to
+    )
     _KINDS[name] = kind
     return kind
 
@@ -563,14 +578,16 @@ def send_batch(ids: Sequence[int], *, now: datetime) -> dict[str, int]:
             connection.open()
             for row in emails:
                 message = rendered[row.pk]
+                text, html, reply_to = _with_reply_address(row, message)
                 mail = EmailMultiAlternatives(
                     message.subject,
-                    message.text,
+                    text,
                     settings.DEFAULT_FROM_EMAIL,
                     [row.recipient],
                     connection=connection,
+                    reply_to=reply_to,
                 )
-                mail.attach_alternative(message.html, "text/html")
+                mail.attach_alternative(html, "text/html")
                 try:
                     mail.send()
                 except Exception as exc:  # noqa: BLE001 - one bad row must not stop the rest
@@ -602,6 +619,29 @@ def send_batch(ids: Sequence[int], *, now: datetime) -> dict[str, int]:
                     sent.append(row.pk)
     _record(rows, sent, errors, now=now)
     return {"sent": len(sent), "failed": len(errors)}
+
+
+#: The first line of a message that may be answered by e-mail; a reply is cut there.
+REPLY_MARKER = "## ----- %s ----- ##"
+
+
+def _with_reply_address(row: Delivery, message: Rendered) -> tuple[str, str, list[str]]:
+    """The text and HTML of an e-mail and its Reply-To: for a kind that names one (a case's
+    signed reply address), the message starts with the marker line in the reader's language."""
+    kind = _KINDS.get(row.notification.kind)
+    address = kind.reply_to(row) if kind is not None and kind.reply_to is not None else None
+    if not address:
+        return message.text, message.html, []
+    with translation.override(row.language or settings.LANGUAGE_CODE):
+        marker = REPLY_MARKER % gettext("Write your reply above this line")
+    line = format_html('<p style="color:#888888">{}</p>', marker)
+    body = re.search(r"<body[^>]*>", message.html)
+    html = (
+        message.html[: body.end()] + line + message.html[body.end() :]
+        if body
+        else line + message.html
+    )
+    return f"{marker}\n\n{message.text}", html, [address]
 
 
 def _reset(connection) -> None:

@@ -313,3 +313,71 @@ def test_a_reply_of_files_only_adds_the_files_and_no_comment(case_a, maria):
     assert event.kind == EventKind.ATTACHMENT
     assert not case_a.events.filter(kind=EventKind.COMMENT).exists()
     assert case_a.attachments.get().original_name == "sbc.log"
+
+
+# --- the reply address in case messages --------------------------------------------------------
+
+
+def test_a_case_message_carries_its_readers_reply_address_and_a_reply_to_it_is_a_comment(
+    alice, customer_a, settings
+):
+    """End to end through the outbox: an S1 case tells the partner's "cases" contact; the
+    e-mail's Reply-To is that contact's signed address for the case and the text starts with
+    the marker line; the contact's reply, quoting the message, becomes their comment."""
+    from django.core import mail
+
+    from cases import services
+    from portal.choices import Category
+    from portal.notifications import deliver_due
+
+    noc = ContactFactory(
+        partner=customer_a.partner,
+        email="noc@acme.example",
+        name="Acme NOC",
+        categories=[Category.CASES],
+    )
+    case = services.case_open(
+        user=alice,
+        customer=customer_a,
+        title="Calls drop",
+        description="All calls drop.",
+        category="availability",
+        urgency="critical",
+        impact="widespread",
+        contract_number=customer_a.contract_number,
+        contact_name="Nina",
+        contact_phone="+1",
+        contact_email="nina@acme.example",
+    )
+    deliver_due()
+    sent = [m for m in mail.outbox if m.to == ["noc@acme.example"]]
+    assert len(sent) == 1
+    message = sent[0]
+    assert message.reply_to == [reply_address(case.pk, noc.pk)]
+    assert message.body.startswith("## ----- Write your reply above this line ----- ##")
+    assert "Write your reply above this line" in message.alternatives[0][0]
+    # Operator addresses get no reply address: they work the case in the admin.
+    oncall = [m for m in mail.outbox if m.to == [settings.OPERATOR_ONCALL_EMAIL]]
+    assert oncall and all(m.reply_to == [] for m in oncall)
+
+    quoted = "\n".join("> " + line for line in message.body.splitlines())
+    reply = _reply(
+        sender="noc@acme.example",
+        to=message.reply_to[0],
+        text=f"We see it in Paris too.\n\nOn Tue, 1 Dec 2026, Portal wrote:\n{quoted}\n",
+    )
+    event = case_reply_receive(recipient=message.reply_to[0], message=reply)
+    assert (event.case_id, event.text, event.actor_name) == (
+        case.pk,
+        "We see it in Paris too.",
+        "Acme NOC",
+    )
+
+
+def test_the_marker_is_in_the_readers_language(case_a, maria):
+    assert (
+        trim_reply(
+            "Pode seguir.\n\n> ## ----- Escreva sua resposta acima desta linha ----- ##\n> Caso #1\n"
+        )
+        == "Pode seguir."
+    )
