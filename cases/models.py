@@ -362,8 +362,21 @@ class CaseEvent(models.Model):
         system renders from the event's kind and data (never stored as text)."""
         if self.text:
             return self.text
-        if self.kind == EventKind.STATUS_CHANGE and (self.data or {}).get("monitoring_ended"):
+        data = self.data or {}
+        if self.kind == EventKind.STATUS_CHANGE and data.get("monitoring_ended"):
             return gettext("The monitoring period ended without a recurrence.")
+        if self.kind == EventKind.ASSIGNMENT:
+            if self.to_value:
+                return gettext("Assigned to %(owner)s.") % {"owner": self.to_value}
+            return gettext("Unassigned (was %(old)s).") % {"old": self.from_value}
+        if self.kind == EventKind.ESCALATION and data.get("level"):
+            whom = (
+                gettext("the duty manager") if int(data["level"]) == 2 else gettext("the head of support")
+            )
+            return gettext(
+                "Escalated to %(whom)s (level %(level)s): still not acknowledged one more "
+                "response interval after the breach."
+            ) % {"whom": whom, "level": data["level"]}
         return ""
 
     @property

@@ -283,11 +283,7 @@ def _record_escalation(
                 at=now,
                 actor_name="system",
                 to_value=str(level.number),
-                text=_(
-                    "Escalated to %(whom)s (level %(level)s): still not acknowledged one more "
-                    "response interval after the breach."
-                )
-                % {"whom": level.label(), "level": level.number},
+                # No stored text: the timeline renders the level in the reader's language.
                 data={"level": level.number, "due": getattr(case, level.due_field).isoformat()},
             )
         )

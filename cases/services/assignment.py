@@ -46,10 +46,6 @@ def case_assign(*, actor: Any, case: Case, owner: Any, now: datetime | None = No
         return case
     case.owner = owner
     case.save(update_fields=["owner", "updated_at"])
-    if owner is None:
-        text = _("Unassigned (was %(old)s).") % {"old": owner_display_name(old)}
-    else:
-        text = _("Assigned to %(owner)s.") % {"owner": owner_display_name(owner)}
     _event(
         case,
         EventKind.ASSIGNMENT,
@@ -57,7 +53,7 @@ def case_assign(*, actor: Any, case: Case, owner: Any, now: datetime | None = No
         at=now,
         # Names, not user ids: partners read the timeline too.
         from_value=owner_display_name(old)[:30],
-        to_value=owner_display_name(owner)[:30],
-        text=text,
+        to_value=owner_display_name(owner)[:30] if owner is not None else "",
+        # No stored text: the timeline renders "Assigned to …" in the reader's language.
     )
     return case
