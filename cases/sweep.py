@@ -11,17 +11,21 @@ tried again by the next run.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import jobs
+from portal.automation_models import WebhookEndpoint
 from portal.choices import Category as NotificationCategory
-from portal.notifications import Event, notify_many_written
+from portal.notifications import Event, enqueue_delivery, notify_many_written
 from portal.webhooks import Event as WebhookEvent
 from portal.webhooks import publish_many
 
@@ -120,7 +124,7 @@ def escalation_sweep(
         run = jobs.run_batches(
             name=f"escalation sweep ({kind})",
             due=lambda kind=kind: _due_queryset(kind, now),
-            handle=lambda ids, kind=kind: _record_sweep(_claimed_cases(ids), kind=kind, now=now),
+            handle=lambda ids, kind=kind: _record_sweep(ids, kind=kind, now=now),
             stamp={"breached_at": now} if breach else {"warned_at": now},
             order_by=("response_due_at" if breach else "warning_due_at", "id"),
             batch_size=batch_size,
@@ -146,57 +150,125 @@ def escalation_sweep(
     return result
 
 
-def _record_sweep(cases: list[Case], *, kind: str, now: datetime) -> dict[str, int]:
-    """Timeline events and outbox rows of a claimed batch, set-based (a few queries per
-    batch, not per case)."""
+# The breach and the warning write in set-based SQL (issue 13): per claimed batch one INSERT …
+# SELECT of the timeline entries, one of the outbox events (ON CONFLICT DO NOTHING on the event
+# key, RETURNING the cases whose event is new) and one of their "notification sent" entries.
+# No model instance, no rendering: the event holds the case's id, its recipients are resolved
+# and its text rendered per reader at delivery. Only the id list and the JSON builders differ
+# between PostgreSQL and SQLite.
+
+
+def _sql_dialect() -> dict[str, str]:
+    if connection.vendor == "postgresql":
+        return {
+            "in_ids": "c.id = ANY(%(ids)s)",
+            "json_object": "jsonb_build_object",
+            "json_array": "jsonb_build_array",
+            "json_param": "%(addresses)s::jsonb",
+            "iso": (
+                "to_char(c.response_due_at AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+            ),
+            "text_id": "c.id::text",
+        }
+    return {
+        "in_ids": "c.id IN (SELECT value FROM json_each(%(ids)s))",
+        "json_object": "json_object",
+        "json_array": "json_array",
+        "json_param": "json(%(addresses)s)",
+        "iso": "replace(c.response_due_at, ' ', 'T') || '+00:00'",
+        "text_id": "CAST(c.id AS TEXT)",
+    }
+
+
+def _ids(ids: list[int]) -> list[int] | str:
+    return list(ids) if connection.vendor == "postgresql" else json.dumps(list(ids))
+
+
+_EVENT_COLUMNS = "case_id, kind, at, actor_id, actor_name, from_value, to_value, text, data"
+
+
+def _record_sweep(ids: list[int], *, kind: str, now: datetime) -> dict[str, int]:
+    """Timeline entries and one outbox event per case of a claimed batch, in three statements
+    whatever the batch's size (R-CASE-10). A breach is told to the partner's "cases" contacts
+    (and the case's audience) and on-call; the warning before it only to on-call."""
     breach = kind == EventKind.BREACH
-    event_name = "breach" if breach else "warning"
-    messages: list[Event] = []
-    events: list[CaseEvent] = []
-    keys: dict[int, str] = {}
-    for case in cases:
-        keys[case.pk] = f"case:{case.pk}:{event_name}"
-        messages.append(
-            Event(
-                kind="case.breached" if breach else "case.breach_warning",
-                # R-CASE-10: a breach goes to the partner's "cases" contacts and on-call; the
-                # warning before it only to on-call.
-                partner_id=case.partner_id if breach else None,
-                customer_id=case.customer_id,
-                category=NotificationCategory.CASES,
-                context={"case": case.pk, "severity": case.severity},
-                dedupe_key=keys[case.pk],
-                related=case,
-                operator_emails=_oncall(),
+    name = "breach" if breach else "warning"
+    sql = _sql_dialect()
+    params = {
+        "ids": _ids(ids),
+        "kind": kind,
+        "now": now,
+        "notified": EventKind.NOTIFICATION_SENT,
+        "event_kind": "case.breached" if breach else "case.breach_warning",
+        "category": NotificationCategory.CASES,
+        "prefix": "case:",
+        "suffix": f":{name}",
+        "about": name,
+        "addresses": json.dumps([[address.lower(), ""] for address in _oncall()]),
+        "content_type": ContentType.objects.get_for_model(Case).pk,
+    }
+    partner = "c.partner_id" if breach else "NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO cases_caseevent ({_EVENT_COLUMNS})
+            SELECT c.id, %(kind)s, %(now)s, NULL, 'system', '', '', '',
+                   {sql["json_object"]}('due', {sql["iso"]})
+            FROM cases_case c WHERE {sql["in_ids"]} ORDER BY c.id""",
+            params,
+        )
+        cursor.execute(
+            f"""INSERT INTO portal_notification (kind, partner_id, customer_id, customer_ids,
+                category, context, dedupe_key, addresses, content_type_id, object_id,
+                created_at, fanned_out_at)
+            SELECT %(event_kind)s, {partner}, c.customer_id,
+                   {sql["json_array"]}(c.customer_id), %(category)s,
+                   {sql["json_object"]}('case', c.id, 'severity', c.severity),
+                   %(prefix)s || {sql["text_id"]} || %(suffix)s, {sql["json_param"]},
+                   %(content_type)s, {sql["text_id"]}, %(now)s, NULL
+            FROM cases_case c WHERE {sql["in_ids"]}
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING object_id""",
+            params,
+        )
+        # Case by case: only the cases whose own event is new now get "notification sent".
+        told = sorted(int(row[0]) for row in cursor.fetchall())
+        if told:
+            cursor.execute(
+                f"""INSERT INTO cases_caseevent ({_EVENT_COLUMNS})
+                SELECT c.id, %(notified)s, %(now)s, NULL, 'system', '', '', '',
+                       {sql["json_object"]}('about', %(about)s)
+                FROM cases_case c WHERE {sql["in_ids"]} ORDER BY c.id""",
+                {**params, "ids": _ids(told)},
             )
-        )
-        events.append(
-            CaseEvent(
-                case=case,
-                kind=kind,
-                at=now,
-                actor_name="system",
-                data={"due": case.response_due_at.isoformat()},
+    if told:
+        transaction.on_commit(enqueue_delivery)
+    if breach:
+        _publish_breaches(ids, now=now)
+    return {"notifications": len(told)}
+
+
+def _publish_breaches(ids: list[int], *, now: datetime) -> None:
+    """R-NOT-4: the batch's ``case.breached`` webhooks, in one insert, for the partners that
+    have an endpoint (most have none: then nothing is read)."""
+    partners = set(
+        WebhookEndpoint.objects.filter(active=True).values_list("partner_id", flat=True)
+    )
+    if not partners:
+        return
+    cases = Case.objects.filter(id__in=ids, partner_id__in=partners).order_by("id")
+    publish_many(
+        [
+            WebhookEvent(
+                partner_id=case.partner_id,
+                type="case.breached",
+                data={**case_webhook_data(case), "breached_at": now},
+                dedupe_key=f"case.breached:{case.pk}:",
             )
-        )
-    # Exactly once per (event, recipient): the outbox's unique key skips what already exists.
-    written = notify_many_written(messages)
-    events += _notification_events(cases, written, keys, now=now, about=event_name)
-    CaseEvent.objects.bulk_create(events)
-    if breach:  # R-NOT-4: the whole batch's webhooks in one insert
-        publish_many(
-            [
-                WebhookEvent(
-                    partner_id=case.partner_id,
-                    type="case.breached",
-                    data={**case_webhook_data(case), "breached_at": now},
-                    dedupe_key=f"case.breached:{case.pk}:",
-                )
-                for case in cases
-            ],
-            now=now,
-        )
-    return {"notifications": sum(written.values())}
+            for case in cases
+        ],
+        now=now,
+    )
 
 
 # --- the escalation levels after a breach (R-CASE-10 Decision) ----------------------------------

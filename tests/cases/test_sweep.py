@@ -189,14 +189,14 @@ def test_a_case_that_makes_the_sweep_raise_is_skipped_and_retried(customer_a, mo
     """One bad row must not stop the escalation of the others (R-CASE-10)."""
     poisoned = s1(customer_a, minutes_ago=40)  # the most overdue: first in every batch
     others = [s1(customer_a, minutes_ago=20) for _ in range(4)]
-    real_event = sweep.Event
+    real_publish = sweep._publish_breaches
 
-    def event(**kwargs):
-        if kwargs["context"]["case"] == poisoned.pk:
+    def publish(ids, **kwargs):  # a batch holding the bad case fails in its transaction
+        if poisoned.pk in ids:
             raise ValueError("corrupt case data")
-        return real_event(**kwargs)
+        return real_publish(ids, **kwargs)
 
-    monkeypatch.setattr(sweep, "Event", event)
+    monkeypatch.setattr(sweep, "_publish_breaches", publish)
     result = sweep.escalation_sweep(batch_size=2)
     assert sorted(result.breached) == sorted(c.pk for c in others)
     assert result.failed == [poisoned.pk]
@@ -204,7 +204,7 @@ def test_a_case_that_makes_the_sweep_raise_is_skipped_and_retried(customer_a, mo
     poisoned.refresh_from_db()
     assert not poisoned.breached and not poisoned.events.filter(kind=EventKind.BREACH).exists()
 
-    monkeypatch.setattr(sweep, "Event", real_event)
+    monkeypatch.setattr(sweep, "_publish_breaches", real_publish)
     retry = sweep.escalation_sweep()
     assert retry.breached == [poisoned.pk] and retry.failed == []
     assert Case.objects.filter(breached_at__isnull=False).count() == 5
