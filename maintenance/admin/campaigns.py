@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_actions import AdminAction, ServiceAdmin
+from portal.admin_times import time_column
 from portal.models import Customer, Partner
 from portal.timefmt import show_time
 
@@ -72,7 +73,14 @@ def _plan(request: HttpRequest, campaign: Campaign) -> None:
 @admin.register(Campaign)
 class CampaignAdmin(ServiceAdmin):
     form = CampaignForm
-    list_display = ["title", "kind", "status", "per_window_limit", "deadline", "created_at"]
+    list_display = [
+        "title",
+        "kind",
+        "status",
+        "per_window_limit",
+        time_column(Campaign, "deadline"),
+        time_column(Campaign, "created_at"),
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["title"]
     inlines = [SlotInline]
@@ -80,22 +88,47 @@ class CampaignAdmin(ServiceAdmin):
         "status",
         "unplaceable_list",
         "progress_table",
-        "planned_at",
-        "committed_at",
+        "planned_shown",
+        "committed_shown",
         "created_by",
     ]
+
+    # Every time shown carries its zone (DOMAIN.md "Times shown to people"): staff's zone.
+    @admin.display(description=_("planned"))
+    def planned_shown(self, obj: Campaign) -> str:
+        return show_time(obj.planned_at) if obj.planned_at else "—"
+
+    @admin.display(description=_("committed"))
+    def committed_shown(self, obj: Campaign) -> str:
+        return show_time(obj.committed_at) if obj.committed_at else "—"
+
+    @admin.display(description=_("deadline"))
+    def deadline_shown(self, obj: Campaign) -> str:
+        return show_time(obj.deadline) if obj.deadline else "—"
+
+    @admin.display(description=_("earliest start"))
+    def earliest_start_shown(self, obj: Campaign) -> str:
+        return show_time(obj.earliest_start) if obj.earliest_start else "—"
+
+    def _shown_fields(self) -> list[str]:
+        """The terms, read-only: the times through their shown columns."""
+        times = {"deadline": "deadline_shown", "earliest_start": "earliest_start_shown"}
+        return [times.get(name, name) for name in CAMPAIGN_FIELDS]
 
     def is_editable(self, obj: Campaign) -> bool:
         return obj.status in EDITABLE_CAMPAIGN_STATUSES
 
     def get_fields(self, request, obj=None):
-        return list(CAMPAIGN_FIELDS) + ([] if obj is None else self.detail_readonly)
+        if obj is None:
+            return list(CAMPAIGN_FIELDS)
+        terms = list(CAMPAIGN_FIELDS) if self.is_editable(obj) else self._shown_fields()
+        return terms + self.detail_readonly
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
         if not self.is_editable(obj):
-            return [*CAMPAIGN_FIELDS, *self.detail_readonly]
+            return [*self._shown_fields(), *self.detail_readonly]
         return list(self.detail_readonly)
 
     def get_inlines(self, request, obj=None):
