@@ -740,6 +740,12 @@ register_kind(
     context=_account_context,
 )
 register_kind(
+    "account.webhook_disabled",
+    category="account",
+    template="portal/email/webhook_disabled",
+    context=_account_context,
+)
+register_kind(
     "account.contact_review",
     category="account",
     template="portal/email/contact_review",

@@ -393,6 +393,11 @@ SPECTACULAR_SETTINGS = {
         "NotificationCategoryEnum": "portal.choices.Category",
         "DeliveryStatusEnum": "portal.choices.NotificationStatus",
         "ChannelEnum": "portal.choices.Channel",
+        "ApplicationEnum": "portal.choices.Application",
+        "OutageStatusEnum": "maintenance.choices.OutageStatus",
+        "OutageUpdateStatusEnum": "maintenance.choices.OutageUpdateStatus",
+        "CampaignStatusEnum": "maintenance.choices.CampaignStatus",
+        "CampaignSlotStatusEnum": "maintenance.choices.SlotStatus",
     },
 }
 

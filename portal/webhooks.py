@@ -31,6 +31,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -526,7 +527,6 @@ def _record_endpoint_failure(endpoint: WebhookEndpoint, *, now: datetime) -> boo
 
 
 def _tell_admins_disabled(endpoint: WebhookEndpoint, *, now: datetime) -> None:
-    from .choices import Category
     from .notifications import notify
 
     admins = (
@@ -537,21 +537,31 @@ def _tell_admins_disabled(endpoint: WebhookEndpoint, *, now: datetime) -> None:
             is_active=True,
         )
         .exclude(email="")
+        .select_related("profile", "membership__partner")
     )
-    emails = sorted({u.email for u in admins})
+    # Each admin reads it in their own language (profile, else the partner's).
+    emails = sorted(
+        {
+            (
+                u.email,
+                (getattr(getattr(u, "profile", None), "language", "") or "")
+                or u.membership.partner.language,
+            )
+            for u in admins
+        }
+    )
     if not emails:
         return
     with transaction.atomic():
         notify(
-            partner=None,
-            category=Category.CASES,
-            subject=_("Webhook endpoint disabled: %(url)s") % {"url": endpoint.url},
-            body=_(
-                "The portal stopped sending webhooks to %(url)s after %(count)s failed "
-                "deliveries in a row. Events keep being recorded: fix the receiver, then turn "
-                "the endpoint on again (active: true in /api/v1/webhooks/) to resume delivery."
-            )
-            % {"url": endpoint.url, "count": settings.WEBHOOK_MAX_FAILURES},
+            kind="account.webhook_disabled",
+            partner=endpoint.partner_id,
+            context={
+                "partner": endpoint.partner_id,
+                "url": endpoint.url,
+                "count": settings.WEBHOOK_MAX_FAILURES,
+                "link": reverse("portal:webhooks"),
+            },
             dedupe_key=f"webhook-disabled:{endpoint.pk}:{iso(now)}",
-            extra_emails=emails,
+            emails=emails,
         )

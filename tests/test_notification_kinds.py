@@ -119,6 +119,10 @@ def world(partner_a, customer_a, staff):
         "capacity.request_status": {"id": 7, "status": "submitted", "kw": 1, "wd": 2, "note": ""},
         "account.invitation": {"partner": partner_a.pk, "username": "dora", "link": "/x/"},
         "account.contact_review": {"partner": partner_a.pk, "link": "/contacts/"},
+        "account.webhook_disabled": {
+            "partner": partner_a.pk, "url": "https://hooks.acme.example/portal", "count": 5,
+            "link": "/settings/webhooks/",
+        },
     }
 
 
