@@ -19,7 +19,7 @@ from portal.errors import DomainError, write_with_form
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
 
 from . import rules, selectors, services
-from .choices import Channel, Clock, Impact, Urgency
+from .choices import Channel, Clock, Impact, Status, Urgency
 from .downloads import attachment_response
 from .filtersets import CaseFilter
 from .forms import AttachmentForm, CaseOpenForm, CommentForm, EscalationForm
@@ -91,14 +91,20 @@ class CaseListView(PartnerRequiredMixin, View):
         page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
+        # Per page, not per row: one translation per status, one clock reading.
+        status_labels = {value: str(label) for value, label in Status.choices}
+        cases = list(page.object_list)
+        for case in cases:
+            case.status_label = status_labels[case.status]
         return render(
             request,
             "cases/case_list.html",
             {
                 "filter": filterset,
                 "page_obj": page,
-                "cases": page.object_list,
+                "cases": cases,
                 "querystring": query.urlencode(),
+                "now": timezone.now(),
             },
         )
 
