@@ -120,16 +120,20 @@ def dashboard_summary(partner: Any, *, now: datetime | None = None) -> dict:
     """The dashboard card: open cases by severity, the nearest due times, breaches."""
     now = now or timezone.now()
     open_cases = Case.objects.for_partner(partner).open()
-    counts = dict(
-        open_cases.values("severity").annotate(n=Count("id")).values_list("severity", "n")
+    # One grouped scan of the open cases gives both the counts and the breaches.
+    grouped = open_cases.values("severity").annotate(
+        n=Count("id"), breached=Count("id", filter=Q(breached_at__isnull=False))
     )
+    counts, breached_open = {}, 0
+    for row in grouped.order_by():
+        counts[row["severity"]] = row["n"]
+        breached_open += row["breached"]
     by_severity = [(s, counts.get(s.value, 0)) for s in Severity]
     nearest = list(
         open_cases.filter(acknowledged_at__isnull=True, breached_at__isnull=True)
         .select_related("customer")
         .order_by("response_due_at")[:5]
     )
-    breached_open = open_cases.filter(breached_at__isnull=False).count()
     month_start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     this_month = Case.objects.for_partner(partner).filter(opened_at__gte=month_start)
     return {

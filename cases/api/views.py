@@ -110,6 +110,14 @@ class CaseViewSet(
         case = services.case_open(user=request.user, **data)
         return self._answer(case, code=status.HTTP_201_CREATED)
 
+    def _scoped_reference(self) -> Case:
+        """The routed case as the caller may see it (404 otherwise), read as its id and
+        partner only: for a write whose service reads the whole row again under a lock."""
+        queryset = self.get_queryset().select_related(None).only("pk", "partner_id")
+        case = get_object_or_404(queryset, pk=self.kwargs[self.lookup_url_kwarg or "pk"])
+        self.check_object_permissions(self.request, case)
+        return case
+
     @extend_schema(request=None, responses=CaseSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
     def acknowledge(self, request: Request, pk=None) -> Response:
@@ -129,8 +137,12 @@ class CaseViewSet(
     @action(detail=True, methods=["post"], url_path="request-escalation")
     def request_escalation(self, request: Request, pk=None) -> Response:
         data = validated(SeverityReasonSerializer, request)
-        case = services.case_request_escalation(user=request.user, case=self.get_object(), **data)
-        return self._answer(case)
+        # The scoped lookup only proves the caller may see the case (404 otherwise); the
+        # service reads it once under its lock, and the answer is that row.
+        case = services.case_request_escalation(
+            user=request.user, case=self._scoped_reference(), **data
+        )
+        return answer(CaseSerializer, case, context=self.get_serializer_context())
 
     @extend_schema(request=SeverityReasonSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="change-severity", permission_classes=[IsStaff])

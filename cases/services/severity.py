@@ -138,7 +138,14 @@ def case_request_escalation(
     _require_access(user, case)
     now = now or timezone.now()
     severity, reason = _clean_severity_and_reason(severity, reason)
-    case = Case.objects.select_for_update().select_related("customer", "partner").get(pk=case.pk)
+    # The one read of the case: locked (its own row only, so escalations of one partner's
+    # cases do not queue on the partner's row), with what the answer and the notice show.
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("customer", "partner")
+        .defer("search_vector")
+        .get(pk=case.pk)
+    )
     if not rules.can_request_escalation(case.status):
         raise DomainError(
             _("A resolved or closed case cannot be escalated."),

@@ -166,6 +166,39 @@ def test_request_escalation(api, alice, customer_a):
     assert lower.json()["rule"] == "R-CASE-6" and "severity" in lower.json()
 
 
+def test_request_escalation_reads_the_case_once_under_its_lock(api, alice, customer_a):
+    """R-CASE-6 under load: a scoped id check, one locked read, the answer from that row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = CaseFactory(customer=customer_a, severity="S3")
+    client = api(alice)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"{URL}{case.pk}/request-escalation/", {"severity": "S2", "reason": "Every site now"}
+        )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["severity"] == "S2" and body["customer"] and body["id"] == case.pk
+    case_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "cases_case"' in q["sql"]
+    ]
+    assert len(case_reads) == 2, case_reads
+    assert 'SELECT "cases_case"."id", "cases_case"."partner_id" FROM' in case_reads[0]
+
+
+def test_outsider_cannot_request_escalation(api, charlie, customer_a):
+    case = CaseFactory(customer=customer_a)
+    response = api(charlie).post(
+        f"{URL}{case.pk}/request-escalation/", {"severity": "S1", "reason": "Mine now"}
+    )
+    assert response.status_code == 404
+    case.refresh_from_db()
+    assert case.severity != "S1"
+
+
 def test_change_severity_needs_a_reason(api, staff, customer_a):
     case = CaseFactory(customer=customer_a)
     bad = api(staff).post(f"{URL}{case.pk}/change-severity/", {"severity": "S4", "reason": " "})

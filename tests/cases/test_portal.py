@@ -51,6 +51,31 @@ def test_list_query_count_is_constant(client_for, bob, customer_a):
     assert len(one) == len(fifty)
 
 
+def test_list_filter_fields_follow_customers_language_and_choices(
+    client_for, bob, charlie, customer_a, customer_b
+):
+    """The unfiltered list reuses its rendered filter fields: still each partner's own
+    customers, the viewer's language, and the chosen values once a filter is set."""
+    bob_client = client_for(bob)
+    first = bob_client.get("/cases/").content.decode()
+    assert "Alpha Bank" in first and "Beta Retail" not in first
+    assert bob_client.get("/cases/?page=1").content.decode().count("Alpha Bank") == first.count(
+        "Alpha Bank"
+    )
+    other = client_for(charlie).get("/cases/").content.decode()
+    assert "Beta Retail" in other and "Alpha Bank" not in other
+    customer_a.name = "Alpha Bank Renamed"
+    customer_a.save()
+    assert "Alpha Bank Renamed" in bob_client.get("/cases/").content.decode()
+    from portal.services import profile_update
+
+    profile_update(user=bob, language="pt-br")
+    portuguese = client_for(bob).get("/cases/").content.decode()
+    assert "Aberto após" in portuguese and "Alpha Bank Renamed" in portuguese
+    chosen = client_for(bob).get("/cases/?severity=S2").content.decode()
+    assert '<option value="S2" selected>' in chosen
+
+
 def test_outsider_list_shows_nothing_of_partner_a(client_for, charlie, customer_a):
     CaseFactory(customer=customer_a, title="Secret of Acme")
     assert "Secret of Acme" not in client_for(charlie).get("/cases/").content.decode()

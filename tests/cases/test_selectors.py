@@ -48,3 +48,16 @@ def test_dashboard_summary_counts_open_cases_by_severity(partner_a, customer_a):
         "S4": 0,
     }
     assert summary["breached_open"] == 1 and len(summary["nearest"]) == 1
+
+
+def test_dashboard_summary_counts_and_breaches_come_from_one_scan(
+    partner_a, customer_a, django_assert_num_queries
+):
+    """Open counts by severity and open breaches: one grouped query; the nearest due
+    cases and this month's attainment: one each."""
+    CaseFactory(customer=customer_a, overdue=True)
+    CaseFactory(customer=customer_a)
+    sweep.escalation_sweep()
+    with django_assert_num_queries(3):
+        summary = selectors.dashboard_summary(partner_a)
+    assert summary["breached_open"] == 1 and summary["open_total"] == 2
