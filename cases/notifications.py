@@ -20,7 +20,7 @@ from .replies import reply_address
 def case_context(events) -> dict[int, dict[str, Any]]:
     """One query for the cases of a batch of events (with their customers)."""
     ids = {e.context.get("case") for e in events} - {None}
-    cases = Case.objects.select_related("customer").in_bulk(ids)
+    cases = Case.objects.select_related("customer", "partner", "owner").in_bulk(ids)
     out: dict[int, dict[str, Any]] = {}
     for event in events:
         case = cases.get(event.context.get("case"))
@@ -69,18 +69,12 @@ CASE_ESCALATION_LEVEL = "case.escalation_level"
 
 
 def _escalation_level_context(events) -> dict[int, dict[str, Any]]:
-    """The cases of a batch of escalation-level events, in one query; the link opens the case
-    in the operator console."""
-    ids = {e.context.get("case") for e in events} - {None}
-    cases = Case.objects.select_related("customer", "partner", "owner").in_bulk(ids)
-    out: dict[int, dict[str, Any]] = {}
-    for event in events:
-        case = cases.get(event.context.get("case"))
-        out[event.pk] = {
-            "case": case,
-            "customer": case.customer if case else None,
-            "link": reverse("admin:cases_case_change", args=[case.pk]) if case else "",
-        }
+    """:func:`case_context`, the link opening the case in the operator console (the operator's
+    own people only)."""
+    out = case_context(events)
+    for values in out.values():
+        case = values["case"]
+        values["link"] = reverse("admin:cases_case_change", args=[case.pk]) if case else ""
     return out
 
 

@@ -32,29 +32,11 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
 # Deliveries stay in the outbox: the benchmark measures the commit, not e-mail sending.
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 
+# The database helper of the cases benchmark (this folder is the script's first path entry).
+from bench_cases import ensure_database  # noqa: E402
+
 PARTNERS = 200
 REGIONS = ["AMER", "APJC", "AUS", "EMEA"]
-
-
-def ensure_database(url: str) -> None:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(url)
-    if not cfg["ENGINE"].endswith("postgresql"):
-        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
-    admin = psycopg.connect(
-        host=cfg["HOST"] or "localhost",
-        port=cfg["PORT"] or 5432,
-        user=cfg["USER"],
-        password=cfg["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone()
-    if not exists:
-        admin.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
-    admin.close()
 
 
 class Rollback(Exception):
