@@ -313,3 +313,14 @@ def test_staff_mark_a_case_out_of_scope(api, staff, alice, customer_a):
     body = response.json()
     assert body["out_of_scope"] and body["out_of_scope_reason"] == "partner_network"
     assert body["status"] == "resolved"
+
+
+def test_an_escalation_request_to_a_malformed_case_id_is_a_404_not_an_error(api, alice):
+    """The lookup that only proves access answers like the others for an id that is no
+    number (DRF's get_object_or_404 turns the ValueError into a 404)."""
+    response = api(alice).post(
+        "/api/v1/cases/null,null/request-escalation/",
+        {"severity": "S1", "reason": "Down"},
+        format="json",
+    )
+    assert response.status_code == 404
