@@ -178,7 +178,14 @@ def test_unfiltered_changelist_of_a_huge_table_does_not_count_it(
         cursor.execute("ANALYZE cases_case")
     monkeypatch.setattr(pagination, "ESTIMATE_ABOVE", -1)
     client = client_for(staff)
-    assert not any("COUNT(" in q and "CASES_CASE" in q for q in _queries_of(client, LIST))
+
+    def table_counts(queries):
+        # The work queue's tab counts (one aggregate of COUNT … FILTER over the open cases)
+        # are not the paginator's count of the table.
+        return [q for q in queries if "COUNT(" in q and "CASES_CASE" in q and "FILTER" not in q]
+
+    assert not table_counts(_queries_of(client, LIST))
+    assert table_counts(_queries_of(client, LIST + "?severity__exact=S3"))
     filtered = _queries_of(client, LIST + "?severity__exact=S3")
     assert any("COUNT(" in q and "CASES_CASE" in q for q in filtered)
 
