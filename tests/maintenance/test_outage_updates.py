@@ -108,7 +108,9 @@ def test_a_resolved_update_resolves_the_outage_through_outage_resolve_r_mnt_12(
     staff, customer_a, before, monkeypatch
 ) -> None:
     outage = declare(staff, [customer_a])
-    services.outage_update_post(actor=staff, outage=outage, status=before, text="Looking.")
+    services.outage_update_post(
+        actor=staff, outage=outage, status=before, text="Looking.", now=NOW + timedelta(hours=1)
+    )
     calls = []
     resolve = services.outages.outage_resolve
     monkeypatch.setattr(
