@@ -527,6 +527,7 @@ def _record_endpoint_failure(endpoint: WebhookEndpoint, *, now: datetime) -> boo
 
 
 def _tell_admins_disabled(endpoint: WebhookEndpoint, *, now: datetime) -> None:
+    from .middleware import language_for_user
     from .notifications import notify
 
     admins = (
@@ -537,19 +538,9 @@ def _tell_admins_disabled(endpoint: WebhookEndpoint, *, now: datetime) -> None:
             is_active=True,
         )
         .exclude(email="")
-        .select_related("profile", "membership__partner")
     )
-    # Each admin reads it in their own language (profile, else the partner's).
-    emails = sorted(
-        {
-            (
-                u.email,
-                (getattr(getattr(u, "profile", None), "language", "") or "")
-                or u.membership.partner.language,
-            )
-            for u in admins
-        }
-    )
+    # Each admin reads it in their own language: the one rule of the portal's pages.
+    emails = sorted({(u.email, language_for_user(u) or "en") for u in admins})
     if not emails:
         return
     with transaction.atomic():
