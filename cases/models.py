@@ -48,8 +48,14 @@ class Case(models.Model):
     acknowledgement, R-CASE-7) so the escalation sweep finds due cases with one indexed query.
     """
 
+    # No index of its own: the list indexes lead with the partner (only the indexes that a
+    # query uses, issue 13; each one more is written again by every stamp of the sweep).
     partner = models.ForeignKey(
-        Partner, on_delete=models.PROTECT, related_name="cases", verbose_name=_("partner")
+        Partner,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("partner"),
+        db_index=False,
     )
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="cases", verbose_name=_("customer")
@@ -88,6 +94,7 @@ class Case(models.Model):
         blank=True,
         related_name="reported_cases",
         verbose_name=_("reporting contact"),
+        db_index=False,
     )
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -96,6 +103,7 @@ class Case(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("opened by"),
+        db_index=False,
     )
     opened_at = models.DateTimeField(_("opened"))
     response_due_at = models.DateTimeField(_("response due"))
@@ -109,6 +117,7 @@ class Case(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("acknowledged by"),
+        db_index=False,
     )
     breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
     # R-CASE-10 Decision: the escalation chain after a breach. Each level is due one more
@@ -136,6 +145,7 @@ class Case(models.Model):
         related_name="owned_cases",
         verbose_name=_("owner"),
         limit_choices_to={"is_staff": True, "is_active": True},
+        db_index=False,
     )
     action_plan = models.TextField(_("action plan"), blank=True)
     action_plan_at = models.DateTimeField(_("action plan updated"), null=True, blank=True)
@@ -217,6 +227,16 @@ class Case(models.Model):
                 fields=["monitoring_until"],
                 name="case_monitoring_until",
                 condition=Q(status=Status.MONITORING),
+            ),
+            # The people and contacts a case names: for their deletion (SET_NULL) and lookups
+            # by person; partial, so the many cases that name nobody are not in them.
+            *(
+                models.Index(
+                    fields=[field],
+                    name=f"case_{field}",
+                    condition=Q(**{f"{field}__isnull": False}),
+                )
+                for field in ("reporting_contact", "opened_by", "acknowledged_by", "owner")
             ),
             # Lists: a partner's cases newest first, and the staff list over all partners.
             models.Index(fields=["partner", "-opened_at", "-id"], name="case_partner_recent"),
@@ -308,8 +328,13 @@ class CaseEvent(models.Model):
     inserted.
     """
 
+    # No index of its own: the timeline index leads with the case (issue 13).
     case = models.ForeignKey(
-        Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case")
+        Case,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("case"),
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -320,6 +345,7 @@ class CaseEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("actor"),
+        db_index=False,
     )
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
     from_value = models.CharField(_("from"), max_length=30, blank=True)
@@ -334,7 +360,14 @@ class CaseEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
-        indexes = [models.Index(fields=["case", "at", "id"], name="caseevent_timeline")]
+        indexes = [
+            models.Index(fields=["case", "at", "id"], name="caseevent_timeline"),
+            # A person's entries (their deletion sets them to nobody); the system's many
+            # entries (the sweeps') have no actor and are not in it.
+            models.Index(
+                fields=["actor"], name="caseevent_actor", condition=Q(actor__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} @ {show_time(self.at)}"

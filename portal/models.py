@@ -297,6 +297,13 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("partner"),
         help_text=_("Empty for an event only the operator is told about."),
+        # The outbox is an append-only log the sweeps write thousands of rows of at once: no
+        # index (no query reads events by partner; the delivery log reads deliveries) and no
+        # database-level check per row at commit (issue 13). Deleting a partner still deletes
+        # its events (Django's CASCADE), and fan-out only ever sends to the contacts of the
+        # partner named here, so an id without its partner would reach nobody.
+        db_index=False,
+        db_constraint=False,
     )
     customer = models.ForeignKey(
         Customer,
@@ -305,6 +312,8 @@ class Notification(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("customer"),
+        db_index=False,
+        db_constraint=False,
     )
     # An event of several customers (a change of three customers) names them all: the contacts
     # of each of them receive it.
@@ -314,13 +323,20 @@ class Notification(models.Model):
     dedupe_key = models.CharField(
         _("event key"),
         max_length=200,
-        unique=True,
         help_text=_("Names the event; one row per event, so a retry never sends twice."),
     )
     # Addresses that are not contacts: [[e-mail, language], …]; an empty language is the
     # operator's own (settings.OPERATOR_LANGUAGE).
     addresses = models.JSONField(_("other addresses"), default=list, blank=True)
-    content_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True)
+    # Indexed with the object id (notification_related), not alone; no per-row check either.
+    content_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        db_constraint=False,
+    )
     object_id = models.CharField(max_length=64, blank=True)
     related = GenericForeignKey("content_type", "object_id")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -340,6 +356,11 @@ class Notification(models.Model):
                 condition=Q(fanned_out_at__isnull=True),
             ),
             models.Index(fields=["content_type", "object_id"], name="notification_related"),
+        ]
+        constraints = [
+            # One row per event. A constraint, not unique=True: PostgreSQL would also get a
+            # second (pattern) index on the key that no query uses.
+            models.UniqueConstraint(fields=["dedupe_key"], name="notification_once_per_event"),
         ]
 
     def __str__(self) -> str:
