@@ -19,19 +19,20 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import jobs
 from portal.automation_models import WebhookEndpoint
 from portal.choices import Category as NotificationCategory
-from portal.notifications import Event, enqueue_delivery, notify_many_written
+from portal.notifications import enqueue_delivery
 from portal.webhooks import Event as WebhookEvent
 from portal.webhooks import publish_many
 
 from . import rules
 from .choices import EventKind, Status
-from .models import Case, CaseEvent
+from .models import Case
 from .notifications import CASE_ESCALATION_LEVEL
 from .services import reopen_period
 from .services._common import case_webhook_data
@@ -78,29 +79,6 @@ def _oncall() -> tuple[str, ...]:
     return (settings.OPERATOR_ONCALL_EMAIL,) if settings.OPERATOR_ONCALL_EMAIL else ()
 
 
-def _claimed_cases(ids: list[int]) -> list[Case]:
-    return list(
-        Case.objects.filter(id__in=ids).select_related("customer", "partner").order_by("id")
-    )
-
-
-def _notification_events(
-    cases: list[Case], written: dict[str, int], key: dict[int, str], *, now: datetime, about: str
-) -> list[CaseEvent]:
-    """A ``notification_sent`` entry for each case whose own message was written now."""
-    return [
-        CaseEvent(
-            case=case,
-            kind=EventKind.NOTIFICATION_SENT,
-            at=now,
-            actor_name="system",
-            data={"about": about},
-        )
-        for case in cases
-        if key[case.pk] in written
-    ]
-
-
 # --- the escalation sweep (R-CASE-10) ----------------------------------------------------------
 
 
@@ -137,9 +115,7 @@ def escalation_sweep(
         run = jobs.run_batches(
             name=f"escalation sweep (level {level.number})",
             due=lambda level=level: level.due(now),
-            handle=lambda ids, level=level: _record_escalation(
-                _claimed_cases(ids), level=level, now=now
-            ),
+            handle=lambda ids, level=level: _record_escalation(ids, level=level, now=now),
             stamp={level.stamp_field: now},
             order_by=(level.due_field, "id"),
             batch_size=batch_size,
@@ -150,25 +126,45 @@ def escalation_sweep(
     return result
 
 
-# The breach and the warning write in set-based SQL (issue 13): per claimed batch one INSERT …
-# SELECT of the timeline entries, one of the outbox events (ON CONFLICT DO NOTHING on the event
-# key, RETURNING the cases whose event is new) and one of their "notification sent" entries.
-# No model instance, no rendering: the event holds the case's id, its recipients are resolved
-# and its text rendered per reader at delivery. Only the id list and the JSON builders differ
-# between PostgreSQL and SQLite.
+# Every sweep writes in set-based SQL (issue 13): per claimed batch one INSERT … SELECT of the
+# timeline entries, one of the outbox events (ON CONFLICT DO NOTHING on the event key, RETURNING
+# the cases whose event is new) and one of their "notification sent" entries. No model
+# instance, no rendering: the event holds the case's id, its recipients are resolved and its
+# text rendered per reader at delivery. What differs between the sweeps is a :class:`Writes`;
+# what differs between PostgreSQL and SQLite is the id list and the JSON and time functions.
 
 
-def _sql_dialect() -> dict[str, str]:
+@dataclass(frozen=True)
+class Writes:
+    """What one sweep writes for each case of a claimed batch.
+
+    ``event_data`` and ``context`` are JSON objects of (key, SQL expression over the case
+    ``c``); ``{iso:column}`` in an expression is the column as ISO 8601 text, ``{epoch:column}``
+    as whole seconds. The outbox event is written only when ``event_kind`` is set; ``about``
+    then names it in the "notification sent" entry (none when empty)."""
+
+    kind: str
+    event_data: tuple[tuple[str, str], ...]
+    from_value: str = ""
+    to_value: str = ""
+    event_kind: str = ""
+    # the partner's contacts (and the case's audience) are told, or only the addresses
+    partner: bool = False
+    context: tuple[tuple[str, str], ...] = (("case", "c.id"), ("severity", "c.severity"))
+    key_suffix: str = ""  # the event key: "case:<id>" + key_suffix (SQL text expression)
+    addresses: tuple[str, ...] = ()
+    about: str = ""
+
+
+def _dialect() -> dict[str, str]:
     if connection.vendor == "postgresql":
         return {
             "in_ids": "c.id = ANY(%(ids)s)",
             "json_object": "jsonb_build_object",
             "json_array": "jsonb_build_array",
             "json_param": "%(addresses)s::jsonb",
-            "iso": (
-                "to_char(c.response_due_at AT TIME ZONE 'UTC', "
-                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
-            ),
+            "iso": "to_char(c.{} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')",
+            "epoch": "CAST(floor(extract(epoch FROM c.{})) AS bigint)::text",
             "text_id": "c.id::text",
         }
     return {
@@ -176,7 +172,8 @@ def _sql_dialect() -> dict[str, str]:
         "json_object": "json_object",
         "json_array": "json_array",
         "json_param": "json(%(addresses)s)",
-        "iso": "replace(c.response_due_at, ' ', 'T') || '+00:00'",
+        "iso": "replace(c.{}, ' ', 'T') || '+00:00'",
+        "epoch": "strftime('%%s', c.{})",
         "text_id": "CAST(c.id AS TEXT)",
     }
 
@@ -185,47 +182,62 @@ def _ids(ids: list[int]) -> list[int] | str:
     return list(ids) if connection.vendor == "postgresql" else json.dumps(list(ids))
 
 
+def _sql(expression: str, sql: dict[str, str]) -> str:
+    for name in ("iso", "epoch"):
+        while "{" + name + ":" in expression:
+            start = expression.index("{" + name + ":")
+            end = expression.index("}", start)
+            column = expression[start + len(name) + 2 : end]
+            expression = expression[:start] + sql[name].format(column) + expression[end + 1 :]
+    return expression
+
+
+def _json(pairs: tuple[tuple[str, str], ...], sql: dict[str, str]) -> str:
+    return sql["json_object"] + "(" + ", ".join(f"'{k}', {_sql(v, sql)}" for k, v in pairs) + ")"
+
+
 _EVENT_COLUMNS = "case_id, kind, at, actor_id, actor_name, from_value, to_value, text, data"
 
 
-def _record_sweep(ids: list[int], *, kind: str, now: datetime) -> dict[str, int]:
-    """Timeline entries and one outbox event per case of a claimed batch, in three statements
-    whatever the batch's size (R-CASE-10). A breach is told to the partner's "cases" contacts
-    (and the case's audience) and on-call; the warning before it only to on-call."""
-    breach = kind == EventKind.BREACH
-    name = "breach" if breach else "warning"
-    sql = _sql_dialect()
+def _write(ids: list[int], writes: Writes, *, now: datetime) -> list[int]:
+    """The timeline entries and outbox events of a claimed batch, in at most three statements
+    whatever the batch's size; answers the cases whose outbox event is new (told now)."""
+    sql = _dialect()
     params = {
         "ids": _ids(ids),
-        "kind": kind,
+        "kind": writes.kind,
+        "from": writes.from_value,
+        "to": writes.to_value,
         "now": now,
         "notified": EventKind.NOTIFICATION_SENT,
-        "event_kind": "case.breached" if breach else "case.breach_warning",
+        "event_kind": writes.event_kind,
         "category": NotificationCategory.CASES,
         "prefix": "case:",
-        "suffix": f":{name}",
-        "about": name,
-        "addresses": json.dumps([[address.lower(), ""] for address in _oncall()]),
+        "about": writes.about,
+        "addresses": json.dumps([[address.lower(), ""] for address in writes.addresses if address]),
         "content_type": ContentType.objects.get_for_model(Case).pk,
     }
-    partner = "c.partner_id" if breach else "NULL"
+    told: list[int] = []
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO cases_caseevent ({_EVENT_COLUMNS})
-            SELECT c.id, %(kind)s, %(now)s, NULL, 'system', '', '', '',
-                   {sql["json_object"]}('due', {sql["iso"]})
+            SELECT c.id, %(kind)s, %(now)s, NULL, 'system', %(from)s, %(to)s, '',
+                   {_json(writes.event_data, sql)}
             FROM cases_case c WHERE {sql["in_ids"]} ORDER BY c.id""",
             params,
         )
+        if not writes.event_kind:
+            return told
+        partner = "c.partner_id" if writes.partner else "NULL"
         cursor.execute(
             f"""INSERT INTO portal_notification (kind, partner_id, customer_id, customer_ids,
                 category, context, dedupe_key, addresses, content_type_id, object_id,
                 created_at, fanned_out_at)
             SELECT %(event_kind)s, {partner}, c.customer_id,
                    {sql["json_array"]}(c.customer_id), %(category)s,
-                   {sql["json_object"]}('case', c.id, 'severity', c.severity),
-                   %(prefix)s || {sql["text_id"]} || %(suffix)s, {sql["json_param"]},
-                   %(content_type)s, {sql["text_id"]}, %(now)s, NULL
+                   {_json(writes.context, sql)},
+                   %(prefix)s || {sql["text_id"]} || {_sql(writes.key_suffix, sql)},
+                   {sql["json_param"]}, %(content_type)s, {sql["text_id"]}, %(now)s, NULL
             FROM cases_case c WHERE {sql["in_ids"]}
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING object_id""",
@@ -233,7 +245,7 @@ def _record_sweep(ids: list[int], *, kind: str, now: datetime) -> dict[str, int]
         )
         # Case by case: only the cases whose own event is new now get "notification sent".
         told = sorted(int(row[0]) for row in cursor.fetchall())
-        if told:
+        if told and writes.about:
             cursor.execute(
                 f"""INSERT INTO cases_caseevent ({_EVENT_COLUMNS})
                 SELECT c.id, %(notified)s, %(now)s, NULL, 'system', '', '', '',
@@ -243,20 +255,47 @@ def _record_sweep(ids: list[int], *, kind: str, now: datetime) -> dict[str, int]
             )
     if told:
         transaction.on_commit(enqueue_delivery)
+    return told
+
+
+def _record_sweep(ids: list[int], *, kind: str, now: datetime) -> dict[str, int]:
+    """The breach or the warning of a claimed batch (R-CASE-10). A breach is told to the
+    partner's "cases" contacts (and the case's audience) and on-call; the warning before it
+    only to on-call."""
+    breach = kind == EventKind.BREACH
+    name = "breach" if breach else "warning"
+    told = _write(
+        ids,
+        Writes(
+            kind=kind,
+            event_data=(("due", "{iso:response_due_at}"),),
+            event_kind="case.breached" if breach else "case.breach_warning",
+            partner=breach,
+            key_suffix=f"':{name}'",
+            addresses=_oncall(),
+            about=name,
+        ),
+        now=now,
+    )
     if breach:
         _publish_breaches(ids, now=now)
     return {"notifications": len(told)}
 
 
-def _publish_breaches(ids: list[int], *, now: datetime) -> None:
-    """R-NOT-4: the batch's ``case.breached`` webhooks, in one insert, for the partners that
-    have an endpoint (most have none: then nothing is read)."""
-    partners = set(
-        WebhookEndpoint.objects.filter(active=True).values_list("partner_id", flat=True)
-    )
+def _with_endpoints(ids: list[int]) -> QuerySet:
+    """The cases of ``ids`` whose partner has an active webhook endpoint (most have none: then
+    nothing is read)."""
+    partners = set(WebhookEndpoint.objects.filter(active=True).values_list("partner_id", flat=True))
     if not partners:
+        return Case.objects.none()
+    return Case.objects.filter(id__in=ids, partner_id__in=partners).order_by("id")
+
+
+def _publish_breaches(ids: list[int], *, now: datetime) -> None:
+    """R-NOT-4: the batch's ``case.breached`` webhooks, in one insert."""
+    cases = _with_endpoints(ids)
+    if not cases:
         return
-    cases = Case.objects.filter(id__in=ids, partner_id__in=partners).order_by("id")
     publish_many(
         [
             WebhookEvent(
@@ -325,46 +364,27 @@ EscalationLevel.ALL = (
 )
 
 
-def _record_escalation(
-    cases: list[Case], *, level: EscalationLevel, now: datetime
-) -> dict[str, int]:
-    """Timeline entries and one outbox row per case for a claimed batch of one level, set-based.
-    The severity does not change (R-CASE-10)."""
+def _record_escalation(ids: list[int], *, level: EscalationLevel, now: datetime) -> dict[str, int]:
+    """The timeline entry of one level for a claimed batch and, when the level has its
+    people, one outbox event per case, set-based. The severity does not change (R-CASE-10)."""
     recipient = level.recipient()
-    messages: list[Event] = []
-    events: list[CaseEvent] = []
-    keys: dict[int, str] = {}
-    for case in cases:
-        keys[case.pk] = f"case:{case.pk}:escalation:{level.number}"
-        if recipient:
-            messages.append(
-                Event(
-                    kind=CASE_ESCALATION_LEVEL,
-                    dedupe_key=keys[case.pk],
-                    partner_id=None,  # an operator escalation: the operator's own people only
-                    customer_id=case.customer_id,
-                    context={"case": case.pk, "level": level.number},
-                    related=case,
-                    operator_emails=(recipient,),
-                )
-            )
-        events.append(
-            CaseEvent(
-                case=case,
-                kind=EventKind.ESCALATION,
-                at=now,
-                actor_name="system",
-                to_value=str(level.number),
-                # No stored text: the timeline renders the level in the reader's language.
-                data={"level": level.number, "due": getattr(case, level.due_field).isoformat()},
-            )
-        )
-    written = notify_many_written(messages)
-    events += _notification_events(
-        cases, written, keys, now=now, about=f"escalation_level_{level.number}"
+    told = _write(
+        ids,
+        Writes(
+            kind=EventKind.ESCALATION,
+            to_value=str(level.number),
+            # No stored text: the timeline renders the level in the reader's language.
+            event_data=(("level", str(level.number)), ("due", "{iso:" + level.due_field + "}")),
+            # an operator escalation: the operator's own people only
+            event_kind=CASE_ESCALATION_LEVEL if recipient else "",
+            context=(("case", "c.id"), ("level", str(level.number))),
+            key_suffix=f"':escalation:{level.number}'",
+            addresses=(recipient,),
+            about=f"escalation_level_{level.number}",
+        ),
+        now=now,
     )
-    CaseEvent.objects.bulk_create(events)
-    return {"notifications": sum(written.values())}
+    return {"notifications": len(told)}
 
 
 # --- overdue action plans (R-CASE-9) -----------------------------------------------------------
@@ -388,39 +408,26 @@ def action_plan_sweep(
     return jobs.run_batches(
         name="action plan sweep",
         due=lambda: _action_plan_due_queryset(now),
-        handle=lambda ids: _flag_overdue_plans(_claimed_cases(ids), now=now),
+        handle=lambda ids: _flag_overdue_plans(ids, now=now),
         stamp={"action_plan_overdue_at": now},
         order_by=("action_plan_due_at", "id"),
         batch_size=batch_size,
     ).handled
 
 
-def _flag_overdue_plans(cases: list[Case], *, now: datetime) -> dict[str, int]:
-    messages = [
-        Event(
-            kind="case.plan_overdue",
-            partner_id=None,  # an operator duty: on-call only
-            customer_id=case.customer_id,
-            category=NotificationCategory.CASES,
-            context={"case": case.pk, "severity": case.severity},
-            dedupe_key=f"case:{case.pk}:action_plan_overdue",
-            related=case,
-            operator_emails=_oncall(),
-        )
-        for case in cases
-    ]
-    written = notify_many_written(messages)
-    CaseEvent.objects.bulk_create(
-        CaseEvent(
-            case=case,
+def _flag_overdue_plans(ids: list[int], *, now: datetime) -> dict[str, int]:
+    told = _write(
+        ids,
+        Writes(
             kind=EventKind.ACTION_PLAN_OVERDUE,
-            at=now,
-            actor_name="system",
-            data={"due": case.action_plan_due_at.isoformat()},
-        )
-        for case in cases
+            event_data=(("due", "{iso:action_plan_due_at}"),),
+            event_kind="case.plan_overdue",  # an operator duty: on-call only
+            key_suffix="':action_plan_overdue'",
+            addresses=_oncall(),
+        ),
+        now=now,
     )
-    return {"flagged": len(cases), "notifications": sum(written.values())}
+    return {"flagged": len(ids), "notifications": len(told)}
 
 
 # --- the end of monitoring periods (R-CASE-12) -------------------------------------------------
@@ -435,7 +442,7 @@ def monitoring_sweep(
     return jobs.run_batches(
         name="monitoring sweep",
         due=lambda: Case.objects.filter(status=Status.MONITORING, monitoring_until__lte=now),
-        handle=lambda ids: _resolve_monitored(_claimed_cases(ids), now=now),
+        handle=lambda ids: _resolve_monitored(ids, now=now),
         # monitoring_until stays: when the period ended (cleared when the case moves on)
         stamp={"status": Status.RESOLVED, "resolved_at": now},
         order_by=("monitoring_until", "id"),
@@ -443,39 +450,27 @@ def monitoring_sweep(
     ).handled
 
 
-def _resolve_monitored(cases: list[Case], *, now: datetime) -> dict[str, int]:
-    messages: list[Event] = []
-    events: list[CaseEvent] = []
-    keys: dict[int, str] = {}
-    for case in cases:
-        until = case.monitoring_until or now
-        keys[case.pk] = f"case:{case.pk}:monitoring_resolved:{int(until.timestamp())}"
-        messages.append(
-            Event(
-                kind="case.monitoring_resolved",
-                partner_id=case.partner_id,
-                customer_id=case.customer_id,
-                category=NotificationCategory.CASES,
-                context={"case": case.pk, "severity": case.severity, "days": reopen_period().days},
-                dedupe_key=keys[case.pk],
-                related=case,
-            )
-        )
-        events.append(
-            CaseEvent(
-                case=case,
-                kind=EventKind.STATUS_CHANGE,
-                at=now,
-                actor_name="system",
-                from_value=Status.MONITORING,
-                to_value=Status.RESOLVED,
-                # CaseEvent.display_text renders the words in the reader's language.
-                data={"monitoring_ended": until.isoformat()},
-            )
-        )
-    written = notify_many_written(messages)
-    events += _notification_events(cases, written, keys, now=now, about="monitoring_resolved")
-    CaseEvent.objects.bulk_create(events)
+def _resolve_monitored(ids: list[int], *, now: datetime) -> dict[str, int]:
+    told = _write(
+        ids,
+        Writes(
+            kind=EventKind.STATUS_CHANGE,
+            from_value=Status.MONITORING,
+            to_value=Status.RESOLVED,
+            # CaseEvent.display_text renders the words in the reader's language.
+            event_data=(("monitoring_ended", "{iso:monitoring_until}"),),
+            event_kind="case.monitoring_resolved",
+            partner=True,
+            context=(
+                ("case", "c.id"),
+                ("severity", "c.severity"),
+                ("days", str(reopen_period().days)),
+            ),
+            key_suffix="':monitoring_resolved:' || {epoch:monitoring_until}",
+            about="monitoring_resolved",
+        ),
+        now=now,
+    )
     publish_many(  # R-NOT-4: the batch's status changes in one insert
         [
             WebhookEvent(
@@ -486,10 +481,13 @@ def _resolve_monitored(cases: list[Case], *, now: datetime) -> dict[str, int]:
                     "from_status": Status.MONITORING,
                     "to_status": Status.RESOLVED,
                 },
-                dedupe_key=f"case.status_changed:{case.pk}:{keys[case.pk]}",
+                dedupe_key=(
+                    f"case.status_changed:{case.pk}:case:{case.pk}:monitoring_resolved:"
+                    f"{int(case.monitoring_until.timestamp())}"
+                ),
             )
-            for case in cases
+            for case in _with_endpoints(ids)
         ],
         now=now,
     )
-    return {"resolved": len(cases), "notifications": sum(written.values())}
+    return {"resolved": len(ids), "notifications": len(told)}
