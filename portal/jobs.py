@@ -31,6 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 from .models import JobHeartbeat
@@ -59,6 +60,8 @@ def claim(
     stamped, and only those ids are returned, so two runs never both own a row.
     """
     qs = due.exclude(pk__in=list(exclude)) if exclude else due
+    if settings.IS_POSTGRES and stamp:
+        return _claim_and_stamp(qs, stamp=stamp, order_by=order_by, limit=limit)
     if settings.IS_POSTGRES:
         qs = qs.select_for_update(skip_locked=True, of=("self",))
     # On PostgreSQL the selected rows are now locked by this transaction; on SQLite every
@@ -67,6 +70,28 @@ def claim(
     if ids and stamp:
         due.filter(pk__in=ids).update(**stamp)
     return ids
+
+
+def _claim_and_stamp(
+    qs: QuerySet, *, stamp: dict[str, Any], order_by: Sequence[str], limit: int
+) -> list[int]:
+    """PostgreSQL: the claim and its stamp in one statement, ``UPDATE … WHERE pk IN (SELECT …
+    ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING pk``. The rows are locked before they
+    are stamped and re-checked against ``due`` once locked, so a row another run changed
+    meanwhile is not taken."""
+    locked = (
+        qs.select_for_update(skip_locked=True, of=("self",))
+        .order_by(*order_by)
+        .values("pk")[:limit]
+    )
+    query = qs.filter(pk__in=locked).query.chain(UpdateQuery)
+    query.add_update_values(stamp)
+    compiler = query.get_compiler(qs.db)
+    sql, params = compiler.as_sql()
+    pk = compiler.connection.ops.quote_name(qs.model._meta.pk.column)
+    with compiler.connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {pk}", params)
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 @dataclass

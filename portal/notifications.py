@@ -579,6 +579,7 @@ def send_batch(ids: Sequence[int], *, now: datetime) -> dict[str, int]:
     emails = [r for r in rows if r.channel == Channel.EMAIL and r.pk in rendered]
     chats = [r for r in rows if r.channel == Channel.CHAT and r.pk in rendered]
     sent: list[int] = []
+    recorded = 0  # sent[:recorded] are recorded as sent already
     if emails:
         connection = get_connection()
         try:
@@ -602,6 +603,11 @@ def send_batch(ids: Sequence[int], *, now: datetime) -> dict[str, int]:
                     _reset(connection)
                 else:
                     sent.append(row.pk)
+                    if len(sent) - recorded >= settings.NOTIFICATION_RECORD_EVERY:
+                        # Recorded as it goes: a worker killed mid-batch sends again (after
+                        # its lease) only what it sent since the last record.
+                        _mark_sent(sent[recorded:], now=now)
+                        recorded = len(sent)
         except Exception as exc:  # noqa: BLE001 - the server itself is unreachable
             for row in emails:
                 if row.pk not in sent:
@@ -624,8 +630,16 @@ def send_batch(ids: Sequence[int], *, now: datetime) -> dict[str, int]:
                     errors[row.pk] = str(exc)
                 else:
                     sent.append(row.pk)
+    _mark_sent(sent[recorded:], now=now)
     _record(rows, sent, errors, now=now)
     return {"sent": len(sent), "failed": len(errors)}
+
+
+def _mark_sent(ids: list[int], *, now: datetime) -> None:
+    if ids:
+        Delivery.objects.filter(pk__in=ids).update(
+            status=NotificationStatus.SENT, sent_at=now, last_error=""
+        )
 
 
 #: The first line of a message that may be answered by e-mail; a reply is cut there.
@@ -660,10 +674,7 @@ def _reset(connection) -> None:
 
 
 def _record(rows: list[Delivery], sent: list[int], errors: dict[int, str], *, now: datetime):
-    if sent:
-        Delivery.objects.filter(pk__in=sent).update(
-            status=NotificationStatus.SENT, sent_at=now, last_error=""
-        )
+    if sent:  # each already marked sent (_mark_sent)
         delivered = {r.contact_id for r in rows if r.pk in set(sent) and r.contact_id}
         if delivered:
             Contact.objects.filter(id__in=delivered, delivery_failing_since__isnull=False).update(

@@ -273,6 +273,9 @@ NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
 NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 300)
 # Deliveries claimed (and sent over one SMTP connection) at a time.
 NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 200)
+# Sent deliveries are recorded every this many messages of a batch: a worker killed mid-batch
+# sends again at most this many (its other claimed rows were not sent yet).
+NOTIFICATION_RECORD_EVERY = env_int("NOTIFICATION_RECORD_EVERY", 50)
 # The language of the messages to the operator's own addresses (on-call, change management).
 OPERATOR_LANGUAGE = env_str("OPERATOR_LANGUAGE", "en")
 # Seconds a chat webhook may take to answer.
@@ -364,8 +367,15 @@ CONTENT_SECURITY_POLICY = {
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
-        "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
-        "payment", "usb", "interest-cohort",
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "interest-cohort",
     )
 }
 SPECTACULAR_SETTINGS = {
@@ -552,9 +562,7 @@ OIDC_STAFF_GROUP = env_str("OIDC_STAFF_GROUP", "")
 OIDC_AUTHENTICATE_CLASS = "portal.oidc.StaffOIDCAuthenticateView"
 OIDC_CALLBACK_CLASS = "portal.oidc.StaffOIDCCallbackView"
 LOGIN_REDIRECT_URL_FAILURE = "/admin/login/?oidc=failed"
-if OIDC_ENABLED and not (
-    OIDC_RP_CLIENT_ID and (OIDC_OP_ISSUER or OIDC_OP_AUTHORIZATION_ENDPOINT)
-):
+if OIDC_ENABLED and not (OIDC_RP_CLIENT_ID and (OIDC_OP_ISSUER or OIDC_OP_AUTHORIZATION_ENDPOINT)):
     raise ImproperlyConfigured(
         "OIDC_ENABLED needs OIDC_RP_CLIENT_ID and OIDC_OP_ISSUER (or the OIDC_OP_* endpoints)"
     )

@@ -131,11 +131,45 @@ def test_a_worker_killed_mid_batch_loses_nothing(settings, partner_a, contact_a)
     assert len(mail.outbox) == 1
 
 
+def test_a_worker_killed_mid_batch_resends_at_most_the_unrecorded_messages(
+    settings, partner_a, monkeypatch
+):
+    """Sent rows are recorded every NOTIFICATION_RECORD_EVERY messages: a worker that dies
+    after 23 sends of a batch of 30 has recorded 20; after its lease only the 3 it sent since
+    and the 7 it never sent go out again."""
+    settings.NOTIFICATION_RECORD_EVERY = 10
+    settings.NOTIFICATION_LEASE_SECONDS = 300
+    for n in range(30):
+        ContactFactory(partner=partner_a, email=f"c{n}@acme.example", categories=[Category.CASES])
+    _notify(partner_a)
+    fan_out()
+    real_send = mail.EmailMultiAlternatives.send
+    calls = []
+
+    def send(message, *args, **kwargs):
+        if len(calls) == 23:
+            raise SystemExit("the worker is killed")  # not an Exception: nothing catches it
+        calls.append(message.to[0])
+        return real_send(message, *args, **kwargs)
+
+    monkeypatch.setattr(mail.EmailMultiAlternatives, "send", send)
+    now = timezone.now()
+    with pytest.raises(SystemExit):
+        deliver_due(now=now, batch_size=30)
+    assert Delivery.objects.filter(status=NotificationStatus.SENT).count() == 20
+    monkeypatch.setattr(mail.EmailMultiAlternatives, "send", real_send)
+    assert deliver_due(now=now) == {"sent": 0, "failed": 0}  # still leased
+    assert deliver_due(now=now + timedelta(seconds=301)) == {"sent": 10, "failed": 0}
+    assert Delivery.objects.filter(status=NotificationStatus.SENT).count() == 30
+
+
 def test_a_batch_shares_one_smtp_connection(partner_a, contact_a):
     for n in range(5):
         ContactFactory(partner=partner_a, email=f"c{n}@acme.example", categories=[Category.CASES])
     _notify(partner_a)
-    with mock.patch("portal.notifications.get_connection", wraps=notifications.get_connection) as spy:
+    with mock.patch(
+        "portal.notifications.get_connection", wraps=notifications.get_connection
+    ) as spy:
         assert deliver_due() == {"sent": 6, "failed": 0}
     assert spy.call_count == 1
 
