@@ -31,6 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
@@ -75,22 +76,28 @@ def claim(
 def _claim_and_stamp(
     qs: QuerySet, *, stamp: dict[str, Any], order_by: Sequence[str], limit: int
 ) -> list[int]:
-    """PostgreSQL: the claim and its stamp in one statement, ``UPDATE … WHERE pk IN (SELECT …
-    ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING pk``. The rows are locked before they
-    are stamped and re-checked against ``due`` once locked, so a row another run changed
-    meanwhile is not taken."""
+    """PostgreSQL: the claim and its stamp in one statement, ``WITH claimed AS MATERIALIZED
+    (SELECT pk … ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED) UPDATE … WHERE pk IN (SELECT pk
+    FROM claimed) RETURNING pk``. The rows are locked before they are stamped and re-checked
+    against ``due`` once locked, so a row another run changed meanwhile is not taken. The
+    locking select is a CTE, evaluated once: as a plain ``IN (subquery)`` the planner may scan
+    it again for each row and so stamp more than ``limit`` rows."""
     locked = (
         qs.select_for_update(skip_locked=True, of=("self",))
         .order_by(*order_by)
         .values("pk")[:limit]
     )
-    query = qs.filter(pk__in=locked).query.chain(UpdateQuery)
+    locked_sql, locked_params = locked.query.sql_with_params()
+    query = qs.filter(pk__in=RawSQL('SELECT "pk" FROM claimed', ())).query.chain(UpdateQuery)
     query.add_update_values(stamp)
     compiler = query.get_compiler(qs.db)
     sql, params = compiler.as_sql()
     pk = compiler.connection.ops.quote_name(qs.model._meta.pk.column)
     with compiler.connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {pk}", params)
+        cursor.execute(
+            f"WITH claimed AS MATERIALIZED ({locked_sql}) {sql} RETURNING {pk}",
+            (*locked_params, *params),
+        )
         return sorted(row[0] for row in cursor.fetchall())
 
 

@@ -118,9 +118,9 @@ def test_empty_sweep_is_a_couple_of_queries(customer_a):
     CaseFactory(customer=customer_a)
     with CaptureQueriesContext(connection) as queries:
         sweep.escalation_sweep()
-    claims = [q for q in queries if q["sql"].lstrip().upper().startswith(("SELECT", "UPDATE"))]
+    claims = [q for q in queries if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
     # One indexed look-up each: breaches, warnings, level 2 and level 3 (R-CASE-10); on
-    # PostgreSQL each is the claim itself (UPDATE … RETURNING), which stamps nothing here.
+    # PostgreSQL each is the claim itself (WITH … UPDATE … RETURNING), which stamps nothing here.
     assert len(claims) == 4
     assert all("cases_case" in q["sql"] for q in claims)
 
