@@ -218,7 +218,7 @@ def seed(n: int, run: int) -> int:
                 dedupe_key=f"bench:{run}:{case.pk}",
                 partner_id=partner.pk,
                 customer_id=case.customer_id,
-                context={"case": case.pk},
+                context={"case": case.pk, "severity": case.severity},  # as the sweep writes it
                 related=case,
             )
             for case in cases
