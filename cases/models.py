@@ -216,11 +216,16 @@ class Case(models.Model):
                 name="case_queue_owner_due",
                 condition=~Q(status__in=[Status.RESOLVED, Status.CLOSED]),
             ),
-            # The action-plan sweep: acknowledged cases without a plan, by due time (R-CASE-9).
+            # The action-plan sweep: acknowledged cases without a plan, by due time (R-CASE-9);
+            # a case not yet acknowledged has no plan due and is not in it.
             models.Index(
                 fields=["action_plan_due_at"],
                 name="case_action_plan_due",
-                condition=Q(action_plan_at__isnull=True, action_plan_overdue_at__isnull=True),
+                condition=Q(
+                    action_plan_at__isnull=True,
+                    action_plan_overdue_at__isnull=True,
+                    action_plan_due_at__isnull=False,
+                ),
             ),
             # The monitoring sweep: cases whose monitoring period ends (R-CASE-12).
             models.Index(

@@ -98,12 +98,21 @@ DUE_SQL = """
 WITH cust AS (SELECT array_agg(id ORDER BY id) AS ids FROM portal_customer WHERE name LIKE 'Bench %%')
 INSERT INTO cases_case (
     partner_id, customer_id, title, description, category, impact, urgency, severity, status,
-    channel, contract_number, contact_name, contact_phone, contact_email, opened_at,
-    response_due_at, warning_due_at, action_plan, paused_total, reopen_count, out_of_scope,
-    out_of_scope_reason, out_of_scope_note, created_at, updated_at)
-SELECT c.partner_id, c.id, 'Newly due ' || g, 'Generated.', 'availability', 'widespread',
-    'critical', 'S1', 'new', 'web', c.contract_number, 'Bench', '+1', 'bench@example.com',
+    channel, contract_number, contact_name, contact_phone, contact_email, opened_by_id, opened_at,
+    response_due_at, warning_due_at, duty_manager_due_at, head_of_support_due_at, search_vector,
+    action_plan, paused_total, reopen_count, out_of_scope, out_of_scope_reason,
+    out_of_scope_note, created_at, updated_at)
+SELECT c.partner_id, c.id, 'Newly due ' || g,
+    'Users on the east campus cannot place external calls since this morning.',
+    'availability', 'widespread', 'critical', 'S1', 'new', 'web', c.contract_number, 'Bench',
+    '+1', 'bench@example.com', (SELECT min(id) FROM auth_user),
     now() - interval '20 minutes', now() - interval '5 minutes', now() - interval '8 minutes',
+    -- as a case opened through the services has them: the escalation levels' due times and
+    -- the words of the search (cases/search.py), so the sweep updates every index it would
+    now() + interval '10 minutes', now() + interval '25 minutes',
+    setweight(to_tsvector('simple', 'Newly due ' || g), 'A')
+        || setweight(to_tsvector('simple',
+            'Users on the east campus cannot place external calls since this morning.'), 'B'),
     '', interval '0', 0, false, '', '', now(), now()
 FROM generate_series(1, %(count)s) AS g
 CROSS JOIN cust
