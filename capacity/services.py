@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from portal import jobs
 from portal.errors import DomainError, raise_violation
 from portal.models import Customer
-from portal.notifications import notify
+from portal.notifications import Event, notify, notify_many_written
 from portal.tenancy import require_operator, require_partner_of
 from portal.webhooks import publish
 
@@ -269,24 +269,27 @@ def capacity_notify_thresholds(*, customer_ids: list[int] | None = None) -> int:
 
 
 def _notify_level_changes(ids: list[int]) -> dict[str, int]:
-    """Notify a claimed batch, then store each level as notified (one update)."""
-    rows = CustomerCapacity.objects.filter(pk__in=ids).select_related("customer__partner")
-    written = sum(_notify_level_change(row) for row in rows.order_by("customer_id"))
+    """Notify a claimed batch, then store each level as notified: one read, the outbox's
+    SELECT and INSERT, one update, whatever the batch's size."""
+    rows = CustomerCapacity.objects.filter(pk__in=ids).select_related("customer")
+    events = [event for row in rows.order_by("customer_id") for event in _level_change_events(row)]
+    written = sum(notify_many_written(events).values())
     CustomerCapacity.objects.filter(pk__in=ids).update(
         notified_level=F("current_level"), level_epoch=F("level_epoch") + 1
     )
     return {"written": written}
 
 
-def _notify_level_change(row: CustomerCapacity) -> int:
+def _level_change_events(row: CustomerCapacity) -> list[Event]:
+    """The events of one level change: each threshold crossed upwards since the level last
+    notified (R-CAP-4), keyed by the change's epoch so a new crossing is a new event."""
     epoch = row.level_epoch + 1
-    written = 0
     customer = row.customer
-    for threshold in rules.thresholds_to_notify(row.notified_level, row.current_level):
-        written += notify(
+    return [
+        Event(
             kind="capacity.threshold",
-            partner=customer.partner_id,
-            customer=customer,
+            partner_id=customer.partner_id,
+            customer_id=customer.pk,
             context={
                 "threshold": threshold,
                 "kw": row.provisioned_knowledge_workers,
@@ -297,7 +300,8 @@ def _notify_level_change(row: CustomerCapacity) -> int:
             related=customer,
             dedupe_key=f"capacity:{customer.pk}:threshold:{threshold}:{epoch}",
         )
-    return written
+        for threshold in rules.thresholds_to_notify(row.notified_level, row.current_level)
+    ]
 
 
 # --- R-CAP-3: change requests ---------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from portal import jobs
 from portal.choices import Application
 from portal.errors import DomainError, raise_violation
 from portal.models import Customer, Partner
-from portal.notifications import notify
+from portal.notifications import Event, notify, notify_many_written
 from portal.tenancy import require_operator, require_partner_of
 from portal.webhooks import publish_to_every_partner
 
@@ -261,10 +261,14 @@ def _changed_compliance() -> QuerySet:
 def _notify_customers(
     customer_ids: list[int], *, event: str | None, announced: int | None
 ) -> dict[str, int]:
+    """Notify a claimed batch of customers, then store each row as notified with the state
+    its message told: one read, the outbox's SELECT and INSERT, one UPDATE, whatever the
+    batch's size. The UPDATE writes each row's state as read (not the row's state now), so a
+    state that moved meanwhile stays different from the notified one: the next run tells it."""
     rows = (
         _changed_compliance()
         .filter(customer_id__in=customer_ids)
-        .select_related("customer", "customer__partner", "release", "compliance_target")
+        .select_related("customer")
         .order_by("customer_id", "application")
     )
     by_customer: dict[int, list[InstalledVersion]] = defaultdict(list)
@@ -272,25 +276,33 @@ def _notify_customers(
     for row in rows:
         by_customer[row.customer_id].append(row)
         by_state[row.compliance_state].append(row.pk)
-    for state, ids in by_state.items():
-        InstalledVersion.objects.filter(pk__in=ids).update(notified_state=state)
-    written = sum(
-        _notify_customer(claimed, event=event, announced=announced)
+    if not by_customer:
+        return {"written": 0}
+    events = [
+        _compliance_event(claimed, event=event, announced=announced)
         for claimed in by_customer.values()
+    ]
+    InstalledVersion.objects.filter(pk__in=[pk for ids in by_state.values() for pk in ids]).update(
+        notified_state=Case(
+            *(When(pk__in=ids, then=Value(state)) for state, ids in by_state.items()),
+            default=F("notified_state"),
+        )
     )
-    return {"written": written}
+    return {"written": sum(notify_many_written(events).values())}
 
 
-def _notify_customer(
+def _compliance_event(
     claimed: Sequence[InstalledVersion], *, event: str | None, announced: int | None
-) -> int:
+) -> Event:
+    """One customer's changed rows as one event (R-REL-2, R-REL-4); its key names the event
+    (an announcement) or else the rows and states told."""
     customer = claimed[0].customer
     signature = ",".join(f"{row.pk}={row.compliance_state}" for row in claimed)
     key = event or hashlib.sha1(signature.encode()).hexdigest()[:16]  # noqa: S324 - not security
-    return notify(
+    return Event(
         kind="release.compliance",
-        partner=customer.partner_id,
-        customer=customer,
+        partner_id=customer.partner_id,
+        customer_id=customer.pk,
         context={
             # the states told, as values: the message says what was decided now
             "rows": [

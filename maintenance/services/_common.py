@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -219,38 +218,62 @@ def _notice_text(
     return subject, body
 
 
+@dataclass(frozen=True)
+class ChangeMessage:
+    """One notice of a change for :func:`_send_many`: the change, its affected customers (by
+    name), the event key (the notice's and the outbox event's dedupe key), the notice's extra
+    text and the outbox event's values beside the change's id."""
+
+    change: Change
+    customers: Sequence[Customer]
+    event_key: str
+    extra: str = ""
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
 def _send_many(
-    items: Sequence[tuple[Change, Sequence[Customer], str]],
+    messages: Sequence[ChangeMessage],
     *,
     kind: str,
-    event: str,
     headline: str,
     now: datetime,
     message: str = "change.notice",
 ) -> int:
-    """:func:`_send` for many changes at once, set-based: one ChangeNotice per change (event
-    key ``change:<pk>:<event>``, as ``_send`` writes it) and its outbox event, in a few
-    queries whatever the number of changes. ``items`` are (change, its customers, the notice's
-    extra text). Returns the number of new outbox events."""
+    """Write each change's ChangeNotice and the outbox event for its subscribed contacts
+    (R-MNT-4), set-based: a constant number of statements whatever the number of changes
+    (the notices already on record, the outbox's SELECT and INSERT, the contacts counted,
+    one INSERT of the notices). A notice already on record is neither written nor sent
+    again, so each event key is sent exactly once. Partner-wide contacts and each affected
+    customer's contacts of "Maintenance and outages" receive it once each: the deliveries'
+    (event, channel, recipient) uniqueness removes duplicates. Returns the number of new
+    outbox events."""
+    on_record = set(
+        ChangeNotice.objects.filter(
+            event_key__in=[item.event_key for item in messages]
+        ).values_list("event_key", flat=True)
+    )
+    items = [item for item in messages if item.event_key not in on_record]
+    if not items:
+        return 0
     events: list[Event] = []
     notices: list[ChangeNotice] = []
     # One reverse() for all the links: the page's path differs only by the change's id.
     marker = 987654321
     link = settings.SITE_URL + reverse("maintenance:change", args=[marker])
-    for change, customers, extra in items:
-        key = f"change:{change.pk}:{event}"
+    for item in items:
+        change, customers = item.change, item.customers
         subject, body = _notice_text(
             change,
             customers,
             headline=headline,
-            extra=extra,
+            extra=item.extra,
             link=link.replace(str(marker), str(change.pk)),
         )
         notices.append(
             ChangeNotice(
                 change=change,
                 kind=kind,
-                event_key=key,
+                event_key=item.event_key,
                 subject=subject[:250],
                 body=body,
                 sent_at=now,
@@ -263,20 +286,21 @@ def _send_many(
                 partner_id=change.partner_id,
                 customer_id=customers[0].pk if len(customers) == 1 else None,
                 customer_ids=tuple(c.pk for c in customers),
-                context={"change": change.pk},
+                context={"change": change.pk, **item.values},
                 related=change,
-                dedupe_key=key,
+                dedupe_key=item.event_key,
             )
         )
     written = notify_many_written(events)
-    counts = _recipient_counts(
-        {change.partner_id for change, _customers, _extra in items},
-    )
-    for notice, (change, customers, _extra) in zip(notices, items, strict=True):
-        if written.get(notice.event_key):
-            addresses = set(counts.get((change.partner_id, None), ()))
-            for customer in customers:
-                addresses |= counts.get((change.partner_id, customer.pk), set())
+    # The outbox resolves recipients when it fans the event out; the notice records how many
+    # contacts it is addressed to now.
+    counts = _recipient_counts({item.change.partner_id for item in items})
+    for notice, item in zip(notices, items, strict=True):
+        if written.get(notice.event_key[:200]):
+            partner_id = item.change.partner_id
+            addresses = set(counts.get((partner_id, None), ()))
+            for customer in item.customers:
+                addresses |= counts.get((partner_id, customer.pk), set())
             notice.recipients = len(addresses)
     ChangeNotice.objects.bulk_create(notices, batch_size=BATCH_SIZE * 5)
     return sum(written.values())
@@ -284,8 +308,7 @@ def _send_many(
 
 def _recipient_counts(partner_ids: set[int]) -> dict[tuple[int, int | None], set[str]]:
     """The addresses of the partners' "Maintenance and outages" contacts, by (partner,
-    customer or None for partner-wide), in one query: what ``_recipient_count`` counts for
-    one change, for many."""
+    customer or None for partner-wide), in one query."""
     found: dict[tuple[int, int | None], set[str]] = defaultdict(set)
     rows = Contact.objects.filter(
         partner_id__in=partner_ids, subscriptions__category=MAINTENANCE
@@ -306,52 +329,15 @@ def _send(
     message: str = "change.notice",
     values: dict[str, Any] | None = None,
 ) -> int:
-    """Write one ChangeNotice and the outbox event for the change's subscribed contacts
-    (R-MNT-4). Partner-wide contacts and each affected customer's contacts of "Maintenance and
-    outages" receive it once each: the deliveries' (event, channel, recipient) uniqueness
-    removes duplicates."""
+    """:func:`_send_many` for one change: its notice and outbox event, once per event key.
+    Returns 1 when the event is new."""
     customers = list(change.customers.order_by("name"))
-    subject, body = _notice_text(change, customers, headline=headline, extra=extra)
-    notice, created = ChangeNotice.objects.get_or_create(
-        event_key=event_key,
-        defaults={
-            "change": change,
-            "kind": kind,
-            "subject": subject[:250],
-            "body": body,
-            "sent_at": now,
-        },
-    )
-    if not created:
-        return 0
-    # One event for the change; its contacts are those of every affected customer (R-MNT-4).
-    sent = notify(
-        kind=message,
-        partner=change.partner_id,
-        customer=customers[0].pk if len(customers) == 1 else None,
-        customers=[c.pk for c in customers],
-        context={"change": change.pk, **(values or {})},
-        related=change,
-        dedupe_key=event_key,
-    )
-    # The outbox resolves recipients when it fans the event out; the notice records how many
-    # contacts it is addressed to now.
-    sent = _recipient_count(change.partner_id, [c.pk for c in customers]) if sent else 0
-    ChangeNotice.objects.filter(pk=notice.pk).update(recipients=sent)
-    return sent
-
-
-def _recipient_count(partner_id: int, customer_ids: list[int]) -> int:
-    return (
-        Contact.objects.filter(
-            Q(customer__isnull=True) | Q(customer_id__in=customer_ids),
-            partner_id=partner_id,
-            subscriptions__category=MAINTENANCE,
-        )
-        .annotate(address=Lower("email"))
-        .values("address")
-        .distinct()
-        .count()
+    return _send_many(
+        [ChangeMessage(change, customers, event_key, extra, values or {})],
+        kind=kind,
+        headline=headline,
+        now=now,
+        message=message,
     )
 
 

@@ -30,7 +30,7 @@ from .. import campaigns as registry
 from .. import planning, rules, selectors
 from ..choices import CampaignStatus, ChangeKind, ChangeStatus, NoticeKind, SlotStatus
 from ..models import Campaign, CampaignSlot, Certificate, Change
-from ._common import _initial_reminder_level, _require_staff, _send_many
+from ._common import ChangeMessage, _initial_reminder_level, _require_staff, _send_many
 
 #: R-MNT-1: a window lasts at most 10 hours, so no change of a campaign may last longer.
 MAX_DURATION_MINUTES = 600
@@ -678,11 +678,15 @@ def campaign_commit(*, actor: Any, campaign: Campaign, now: datetime | None = No
         )
     _send_many(
         [
-            (change, [slot.customer], _notice_extra(change, slot.customer))
+            ChangeMessage(
+                change,
+                [slot.customer],
+                f"change:{change.pk}:notice",
+                _notice_extra(change, slot.customer),
+            )
             for change, slot in zip(changes, slots, strict=True)
         ],
         kind=NoticeKind.NOTICE,
-        event="notice",
         headline=_("Planned maintenance"),
         now=now,
     )

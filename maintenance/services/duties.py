@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import jobs
+from portal.models import Customer
 
 from .. import rules
 from ..choices import (
@@ -22,7 +23,7 @@ from ..choices import (
 from ..models import (
     Change,
 )
-from ._common import BATCH_SIZE, _send, _stamp, reminder_hours
+from ._common import BATCH_SIZE, ChangeMessage, _send_many, _stamp, reminder_hours
 from .changes import change_complete
 
 # --- periodic duties ---------------------------------------------------------------------------
@@ -31,7 +32,8 @@ from .changes import change_complete
 def changes_send_due_reminders(*, now: datetime | None = None) -> int:
     """Reminders before start (default 72 h and 24 h, R-MNT-4). Exactly once per reminder
     and contact: a batch is claimed (``portal.jobs``), its reminder level moved by the claim's
-    stamp, and the notices written in the same transaction; concurrent runs skip claimed rows.
+    stamp, and the batch's notices written in the same transaction, in the same number of
+    statements whatever its size (``_send_many``); concurrent runs skip claimed rows.
     A batch that fails is retried in halves, so a failing row is rolled back alone, logged and
     left for the next run (no larger reminder goes out for it meanwhile)."""
     now = now or timezone.now()
@@ -51,18 +53,27 @@ def changes_send_due_reminders(*, now: datetime | None = None) -> int:
             )
 
         def remind(ids: list[int], hours: int = hours) -> dict[str, int]:
-            changes = Change.objects.filter(pk__in=ids).select_related("partner").order_by("pk")
-            for change in changes:
-                _send(
-                    change,
-                    kind=NoticeKind.REMINDER,
-                    event_key=f"change:{change.pk}:reminder:{hours}:{_stamp(change.start)}",
-                    headline=_("Maintenance reminder: starts in %(hours)s hours")
-                    % {"hours": hours},
-                    message="change.reminder",
-                    values={"hours": hours},
-                    now=now,
-                )
+            # The batch's notices in a constant number of statements (``_send_many``).
+            changes = (
+                Change.objects.filter(pk__in=ids)
+                .prefetch_related(Prefetch("customers", queryset=Customer.objects.order_by("name")))
+                .order_by("pk")
+            )
+            _send_many(
+                [
+                    ChangeMessage(
+                        change,
+                        list(change.customers.all()),
+                        f"change:{change.pk}:reminder:{hours}:{_stamp(change.start)}",
+                        values={"hours": hours},
+                    )
+                    for change in changes
+                ],
+                kind=NoticeKind.REMINDER,
+                headline=_("Maintenance reminder: starts in %(hours)s hours") % {"hours": hours},
+                message="change.reminder",
+                now=now,
+            )
             return {"sent": len(ids)}
 
         run = jobs.run_batches(

@@ -3,12 +3,17 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from capacity import selectors, services
 from capacity.choices import RequestStatus
 from capacity.models import CapacityBaseline, CapacityRequest, CustomerCapacity
 from portal.errors import DomainError
+from portal.models import Notification
+from tests.factories import CustomerFactory
 from tests.outbox import deliveries
 
 from .factories import open_case, report, set_baseline
@@ -118,10 +123,55 @@ def test_r_cap_4_daily_task_claims_each_change_once(customer_a, staff, alice, co
     set_baseline(customer_a, staff, 750, 1500)
     stale = CustomerCapacity.objects.get(customer=customer_a)
     services.capacity_notify_thresholds()
-    from capacity.services import _notify_level_change
+    from capacity.services import _level_change_events
+    from portal.notifications import notify_many
 
-    assert _notify_level_change(stale) == 0
+    assert notify_many(_level_change_events(stale)) == 0
     assert deliveries().count() == 2
+
+
+def _customers_over_90_percent(count: int, partner, staff, alice) -> list:
+    """Customers whose approved capacity was lowered to 93 % use: 80 and 90 % are due."""
+    customers = [CustomerFactory(partner=partner) for _ in range(count)]
+    for customer in customers:
+        set_baseline(customer, staff)
+        report(customer, alice, 700, 10)
+        set_baseline(customer, staff, 750, 1500, reason="Correction")
+    return customers
+
+
+def _statements(run) -> int:
+    """The statements of one run, the content types' first lookup included: the cache lives
+    as long as the process, so a count must not depend on which test ran before."""
+    ContentType.objects.clear_cache()
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return len(queries)
+
+
+def test_r_cap_4_thresholds_constant_statements(partner_a, staff, alice, contact_a):
+    """A run notifies a batch of level changes in the same number of statements whether the
+    batch holds 3 customers or 30."""
+    _customers_over_90_percent(3, partner_a, staff, alice)
+    with_few = _statements(services.capacity_notify_thresholds)
+    many = _customers_over_90_percent(30, partner_a, staff, alice)
+    with_many = _statements(services.capacity_notify_thresholds)
+
+    assert with_many == with_few
+    assert services.capacity_notify_thresholds() == 0
+    last = CustomerCapacity.objects.get(customer=many[-1])
+    assert (last.notified_level, last.level_epoch) == (90, 1)
+    keys = set(Notification.objects.filter(customer=many[-1]).values_list("dedupe_key", flat=True))
+    assert keys == {f"capacity:{many[-1].pk}:threshold:{t}:1" for t in (80, 90)}
+    assert Notification.objects.get(
+        dedupe_key=f"capacity:{many[-1].pk}:threshold:90:1"
+    ).context == {
+        "threshold": 90,
+        "kw": 700,
+        "kw_max": 750,
+        "wd": 10,
+        "wd_max": 1500,
+    }
 
 
 # --- R-CAP-4: forecast ---

@@ -7,8 +7,10 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 
 from maintenance import services
 from maintenance.choices import ChangeKind, ChangeStatus, NoticeKind
@@ -142,6 +144,52 @@ def test_the_tick_is_idempotent(partner_a, customer_a, noc_a) -> None:
 
     assert first["reminders"] == 1
     assert second == {"reschedule_closed": 0, "reminders": 0, "started": 0, "completed": 0}
+
+
+def _statements(run) -> int:
+    """The statements of one run, the content types' first lookup included: the cache lives
+    as long as the process, so a count must not depend on which test ran before."""
+    ContentType.objects.clear_cache()
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_r_mnt_4_reminders_constant_statements() -> None:
+    """A run writes a batch of reminders (notices, outbox events, level) in the same number of
+    statements whether the batch holds 3 changes or 30."""
+    moment = WED.start - timedelta(hours=23)
+    remind = lambda: services.changes_send_due_reminders(now=moment)  # noqa: E731
+    few = _many_notified_changes(3)
+    with_few = _statements(remind)
+    many = _many_notified_changes(30)
+    with_many = _statements(remind)
+
+    assert with_many == with_few
+    assert ChangeNotice.objects.filter(kind=NoticeKind.REMINDER).count() == len(few) + len(many)
+    notice = ChangeNotice.objects.get(change=many[-1], kind=NoticeKind.REMINDER)
+    assert notice.recipients == 2
+    assert notice.event_key == (
+        f"change:{many[-1].pk}:reminder:24:{many[-1].start.astimezone(UTC).isoformat()}"
+    )
+    assert deliveries(dedupe_key=notice.event_key).count() == 2
+
+
+@pytest.mark.django_db
+def test_r_mnt_4_a_reminder_already_on_record_is_not_sent_again(
+    partner_a, customer_a, noc_a
+) -> None:
+    """A change moved back to a start it was already reminded of keeps its one notice."""
+    change = notified_change(partner_a, customer_a)
+    moment = WED.start - timedelta(hours=23)
+    assert services.changes_send_due_reminders(now=moment) == 1
+    Change.objects.filter(pk=change.pk).update(reminder_level=None)
+
+    assert services.changes_send_due_reminders(now=moment) == 1
+
+    assert len(reminders_of(change)) == 1
+    assert sum("reminder" in d.subject for d in deliveries()) == 1
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from maintenance import services as maintenance_services
 from portal.errors import DomainError
+from portal.models import Notification
 from releases import selectors, services
 from releases.choices import ComplianceState
 from releases.models import InstalledVersion, Release
@@ -140,6 +141,101 @@ def test_daily_check_notices_an_end_of_sale_date_passing(staff, customer_a, cont
     result = services.compliance_check(today=later)
     assert result == {"changed": 1, "notified": 1}
     assert InstalledVersion.objects.get().compliance_state == "end_of_sale"
+
+
+POLICY_KEYS = ("14.0 SU3", "14.0 SU4", "15.0 SU1")
+
+
+def _set_policies(staff, policies: dict) -> None:
+    for key, (may_stay, upgrades_supported) in policies.items():
+        release = Release.objects.get(version=key.split()[0], service_update=key.split()[1])
+        release.may_stay = may_stay
+        release.upgrades_supported = upgrades_supported
+        services.release_save(actor=staff, release=release)
+
+
+def test_r_rel_2_r_rel_4_compliance_constant_statements(staff, partner_a, contact_a):
+    """A run tells a batch of customers their changed states and stores each state as told in
+    the same number of statements whether the batch holds 3 customers or 33."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CustomerFactory
+
+    def statements(count: int) -> int:
+        """The statements of one run that tells ``count`` customers, the content types'
+        first lookup included (the cache lives as long as the process)."""
+        ContentType.objects.clear_cache()
+        with CaptureQueriesContext(connection) as queries:
+            assert services.compliance_notify() == count
+        return len(queries)
+
+    def customers_on_n_1_and_n(count: int) -> list:
+        customers = [CustomerFactory(partner=partner_a) for _ in range(count)]
+        for customer in customers:
+            install(customer, staff, rows["14.0 SU4"], "CUCM")
+            install(customer, staff, rows["15.0 SU1"], "IMP")
+        return customers
+
+    rows = load_table(staff)
+    source = {key: (rows[key].may_stay, rows[key].upgrades_supported) for key in POLICY_KEYS}
+    few = customers_on_n_1_and_n(3)
+    # Staff let n-1 stay and stop n's SU1 from staying: both of each customer's states change.
+    _set_policies(staff, {"14.0 SU3": (None, None), "14.0 SU4": (None, None)})
+    _set_policies(staff, {"15.0 SU1": (False, None)})
+    with_few = statements(len(few))
+    told = dict(
+        InstalledVersion.objects.filter(customer=few[0]).values_list(
+            "application", "notified_state"
+        )
+    )
+    assert told == {"CUCM": "not_for_new_deployments", "IMP": "must_upgrade"}
+    many = customers_on_n_1_and_n(30)
+    _set_policies(staff, source)  # back to the source's table: every customer's states change
+    with_many = statements(len(few) + len(many))
+
+    assert with_many == with_few
+    assert services.compliance_notify() == 0
+    told = dict(
+        InstalledVersion.objects.filter(customer=many[-1]).values_list(
+            "application", "notified_state"
+        )
+    )
+    assert told == {"CUCM": "must_upgrade", "IMP": "ok"}
+
+
+def test_r_rel_2_a_state_that_moves_while_told_is_told_by_the_next_run(
+    staff, customer_a, contact_a, monkeypatch
+):
+    """Each row is stored as notified with the state its message told, not the state it has
+    when the run stores it: a change that lands in between is the next run's news."""
+    rows = load_table(staff)
+    [cucm] = install(customer_a, staff, rows["14.0 SU4"], "CUCM")
+    _set_policies(staff, {"14.0 SU3": (None, None), "14.0 SU4": (None, None)})
+    told = services._compliance_event
+
+    def told_while_the_state_moves(claimed, **kwargs):
+        event = told(claimed, **kwargs)
+        InstalledVersion.objects.filter(pk=cucm.pk).update(compliance_state="end_of_sale")
+        return event
+
+    monkeypatch.setattr(services, "_compliance_event", told_while_the_state_moves)
+    assert services.compliance_notify() == 1
+    monkeypatch.undo()
+
+    cucm.refresh_from_db()
+    assert (cucm.notified_state, cucm.compliance_state) == (
+        "not_for_new_deployments",
+        "end_of_sale",
+    )
+    assert services.compliance_notify() == 1
+    assert services.compliance_notify() == 0
+    contexts = [
+        n.context["rows"][0][2]
+        for n in Notification.objects.filter(kind="release.compliance").order_by("pk")
+    ]
+    assert contexts == ["not_for_new_deployments", "end_of_sale"]
 
 
 def test_only_staff_record_installed_versions(alice, customer_a, staff):
