@@ -218,6 +218,19 @@ def _notice_text(
     return subject, body
 
 
+def notice_reschedule_texts(change: Change, customer: Customer | None = None) -> tuple[str, dict]:
+    """R-MNT-5: a notice's reschedule sentence (the notice record's text, in the customer's
+    zone) and the outbox event's value the e-mail renders it from; nothing once the
+    reschedule period is closed."""
+    if not change.reschedule_open:
+        return "", {}
+    extra = _(
+        "If this change conflicts with your business priorities, request a reschedule "
+        "with a detailed reason before %(deadline)s."
+    ) % {"deadline": show_time(change.reschedule_deadline, customer=customer or change)}
+    return extra, {"deadline_at": change.reschedule_deadline.isoformat()}
+
+
 @dataclass(frozen=True)
 class ChangeMessage:
     """One notice of a change for :func:`_send_many`: the change, its affected customers (by

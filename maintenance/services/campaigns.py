@@ -24,13 +24,18 @@ from portal.calendars import calendar_spec_for_region
 from portal.choices import Region
 from portal.errors import DomainError, raise_violation
 from portal.models import Customer, Partner
-from portal.timefmt import show_time
 
 from .. import campaigns as registry
 from .. import planning, rules, selectors
 from ..choices import CampaignStatus, ChangeKind, ChangeStatus, NoticeKind, SlotStatus
 from ..models import Campaign, CampaignSlot, Certificate, Change
-from ._common import ChangeMessage, _initial_reminder_level, _require_staff, _send_many
+from ._common import (
+    ChangeMessage,
+    _initial_reminder_level,
+    _require_staff,
+    _send_many,
+    notice_reschedule_texts,
+)
 
 #: R-MNT-1: a window lasts at most 10 hours, so no change of a campaign may last longer.
 MAX_DURATION_MINUTES = 600
@@ -298,7 +303,9 @@ def _renewal_bounds(customer_ids: Any, now: datetime) -> dict[int, Certificate]:
     by an open change), one query."""
     certificates = (
         Certificate.objects.filter(customer_id__in=customer_ids, expires_at__gt=now)
-        .filter(Q(renewal_change__isnull=True) | Q(renewal_change__status__in=rules.CLOSED_STATUSES))
+        .filter(
+            Q(renewal_change__isnull=True) | Q(renewal_change__status__in=rules.CLOSED_STATUSES)
+        )
         .order_by("customer_id", "expires_at", "pk")
     )
     found: dict[int, Certificate] = {}
@@ -528,9 +535,7 @@ def campaign_slot_move(
     customer = slot.customer
     checker = _SlotChecker(campaign, [customer.pk], now)
     found = checker.violation(customer, start, slot.certificate)
-    window = planning.slot_window(
-        customer.region, campaign.kind, start, start + checker.length
-    )
+    window = planning.slot_window(customer.region, campaign.kind, start, start + checker.length)
     if found is None and window is not None:
         others = campaign.slots.filter(status=SlotStatus.PLANNED).exclude(pk=slot.pk)
         counts = _window_counts(
@@ -551,9 +556,7 @@ def campaign_slot_move(
 
 
 @transaction.atomic
-def campaign_slot_exclude(
-    *, actor: Any, campaign: Campaign, slot: CampaignSlot
-) -> CampaignSlot:
+def campaign_slot_exclude(*, actor: Any, campaign: Campaign, slot: CampaignSlot) -> CampaignSlot:
     """Leave one customer out of a planned campaign; committing creates no change for it."""
     _require_staff(actor)
     campaign = _lock(campaign)
@@ -612,9 +615,7 @@ def campaign_commit(*, actor: Any, campaign: Campaign, now: datetime | None = No
         .order_by("position", "pk")
     )
     if not slots:
-        raise DomainError(
-            _("The plan has no slot to commit."), field="status", rule="R-MNT-13"
-        )
+        raise DomainError(_("The plan has no slot to commit."), field="status", rule="R-MNT-13")
     ids = [slot.customer_id for slot in slots]
     hooks = registry.kind_hooks(campaign.kind)
     refused = hooks.validate(campaign, ids) if hooks.validate is not None else {}
@@ -647,9 +648,7 @@ def campaign_commit(*, actor: Any, campaign: Campaign, now: datetime | None = No
     changes = [_change_for(campaign, slot, actor, now) for slot in slots]
     changes = Change.objects.bulk_create(changes, batch_size=2000)
     if any(change.pk is None for change in changes):  # a database that returns no ids
-        by_start = {
-            (c.partner_id, c.start): c for c in Change.objects.filter(campaign=campaign)
-        }
+        by_start = {(c.partner_id, c.start): c for c in Change.objects.filter(campaign=campaign)}
         changes = [by_start[(c.partner_id, c.start)] for c in changes]
     _history_created(campaign, actor, now)
     Change.customers.through.objects.bulk_create(
@@ -682,7 +681,7 @@ def campaign_commit(*, actor: Any, campaign: Campaign, now: datetime | None = No
                 change,
                 [slot.customer],
                 f"change:{change.pk}:notice",
-                _notice_extra(change, slot.customer),
+                *notice_reschedule_texts(change, slot.customer),
             )
             for change, slot in zip(changes, slots, strict=True)
         ],
@@ -715,15 +714,6 @@ def _history_created(campaign: Campaign, actor: Any, now: datetime) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, getattr(actor, "pk", None), campaign.pk])
         return cursor.rowcount
-
-
-def _notice_extra(change: Change, customer: Customer) -> str:
-    if not change.reschedule_open:
-        return ""
-    return _(
-        "If this change conflicts with your business priorities, request a reschedule "
-        "with a detailed reason before %(deadline)s."
-    ) % {"deadline": show_time(change.reschedule_deadline, customer=customer)}
 
 
 # --- reschedules inside the campaign (R-MNT-5, R-REL-4) -----------------------------------
@@ -761,4 +751,3 @@ def campaign_room_violation(
         if taken >= campaign.per_window_limit:
             return "R-MNT-13", _("This window has no room left in the change's campaign.")
     return None
-

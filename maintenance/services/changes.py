@@ -1,5 +1,4 @@
-"""Changes: create, schedule, plan, notice, emergency, completion and cancellation.
-"""
+"""Changes: create, schedule, plan, notice, emergency, completion and cancellation."""
 
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ from cases.services import case_link_check
 from portal.calendars import calendar_spec_for_region
 from portal.errors import DomainError, raise_violation
 from portal.models import Customer, Partner
-from portal.timefmt import show_time
 
 from .. import rules
 from ..choices import (
@@ -40,6 +38,7 @@ from ._common import (
     _send,
     _stamp,
     _transition,
+    notice_reschedule_texts,
     validate_schedule,
 )
 
@@ -334,12 +333,7 @@ def change_send_notice(*, actor: Any, change: Change, now: datetime | None = Non
         change.reschedule_open = True
     change.reminder_level = _initial_reminder_level(change.start, now)
     change.save()
-    extra = ""
-    if change.reschedule_open:
-        extra = _(
-            "If this change conflicts with your business priorities, request a reschedule "
-            "with a detailed reason before %(deadline)s."
-        ) % {"deadline": show_time(change.reschedule_deadline, customer=change)}
+    extra, values = notice_reschedule_texts(change)
     _send(
         change,
         kind=NoticeKind.NOTICE,
@@ -347,9 +341,7 @@ def change_send_notice(*, actor: Any, change: Change, now: datetime | None = Non
         headline=_("Planned maintenance"),
         extra=extra,
         message="change.notice",
-        values={"deadline_at": change.reschedule_deadline.isoformat()}
-        if change.reschedule_open
-        else {},
+        values=values,
         now=now,
     )
     _publish_change(change, "change.notified", notified_at=now, emergency=False)  # R-NOT-4
@@ -457,9 +449,9 @@ def change_cancel(
     change.cancelled_at = now
     change.reschedule_open = False
     change.save()
-    change.reschedule_requests.filter(
-        status__in=rules.OPEN_RESCHEDULE_STATUSES
-    ).update(status=RescheduleStatus.DECLINED, answered_at=now)
+    change.reschedule_requests.filter(status__in=rules.OPEN_RESCHEDULE_STATUSES).update(
+        status=RescheduleStatus.DECLINED, answered_at=now
+    )
     if was_notified:
         _send(
             change,

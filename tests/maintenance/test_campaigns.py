@@ -129,6 +129,26 @@ def test_commit_creates_notified_changes_with_notices(staff, partner_a, partner_
     assert set(campaign.slots.values_list("status", flat=True)) == {SlotStatus.COMMITTED}
 
 
+def test_a_committed_campaigns_notice_tells_the_reschedule_deadline_r_mnt_5(staff, partner_a):
+    """The notice e-mail of a campaign's change says until when a reschedule may be asked,
+    as the notice of a change sent on its own does (R-MNT-5), in the reader's language."""
+    from tests.outbox import rendered_messages
+
+    customer = CustomerFactory(partner=partner_a, name="A1", region=Region.EMEA)
+    ContactFactory(partner=partner_a, email="noc@a.example", categories=[M])
+    ContactFactory(partner=partner_a, email="pt@a.example", categories=[M], language="pt-br")
+    campaign = make_campaign(staff, selection={"customers": [customer.pk]})
+    services.campaign_plan(actor=staff, campaign=campaign)
+    services.campaign_commit(actor=staff, campaign=campaign)
+    (change,) = campaign.changes.all()
+    assert change.reschedule_open and change.reschedule_deadline
+    event = Notification.objects.get(dedupe_key=f"change:{change.pk}:notice")
+    assert event.context["deadline_at"] == change.reschedule_deadline.isoformat()
+    by_recipient = {m.recipient: m for m in rendered_messages(dedupe_key=event.dedupe_key)}
+    assert "request a reschedule" in by_recipient["noc@a.example"].body
+    assert "reagendamento" in by_recipient["pt@a.example"].body
+
+
 def test_commit_is_all_or_nothing(staff, partner_a):
     a = CustomerFactory(partner=partner_a, name="A1")
     b = CustomerFactory(partner=partner_a, name="B1")
