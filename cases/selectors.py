@@ -120,9 +120,14 @@ def dashboard_summary(partner: Any, *, now: datetime | None = None) -> dict:
     """The dashboard card: open cases by severity, the nearest due times, breaches."""
     now = now or timezone.now()
     open_cases = Case.objects.for_partner(partner).open()
-    # One grouped scan of the open cases gives both the counts and the breaches.
-    grouped = open_cases.values("severity").annotate(
-        n=Count("id"), breached=Count("id", filter=Q(breached_at__isnull=False))
+    # One grouped scan of the open cases gives both the counts and the breaches; the open
+    # statuses named (not "not closed") so it reads only case_partner_status.
+    grouped = (
+        Case.objects.for_partner(partner).filter(status__in=OPEN_STATUS_VALUES).values("severity")
+    ).annotate(
+        # counts of columns the index holds: a breached case is one whose breached_at is set
+        n=Count("severity"),
+        breached=Count("breached_at"),
     )
     counts, breached_open = {}, 0
     for row in grouped.order_by():
