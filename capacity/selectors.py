@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from portal.models import Customer
@@ -198,10 +198,14 @@ def trend(customer: Customer, *, days: int = 365, now: datetime | None = None) -
 
 def dashboard_counts(user: Any) -> dict[str, Any]:
     """What the dashboard card shows: customers near or at capacity, open requests."""
-    capacities = CustomerCapacity.objects.for_user(user)
+    # Both levels in one aggregate of the partner's capacities.
+    levels = CustomerCapacity.objects.for_user(user).aggregate(
+        at_80=Count("pk", filter=Q(current_level__gte=80)),
+        at_100=Count("pk", filter=Q(current_level__gte=100)),
+    )
     return {
-        "customers_at_80": capacities.filter(current_level__gte=80).count(),
-        "customers_at_100": capacities.filter(current_level__gte=100).count(),
+        "customers_at_80": levels["at_80"],
+        "customers_at_100": levels["at_100"],
         "open_requests": CapacityRequest.objects.for_user(user)
         .filter(status__in=rules.OPEN_STATUSES)
         .count(),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from portal.models import Customer
@@ -177,11 +177,15 @@ def upgrades_for(user: Any) -> QuerySet[Upgrade]:
 
 
 def dashboard_counts(user: Any, *, now: datetime | None = None) -> dict[str, Any]:
-    installed = InstalledVersion.objects.for_user(user)
+    # Both states in one aggregate of the partner's installed versions.
+    states = InstalledVersion.objects.for_user(user).aggregate(
+        end_of_sale=Count("pk", filter=Q(compliance_state=ComplianceState.END_OF_SALE)),
+        must_upgrade=Count("pk", filter=Q(compliance_state=ComplianceState.MUST_UPGRADE)),
+    )
     now = now or timezone.now()
     return {
-        "end_of_sale": installed.filter(compliance_state=ComplianceState.END_OF_SALE).count(),
-        "must_upgrade": installed.filter(compliance_state=ComplianceState.MUST_UPGRADE).count(),
+        "end_of_sale": states["end_of_sale"],
+        "must_upgrade": states["must_upgrade"],
         "upcoming_upgrades": Upgrade.objects.for_user(user)
         .filter(completed_at__isnull=True, change__start__gte=now)
         .exclude(change__status="cancelled")
