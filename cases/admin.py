@@ -19,7 +19,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal.admin_actions import AdminAction, ServiceAdmin, for_staff, row_action
+from portal.admin_actions import (
+    AdminAction,
+    CheapRowsMixin,
+    ServiceAdmin,
+    for_staff,
+    row_action,
+)
 from portal.admin_times import countdown_html, time_column
 from portal.choices import Region
 from portal.errors import DomainError, add_domain_error
@@ -281,7 +287,7 @@ class CaseWatcherInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class CaseAdmin(CheapRowsMixin, ServiceAdmin, SimpleHistoryAdmin):
     # Fits a 1366 px screen: what staff triage on. Customer, channel and the opening time are
     # filters and the date drill-down; the due time is the countdown's tooltip.
     list_display = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,13 +13,17 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
+from portal.admin_times import countdown_html
 from portal.errors import DomainError, write_with_form
+from portal.timefmt import show_time
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
 
 from . import rules, selectors, services
@@ -106,20 +112,79 @@ def _unfiltered_filter_fields(request: HttpRequest, filterset: CaseFilter) -> st
     return mark_safe(html)  # noqa: S308 - rendered by the template engine, escaped there
 
 
+# What a row of the case list shows: the rest of the row (the description, the contact, a
+# dozen timestamps) is neither read nor converted.
+LIST_COLUMNS = (
+    "title",
+    "severity",
+    "status",
+    "opened_at",
+    "response_due_at",
+    "acknowledged_at",
+    "breached_at",
+    "customer__name",
+    "customer__region",
+)
+
+
+_ROW = (
+    '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{} <span class="badge muted">{}</span></td>'
+    '<td><span class="badge {}">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>'
+)
+
+
+def _case_rows(cases: Iterable[Case], *, now: datetime) -> list[str]:
+    """The list's rows as HTML, escaped by ``format_html``. Written here rather than in the
+    template: fifty rows of ten template variables each (every one resolved, localized and
+    escaped) were the largest part of the page's CPU. What varies per page, not per row, is
+    done once: the status labels, the reversed detail link, the badge texts, the clock."""
+    status_labels = {value: str(label) for value, label in Status.choices}
+    detail_prefix = reverse("cases:detail", args=[0]).removesuffix("0/")
+    breached = format_html(
+        '<span class="badge bad" title="{}">{}</span>',
+        _("Not acknowledged by its due time"),
+        _("Breached"),
+    )
+    acknowledged = format_html('<span class="badge ok">{}</span>', _("Acknowledged"))
+    rows = []
+    for case in cases:
+        if case.breached_at:
+            due = breached
+        elif case.acknowledged_at:
+            due = acknowledged
+        else:
+            due = countdown_html(case.response_due_at, owner=case, now=now)
+        rows.append(
+            format_html(
+                _ROW,
+                case.pk,
+                f"{detail_prefix}{case.pk}/",
+                case.title,
+                case.customer.name,
+                case.customer.region,
+                case.severity,
+                case.severity,
+                status_labels[case.status],
+                show_time(case.opened_at),
+                due,
+            )
+        )
+    return rows
+
+
 class CaseListView(PartnerRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         filterset = CaseFilter(
             request.GET or None, queryset=selectors.cases_for(request.user), request=request
         )
         filterset.form.fields.pop("partner", None)  # a partner user sees one partner
-        page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+        rows = filterset.qs.select_related(None).select_related("customer").only(*LIST_COLUMNS)
+        page = Paginator(rows, 50).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
-        # Per page, not per row: one translation per status, one clock reading.
-        status_labels = {value: str(label) for value, label in Status.choices}
-        cases = list(page.object_list)
-        for case in cases:
-            case.status_label = status_labels[case.status]
+        # Per page, not per row: one translation per status, one reversed link, one clock
+        # reading.
+        rows = _case_rows(page.object_list, now=timezone.now())
         return render(
             request,
             "cases/case_list.html",
@@ -127,9 +192,8 @@ class CaseListView(PartnerRequiredMixin, View):
                 "filter": filterset,
                 "filter_fields": _unfiltered_filter_fields(request, filterset),
                 "page_obj": page,
-                "cases": cases,
+                "rows": rows,
                 "querystring": query.urlencode(),
-                "now": timezone.now(),
             },
         )
 
@@ -283,9 +347,7 @@ class CaseAttachmentUploadView(PartnerRequiredMixin, View):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(
-                request, _("%(name)s attached.") % {"name": attachment.original_name}
-            )
+            messages.success(request, _("%(name)s attached.") % {"name": attachment.original_name})
         return redirect("cases:detail", pk=case.pk)
 
 

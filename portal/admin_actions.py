@@ -23,11 +23,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -149,9 +153,7 @@ class ServiceAdmin(admin.ModelAdmin):
                 return super().delete_view(request, object_id, extra_context)
         except DomainError as exc:
             self.message_user(request, for_staff(exc).message, messages.ERROR)
-            return HttpResponseRedirect(
-                reverse(self._url_name("change"), args=[object_id])
-            )
+            return HttpResponseRedirect(reverse(self._url_name("change"), args=[object_id]))
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         self.run_each(request, queryset, lambda obj: self.delete_model(request, obj), None)
@@ -269,3 +271,39 @@ def row_action(description: Any, write: Callable[[HttpRequest, Any], Any], done:
         self.run_each(request, queryset, lambda obj: write(request, obj), done)
 
     return action
+
+
+class CheapRowsMixin:
+    """A changelist whose rows cost less to write, with the same HTML as Django's: the
+    selection checkbox is written with ``format_html`` (Django renders a widget template per
+    row) and the change link of a row comes from one reversed URL per page (Django reverses it
+    once per linked column and row)."""
+
+    def action_checkbox(self, obj: Any) -> str:
+        label = format_html(gettext(_DJANGO_SELECT_LABEL), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any):
+        return _PrefixChangeList
+
+
+# Django's own message (its admin catalog translates it), not one of the portal's.
+_DJANGO_SELECT_LABEL = "Select this object for an action - {}"
+_PK_SLOT = "__pk__"
+
+
+class _PrefixChangeList(ChangeList):
+    def url_for_result(self, result: Any) -> str:
+        template = getattr(self, "_change_url", None)
+        if template is None:
+            template = self._change_url = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=(_PK_SLOT,),
+                current_app=self.model_admin.admin_site.name,
+            )
+        return template.replace(_PK_SLOT, str(quote(getattr(result, self.pk_attname))), 1)

@@ -19,15 +19,22 @@ from .models import BusinessCalendar, Holiday
 def calendar_spec_for_region(region: str) -> BusinessCalendarSpec:
     """The business calendar of a region as a pure value; the defaults when staff have not
     created one."""
-    calendar = BusinessCalendar.objects.filter(region=region).first()
-    if calendar is None:
+    # One query: the calendar joined with its holidays (a row per holiday; one row with no
+    # date when it has none). A region has at most one calendar.
+    rows = list(
+        BusinessCalendar.objects.filter(region=region).values_list(
+            "timezone", "workday_start", "workday_end", "workdays", "holidays__date"
+        )
+    )
+    if not rows:
         return BusinessCalendarSpec(timezone=REGION_TIMEZONES[region])
-    holidays = frozenset(calendar.holidays.values_list("date", flat=True))
+    zone, workday_start, workday_end, workdays, _day = rows[0]
+    holidays = frozenset(day for *_calendar, day in rows if day is not None)
     return BusinessCalendarSpec(
-        timezone=calendar.timezone,
-        workday_start=calendar.workday_start,
-        workday_end=calendar.workday_end,
-        workdays=frozenset(int(d) for d in calendar.workdays),
+        timezone=zone,
+        workday_start=workday_start,
+        workday_end=workday_end,
+        workdays=frozenset(int(d) for d in workdays),
         holidays=holidays,
         # R-CASE-8: the years whose holidays are known; reaching another one is logged.
         holiday_years=frozenset(day.year for day in holidays),

@@ -25,15 +25,12 @@ def language_for_user(user: Any) -> str | None:
     cached = getattr(user, "_portal_language", "unset")
     if cached != "unset":
         return cached
-    from .models import UserProfile
-    from .tenancy import partner_for
+    from .tenancy import viewer_for
 
-    language = (
-        UserProfile.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
-    )
-    if not language:
-        partner = partner_for(user)
-        language = partner.language if partner is not None else None
+    viewer = viewer_for(user)
+    language = viewer.language
+    if not language and viewer.partner is not None:
+        language = viewer.partner.language
     user._portal_language = language or None
     return user._portal_language
 

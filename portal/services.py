@@ -291,7 +291,7 @@ def profile_update(
             changed.append(name)
     if changed:
         user.save(update_fields=changed)
-    for cached in ("_portal_zone", "_portal_language"):
+    for cached in ("_portal_zone", "_portal_language", "_portal_viewer"):
         if hasattr(user, cached):
             delattr(user, cached)
     return profile

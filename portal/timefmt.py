@@ -128,27 +128,18 @@ def zone_for_user(user: Any) -> ZoneInfo:
     cached = getattr(user, "_portal_zone", None)
     if cached is not None:
         return cached
-    from .models import Customer, UserProfile
-    from .tenancy import partner_for
+    from .tenancy import viewer_for
 
+    viewer = viewer_for(user)
     zone = UTC
-    name = UserProfile.objects.filter(user_id=user.pk).values_list("time_zone", flat=True).first()
+    name = viewer.time_zone
     if name:
         try:
             zone = parse_zone(name)
         except ValueError:
             name = ""
-    if not name:
-        partner = partner_for(user)
-        if partner is not None:
-            region = (
-                Customer.objects.filter(partner=partner)
-                .order_by("created_at", "pk")
-                .values_list("region", flat=True)
-                .first()
-            )
-            if region:
-                zone = region_zone(region)
+    if not name and viewer.first_region:
+        zone = region_zone(viewer.first_region)
     user._portal_zone = zone
     return zone
 

@@ -7,7 +7,12 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.api.fields import AwareDateTimeField, ReaderTextField, TenantPrimaryKeyRelatedField
+from portal.api.fields import (
+    AwareDateTimeField,
+    FieldsBuiltOnce,
+    ReaderTextField,
+    TenantPrimaryKeyRelatedField,
+)
 from portal.models import Contact, Customer
 from portal.tenancy import is_operator
 
@@ -42,7 +47,7 @@ class ShareField(serializers.DecimalField):
         return format(value.normalize(), "f")
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     affected_share = ShareField(read_only=True, allow_null=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     region = serializers.CharField(source="customer.region", read_only=True)
@@ -82,7 +87,7 @@ class CaseSerializer(serializers.ModelSerializer):
         "for partners: they see owner_name).",
     )
     owner_name = serializers.SerializerMethodField(
-        help_text="The name of the operator engineer working the case; \"\" when unassigned."
+        help_text='The name of the operator engineer working the case; "" when unassigned.'
     )
     escalation_level = serializers.IntegerField(
         read_only=True,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.business_time import BusinessCalendarSpec
 from portal.calendars import calendar_spec_for_region
 from portal.notifications import notify
 from portal.tenancy import require_operator, require_partner_of
@@ -62,7 +63,38 @@ def _event(
     data: dict | None = None,
     actor_name: str | None = None,
 ) -> CaseEvent:
-    event = CaseEvent.objects.create(
+    event = _new_event(
+        case,
+        kind,
+        user=user,
+        at=at,
+        from_value=from_value,
+        to_value=to_value,
+        text=text,
+        data=data,
+        actor_name=actor_name,
+    )
+    event.save()
+    if kind in SEARCHED_KINDS:  # the words of the case changed: the search finds them
+        refresh_search_vector([case.pk])
+    return event
+
+
+def _new_event(
+    case: Case,
+    kind: str,
+    *,
+    user: Any = None,
+    at: datetime | None = None,
+    from_value: str = "",
+    to_value: str = "",
+    text: str = "",
+    data: dict | None = None,
+    actor_name: str | None = None,
+) -> CaseEvent:
+    """A timeline entry not yet written: several of one write go in with one INSERT
+    (``CaseEvent.objects.bulk_create``; not for the searched kinds, see :func:`_event`)."""
+    return CaseEvent(
         case=case,
         kind=kind,
         at=at or timezone.now(),
@@ -73,9 +105,6 @@ def _event(
         text=text,
         data=data or {},
     )
-    if kind in SEARCHED_KINDS:  # the words of the case changed: the search finds them
-        refresh_search_vector([case.pk])
-    return event
 
 
 def case_webhook_data(case: Case) -> dict[str, Any]:
@@ -122,8 +151,10 @@ def case_url(case: Case) -> str:
     return settings.SITE_URL + reverse("cases:detail", args=[case.pk])
 
 
-def _due_times(severity: str, opened_at: datetime, region: str) -> tuple[datetime, datetime]:
-    spec = calendar_spec_for_region(region)
+def _due_times(
+    severity: str, opened_at: datetime, region: str, spec: BusinessCalendarSpec | None = None
+) -> tuple[datetime, datetime]:
+    spec = spec or calendar_spec_for_region(region)
     return (
         rules.response_due_at(severity, opened_at, spec),
         rules.warning_at(severity, opened_at, spec, warning_fraction()),
@@ -131,10 +162,10 @@ def _due_times(severity: str, opened_at: datetime, region: str) -> tuple[datetim
 
 
 def _escalation_dues(
-    severity: str, response_due_at: datetime, region: str
+    severity: str, response_due_at: datetime, region: str, spec: BusinessCalendarSpec | None = None
 ) -> tuple[datetime, datetime]:
     """The due times of escalation levels 2 and 3 (R-CASE-10 Decision)."""
-    spec = calendar_spec_for_region(region)
+    spec = spec or calendar_spec_for_region(region)
     return (
         rules.escalation_due_at(severity, response_due_at, spec, rules.DUTY_MANAGER_LEVEL),
         rules.escalation_due_at(severity, response_due_at, spec, rules.HEAD_OF_SUPPORT_LEVEL),
@@ -179,7 +210,37 @@ def _notify_case(
 ) -> int:
     """Write the case's event in the outbox (recipients are found when it is fanned out) and
     note it on the timeline."""
-    count = notify(
+    count = _notify_case_outbox(
+        case,
+        kind=kind,
+        event=event,
+        partner_contacts=partner_contacts,
+        oncall=oncall,
+        context=context,
+    )
+    if count:
+        _notice_event(case, event=event, count=count, at=now).save()
+    return count
+
+
+def _notice_event(case: Case, *, event: str, count: int, at: datetime | None) -> CaseEvent:
+    """The timeline's "notification sent" entry of an outbox event, not yet written."""
+    return _new_event(
+        case, EventKind.NOTIFICATION_SENT, at=at, data={"about": event, "recipients": count}
+    )
+
+
+def _notify_case_outbox(
+    case: Case,
+    *,
+    kind: str,
+    event: str,
+    partner_contacts: bool,
+    oncall: bool,
+    context: dict[str, Any] | None = None,
+) -> int:
+    """Only the outbox part of :func:`_notify_case`: the caller writes the timeline entry."""
+    return notify(
         kind=kind,
         partner=case.partner_id if partner_contacts else None,
         customer=case.customer_id,
@@ -189,11 +250,6 @@ def _notify_case(
         # an operator address: not one of the partner's contacts
         operator_emails=[settings.OPERATOR_ONCALL_EMAIL] if oncall else (),
     )
-    if count:
-        _event(
-            case, EventKind.NOTIFICATION_SENT, at=now, data={"about": event, "recipients": count}
-        )
-    return count
 
 
 def case_summary(case: Case) -> str:

@@ -104,7 +104,8 @@ def case_attachment_add(
     original = clean_file_name(name or getattr(upload, "name", "") or "")
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     uploader = (
-        (contact.name or contact.email) if contact is not None and user is None
+        (contact.name or contact.email)
+        if contact is not None and user is None
         else _actor_name(user)
     )
     attachment = CaseAttachment(

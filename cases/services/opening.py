@@ -90,9 +90,7 @@ def case_open(
         contact_phone = contact_phone or contact.phone
         contact_email = contact_email or contact.email
     else:
-        contact = _reporting_contact_by_email(
-            customer, [contact_email, getattr(user, "email", "")]
-        )
+        contact = _reporting_contact_by_email(customer, [contact_email, getattr(user, "email", "")])
     for name, value in (
         ("title", title),
         ("description", description),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,13 +15,16 @@ from portal.errors import DomainError
 
 from .. import rules
 from ..choices import EventKind, Severity, Status
-from ..models import Case
+from ..models import Case, CaseEvent
 from ._common import (
     _due_times,
     _escalation_dues,
     _event,
     _locked,
+    _new_event,
+    _notice_event,
     _notify_case,
+    _notify_case_outbox,
     _plan_due,
     _publish_case,
     _require_access,
@@ -73,19 +77,30 @@ def case_acknowledge(*, user: Any, case: Case, now: datetime | None = None) -> C
 
 
 def _apply_severity(
-    case: Case, *, user: Any, severity: str, reason: str, kind: str, now: datetime
+    case: Case,
+    *,
+    user: Any,
+    severity: str,
+    reason: str,
+    kind: str,
+    now: datetime,
+    notice: Callable[[], tuple[str, int]] | None = None,
 ) -> Case:
+    """Set the new severity and its due times, and write the timeline entries in one INSERT:
+    the escalation request (when it is one), the severity change and, when ``notice`` writes
+    an outbox event (it answers its name and recipient count), the "notification sent"."""
     old = case.severity
     case.severity = severity
     fields = ["severity", "updated_at"]
     if case.acknowledged_at is None:
         # R-CASE-7 decision: recompute from the opening time with the new objective.
+        spec = calendar_spec_for_region(case.customer.region)
         case.response_due_at, case.warning_due_at = _due_times(
-            severity, case.opened_at, case.customer.region
+            severity, case.opened_at, case.customer.region, spec
         )
         # R-CASE-10: the escalation levels follow the new due time and objective.
         case.duty_manager_due_at, case.head_of_support_due_at = _escalation_dues(
-            severity, case.response_due_at, case.customer.region
+            severity, case.response_due_at, case.customer.region, spec
         )
         fields += [
             "response_due_at",
@@ -98,9 +113,14 @@ def _apply_severity(
         case.action_plan_due_at = _plan_due(case)
         fields.append("action_plan_due_at")
     case.save(update_fields=fields)
+    events = []
     if kind == EventKind.ESCALATION_REQUEST:
-        _event(case, kind, user=user, at=now, from_value=old, to_value=severity, text=reason)
-    change = _event(
+        events.append(
+            _new_event(
+                case, kind, user=user, at=now, from_value=old, to_value=severity, text=reason
+            )
+        )
+    change = _new_event(
         case,
         EventKind.SEVERITY_CHANGE,
         user=user,
@@ -110,6 +130,12 @@ def _apply_severity(
         text=reason,
         data={"due": case.response_due_at.isoformat()},
     )
+    events.append(change)
+    if notice is not None:
+        about, count = notice()
+        if count:
+            events.append(_notice_event(case, event=about, count=count, at=now))
+    CaseEvent.objects.bulk_create(events)
     _publish_case(  # R-NOT-4
         case, "case.severity_changed", change.pk, from_severity=old, to_severity=severity
     )
@@ -159,6 +185,22 @@ def case_request_escalation(
             rule="R-CASE-6",
         )
     old = case.severity
+
+    def notice() -> tuple[str, int]:
+        # Counted under the case's lock, before this request's entry is written (hence + 1):
+        # the number of this escalation, the key of its outbox event.
+        escalation_no = case.events.filter(kind=EventKind.ESCALATION_REQUEST).count() + 1
+        about = f"escalation:{escalation_no}"
+        count = _notify_case_outbox(
+            case,
+            kind="case.escalated",
+            event=about,
+            context={"old": old, "reason": reason},
+            partner_contacts=rules.notify_partner_proactively(severity),
+            oncall=True,
+        )
+        return about, count
+
     _apply_severity(
         case,
         user=user,
@@ -166,16 +208,7 @@ def case_request_escalation(
         reason=reason,
         kind=EventKind.ESCALATION_REQUEST,
         now=now,
-    )
-    escalation_no = case.events.filter(kind=EventKind.ESCALATION_REQUEST).count()
-    _notify_case(
-        case,
-        kind="case.escalated",
-        event=f"escalation:{escalation_no}",
-        context={"old": old, "reason": reason},
-        partner_contacts=rules.notify_partner_proactively(severity),
-        oncall=True,
-        now=now,
+        notice=notice,
     )
     return case
 

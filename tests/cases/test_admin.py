@@ -210,3 +210,26 @@ def test_a_refused_action_shows_the_service_message_on_its_field_r_case_6(
     assert response.status_code == 400
     assert "errorlist" in response.content.decode()
     assert Case.objects.get(pk=case.pk).severity == case.severity
+
+
+def test_changelist_rows_keep_django_s_checkbox_and_change_links(client_for, staff, customer_a):
+    """The cheaper rows write the same selection checkbox and change link as Django does."""
+    from django.contrib import admin as django_admin
+
+    from cases.admin import CaseAdmin
+
+    case = CaseFactory(customer=customer_a, title="Router <loop>")
+    ours = CaseAdmin(Case, django_admin.site)
+    assert ours.action_checkbox(case) == django_admin.ModelAdmin.action_checkbox(ours, case)
+    html = client_for(staff).get(LIST).content.decode()
+    assert ours.action_checkbox(case) in html
+    assert f'href="{LIST}{case.pk}/change/"' in html
+
+
+def test_changelist_query_count_is_constant(client_for, staff, customer_a):
+    CaseFactory(customer=customer_a)
+    client = client_for(staff)
+    one = _queries_of(client, LIST)
+    for _ in range(30):
+        CaseFactory(customer=customer_a)
+    assert len(_queries_of(client, LIST)) == len(one)

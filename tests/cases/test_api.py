@@ -189,6 +189,36 @@ def test_request_escalation_reads_the_case_once_under_its_lock(api, alice, custo
     assert 'SELECT "cases_case"."id", "cases_case"."partner_id" FROM' in case_reads[0]
 
 
+def test_request_escalation_writes_its_timeline_in_one_insert(api, alice, customer_a):
+    """R-CASE-6: the request, the severity change and the "notification sent" entry go in
+    with one statement, in this order, and the outbox has the escalation's event."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.choices import EventKind
+    from portal.models import Notification
+
+    case = CaseFactory(customer=customer_a, severity="S3")
+    client = api(alice)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"{URL}{case.pk}/request-escalation/", {"severity": "S2", "reason": "Every site now"}
+        )
+    assert response.status_code == 200, response.json()
+    inserts = [q["sql"] for q in queries.captured_queries if "INSERT INTO" in q["sql"]]
+    assert sum('INTO "cases_caseevent"' in sql for sql in inserts) == 1, inserts
+    kinds = list(case.events.order_by("id").values_list("kind", flat=True))
+    assert kinds[-3:] == [
+        EventKind.ESCALATION_REQUEST,
+        EventKind.SEVERITY_CHANGE,
+        EventKind.NOTIFICATION_SENT,
+    ]
+    assert Notification.objects.filter(dedupe_key=f"case:{case.pk}:escalation:1").exists()
+    again = client.post(f"{URL}{case.pk}/request-escalation/", {"severity": "S1", "reason": "All"})
+    assert again.status_code == 200
+    assert Notification.objects.filter(dedupe_key=f"case:{case.pk}:escalation:2").exists()
+
+
 def test_outsider_cannot_request_escalation(api, charlie, customer_a):
     case = CaseFactory(customer=customer_a)
     response = api(charlie).post(

@@ -51,6 +51,25 @@ def test_list_query_count_is_constant(client_for, bob, customer_a):
     assert len(one) == len(fifty)
 
 
+def test_list_reads_the_viewer_once(client_for, bob, customer_a, django_assert_max_num_queries):
+    """Session, user, the viewer (partner, role, language, zone in one), the count, the rows
+    and the customers of the filter: whatever the number of rows."""
+    CaseFactory.create_batch(3, customer=customer_a)
+    client = client_for(bob)
+    client.get("/cases/")
+    with django_assert_max_num_queries(6):
+        assert client.get("/cases/").status_code == 200
+
+
+def test_list_rows_show_link_customer_status_and_times(client_for, bob, customer_a):
+    case = CaseFactory(customer=customer_a, title="Fax <down>")
+    html = client_for(bob).get("/cases/").content.decode()
+    assert f'<td>{case.pk}</td><td><a href="/cases/{case.pk}/">Fax &lt;down&gt;</a></td>' in html
+    assert f'{customer_a.name} <span class="badge muted">{customer_a.region}</span>' in html
+    assert f'<span class="badge {case.severity}">{case.severity}</span>' in html
+    assert f"<td>{case.get_status_display()}</td>" in html
+
+
 def test_list_filter_fields_follow_customers_language_and_choices(
     client_for, bob, charlie, customer_a, customer_b
 ):

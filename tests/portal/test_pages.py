@@ -66,3 +66,28 @@ def test_drf_create_token_prints_a_token(alice):
     out = StringIO()
     call_command("drf_create_token", "alice", stdout=out)
     assert "Generated token" in out.getvalue()
+
+
+def test_the_viewer_is_read_once_per_request_with_partner_role_language_and_zone(alice, partner_a):
+    """One query gives the middleware, the tenancy checks and the shown times what they need;
+    a staff user without membership or profile gets no partner and the defaults."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.middleware import language_for_user
+    from portal.services import profile_update
+    from portal.tenancy import partner_for, role_for
+    from portal.timefmt import UTC, zone_for_user
+
+    profile_update(user=alice, language="pt-br", time_zone="America/Sao_Paulo")
+    fresh = get_user_model().objects.get(pk=alice.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert partner_for(fresh) == partner_a and partner_for(fresh).name == partner_a.name
+        assert role_for(fresh) == "admin"
+        assert language_for_user(fresh) == "pt-br"
+        assert zone_for_user(fresh).key == "America/Sao_Paulo"
+    assert len(queries) == 1
+    staff = get_user_model().objects.create_user("tess-viewer", is_staff=True)
+    assert partner_for(staff) is None and role_for(staff) is None
+    assert language_for_user(staff) is None and zone_for_user(staff) == UTC
