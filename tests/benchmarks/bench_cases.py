@@ -108,8 +108,9 @@ SELECT c.partner_id, c.id, 'Newly due ' || g,
     '+1', 'bench@example.com', (SELECT min(id) FROM auth_user),
     now() - interval '20 minutes', now() - interval '5 minutes', now() - interval '8 minutes',
     -- as a case opened through the services has them: the escalation levels' due times and
-    -- the words of the search (cases/search.py), so the sweep updates every index it would
-    now() + interval '10 minutes', now() + interval '25 minutes',
+    -- the words of the search (cases/search.py), so the sweep updates every index it would;
+    -- the levels a day ahead, so no later timed sweep also escalates these cases
+    now() + interval '1 day', now() + interval '2 days',
     setweight(to_tsvector('simple', 'Newly due ' || g), 'A')
         || setweight(to_tsvector('simple',
             'Users on the east campus cannot place external calls since this morning.'), 'B'),
