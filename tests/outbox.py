@@ -9,7 +9,15 @@ from portal.models import Delivery
 from portal.notifications import fan_out
 
 #: filters on the event that tests name as they used to on the old one-row-per-recipient outbox
-_EVENT_FIELDS = ("dedupe_key", "kind", "category", "context", "created_at", "content_type", "object_id")
+_EVENT_FIELDS = (
+    "dedupe_key",
+    "kind",
+    "category",
+    "context",
+    "created_at",
+    "content_type",
+    "object_id",
+)
 
 
 def _translate(filters: dict) -> dict:
@@ -40,3 +48,17 @@ def rendered_messages(**filters) -> list[Delivery]:
 
 def subjects(**filters) -> list[str]:
     return sorted(d.subject for d in deliveries(**filters))
+
+
+def statements(run) -> int:
+    """The statements of one run of a job that writes outbox events, the content types' first
+    lookup included: that cache lives as long as the process, so a count must not depend on
+    which test ran before."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ContentType.objects.clear_cache()
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return len(queries)

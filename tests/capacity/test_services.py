@@ -3,9 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from capacity import selectors, services
@@ -14,7 +12,7 @@ from capacity.models import CapacityBaseline, CapacityRequest, CustomerCapacity
 from portal.errors import DomainError
 from portal.models import Notification
 from tests.factories import CustomerFactory
-from tests.outbox import deliveries
+from tests.outbox import deliveries, statements
 
 from .factories import open_case, report, set_baseline
 
@@ -140,22 +138,13 @@ def _customers_over_90_percent(count: int, partner, staff, alice) -> list:
     return customers
 
 
-def _statements(run) -> int:
-    """The statements of one run, the content types' first lookup included: the cache lives
-    as long as the process, so a count must not depend on which test ran before."""
-    ContentType.objects.clear_cache()
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    return len(queries)
-
-
-def test_r_cap_4_thresholds_constant_statements(partner_a, staff, alice, contact_a):
+def test_r_cap_4_thresholds_constantstatements(partner_a, staff, alice, contact_a):
     """A run notifies a batch of level changes in the same number of statements whether the
     batch holds 3 customers or 30."""
     _customers_over_90_percent(3, partner_a, staff, alice)
-    with_few = _statements(services.capacity_notify_thresholds)
+    with_few = statements(services.capacity_notify_thresholds)
     many = _customers_over_90_percent(30, partner_a, staff, alice)
-    with_many = _statements(services.capacity_notify_thresholds)
+    with_many = statements(services.capacity_notify_thresholds)
 
     assert with_many == with_few
     assert services.capacity_notify_thresholds() == 0
@@ -323,8 +312,6 @@ def test_r_cap_3_one_open_request_per_customer(customer_a, staff, alice):
 def test_r_cap_4_two_concurrent_daily_runs_notify_exactly_once(customer_a, staff, alice, contact_a):
     """Two beat runs at the same moment: each crossing is claimed and notified once."""
     import threading
-
-    from django.db import connection
 
     from tests.factories import ContactFactory, CustomerFactory
 

@@ -7,17 +7,15 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import close_old_connections, connection
-from django.test.utils import CaptureQueriesContext
+from django.db import close_old_connections
 
 from maintenance import services
 from maintenance.choices import ChangeKind, ChangeStatus, NoticeKind
 from maintenance.models import Change, ChangeNotice
 from maintenance.windows import window_for_night
 from tests.factories import ContactFactory, CustomerFactory, PartnerFactory
-from tests.outbox import deliveries
+from tests.outbox import deliveries, statements
 
 from .factories import CertificateFactory, ChangeFactory
 
@@ -146,25 +144,16 @@ def test_the_tick_is_idempotent(partner_a, customer_a, noc_a) -> None:
     assert second == {"reschedule_closed": 0, "reminders": 0, "started": 0, "completed": 0}
 
 
-def _statements(run) -> int:
-    """The statements of one run, the content types' first lookup included: the cache lives
-    as long as the process, so a count must not depend on which test ran before."""
-    ContentType.objects.clear_cache()
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    return len(queries)
-
-
 @pytest.mark.django_db
-def test_r_mnt_4_reminders_constant_statements() -> None:
+def test_r_mnt_4_reminders_constantstatements() -> None:
     """A run writes a batch of reminders (notices, outbox events, level) in the same number of
     statements whether the batch holds 3 changes or 30."""
     moment = WED.start - timedelta(hours=23)
     remind = lambda: services.changes_send_due_reminders(now=moment)  # noqa: E731
     few = _many_notified_changes(3)
-    with_few = _statements(remind)
+    with_few = statements(remind)
     many = _many_notified_changes(30)
-    with_many = _statements(remind)
+    with_many = statements(remind)
 
     assert with_many == with_few
     assert ChangeNotice.objects.filter(kind=NoticeKind.REMINDER).count() == len(few) + len(many)

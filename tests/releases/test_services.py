@@ -157,19 +157,15 @@ def _set_policies(staff, policies: dict) -> None:
 def test_r_rel_2_r_rel_4_compliance_constant_statements(staff, partner_a, contact_a):
     """A run tells a batch of customers their changed states and stores each state as told in
     the same number of statements whether the batch holds 3 customers or 33."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from tests.factories import CustomerFactory
+    from tests.outbox import statements
 
-    def statements(count: int) -> int:
-        """The statements of one run that tells ``count`` customers, the content types'
-        first lookup included (the cache lives as long as the process)."""
-        ContentType.objects.clear_cache()
-        with CaptureQueriesContext(connection) as queries:
-            assert services.compliance_notify() == count
-        return len(queries)
+    def statements_telling(count: int) -> int:
+        """The statements of one run that tells ``count`` customers."""
+        results = []
+        n = statements(lambda: results.append(services.compliance_notify()))
+        assert results == [count]
+        return n
 
     def customers_on_n_1_and_n(count: int) -> list:
         customers = [CustomerFactory(partner=partner_a) for _ in range(count)]
@@ -184,7 +180,7 @@ def test_r_rel_2_r_rel_4_compliance_constant_statements(staff, partner_a, contac
     # Staff let n-1 stay and stop n's SU1 from staying: both of each customer's states change.
     _set_policies(staff, {"14.0 SU3": (None, None), "14.0 SU4": (None, None)})
     _set_policies(staff, {"15.0 SU1": (False, None)})
-    with_few = statements(len(few))
+    with_few = statements_telling(len(few))
     told = dict(
         InstalledVersion.objects.filter(customer=few[0]).values_list(
             "application", "notified_state"
@@ -193,7 +189,7 @@ def test_r_rel_2_r_rel_4_compliance_constant_statements(staff, partner_a, contac
     assert told == {"CUCM": "not_for_new_deployments", "IMP": "must_upgrade"}
     many = customers_on_n_1_and_n(30)
     _set_policies(staff, source)  # back to the source's table: every customer's states change
-    with_many = statements(len(few) + len(many))
+    with_many = statements_telling(len(few) + len(many))
 
     assert with_many == with_few
     assert services.compliance_notify() == 0
@@ -350,7 +346,9 @@ def test_r_rel_4_completion_updates_installed_versions_and_notifies(staff, custo
     install(customer_a, staff, rows["14.0 SU4"], "CUCM", "IMP")
     upgrade = plan_upgrade(customer_a, staff, rows["15.0 SU2"], applications=["CUCM"])
     maintenance_services.change_complete(
-        actor=staff, change=upgrade.change, now=upgrade.change.start  # R-MNT-2: not before
+        actor=staff,
+        change=upgrade.change,
+        now=upgrade.change.start,  # R-MNT-2: not before
     )
     cucm = InstalledVersion.objects.get(customer=customer_a, application="CUCM")
     imp = InstalledVersion.objects.get(customer=customer_a, application="IMP")
