@@ -291,6 +291,9 @@ DUTY_MANAGER_EMAIL = env_str("DUTY_MANAGER_EMAIL", "tac-duty-manager@localhost")
 HEAD_OF_SUPPORT_EMAIL = env_str("HEAD_OF_SUPPORT_EMAIL", "head-of-support@localhost")
 # The work queue's "breaching soon": unacknowledged cases due within this many minutes.
 CASES_QUEUE_SOON_MINUTES = env_int("CASES_QUEUE_SOON_MINUTES", 60)
+# The work queue's shared tab counts are counted at most once per this many seconds (0: on
+# every page); "Mine" and any change made through the services show at once.
+CASES_QUEUE_COUNTS_SECONDS = env_int("CASES_QUEUE_COUNTS_SECONDS", 10)
 # R-CASE-12: how long after resolution a partner may reopen a case.
 CASES_REOPEN_DAYS = env_int("CASES_REOPEN_DAYS", 14)
 # R-CASE-12: the monitoring period staff get by default when a case enters monitoring (days).

@@ -3,6 +3,7 @@ actions (claim, acknowledge, reassign) and the staff user's own queue on the adm
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -125,6 +126,49 @@ def test_the_level_is_visible_in_the_queue(client_for, staff, customer_a):
     assert "2: the duty manager told" in page
 
 
+def tab_counts(html: str) -> dict[str, int]:
+    return {
+        queue: int(count)
+        for queue, count in re.findall(
+            r'data-queue="(\w+)"[^>]*>[^<]*<span class="count">(\d+)</span>', html
+        )
+    }
+
+
+BOARD_COUNTS = {"mine": 1, "unassigned": 4, "soon": 1, "breached": 1, "plan_overdue": 1}
+
+
+def test_the_tab_counts_follow_a_claim_at_once(client_for, staff, board):
+    client = client_for(staff)
+    assert tab_counts(client.get(LIST).content.decode()) == BOARD_COUNTS
+    client.post(LIST, {"action": "claim_selected", "_selected_action": board["soon"].pk})
+    # the claim wrote a timeline entry: the cached shared counts are not used
+    assert tab_counts(client.get(LIST).content.decode()) == {
+        **BOARD_COUNTS,
+        "mine": 2,
+        "unassigned": 3,
+    }
+
+
+def test_the_shared_tab_counts_are_counted_once_per_period(client_for, staff, engineer, board):
+    client = client_for(staff)
+    client.get(LIST)
+    # A change no service made (no timeline entry) shows once the period is over.
+    Case.objects.filter(pk=board["later"].pk).update(owner=engineer)
+    assert tab_counts(client.get(LIST).content.decode())["unassigned"] == 4
+    with time_machine.travel(NOW + timedelta(seconds=10), tick=False):
+        counts = tab_counts(client.get(LIST).content.decode())
+    assert counts == {**BOARD_COUNTS, "unassigned": 3}
+
+
+def test_the_tab_counts_can_be_counted_on_every_page(client_for, staff, engineer, board, settings):
+    settings.CASES_QUEUE_COUNTS_SECONDS = 0
+    client = client_for(staff)
+    client.get(LIST)
+    Case.objects.filter(pk=board["later"].pk).update(owner=engineer)
+    assert tab_counts(client.get(LIST).content.decode())["unassigned"] == 3
+
+
 def test_claim_from_the_row(client_for, staff, board):
     case = board["soon"]
     response = client_for(staff).post(
@@ -225,10 +269,13 @@ def test_the_admin_index_shows_my_queue_first(client_for, staff, board):
     assert f"#{board['theirs'].pk} " not in html  # another engineer's case is not mine
 
 
-def test_the_admin_index_query_count_does_not_grow_with_my_cases(client_for, staff, customer_a):
+def test_the_admin_index_query_count_does_not_grow_with_my_cases(
+    client_for, staff, customer_a, settings
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    settings.CASES_QUEUE_COUNTS_SECONDS = 0  # every page counts every queue
     client = client_for(staff)
     s1_due_in(customer_a, 10, owner=staff)
     client.get("/admin/")
