@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.db.models import DateTimeField, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -29,7 +30,7 @@ from portal.admin_actions import (
 from portal.admin_times import countdown_html, time_column
 from portal.choices import Region
 from portal.errors import DomainError, add_domain_error
-from portal.models import Customer
+from portal.models import Customer, Partner
 from portal.timefmt import show_time
 
 from . import selectors, services, sweep
@@ -203,6 +204,44 @@ class RegionFilter(admin.SimpleListFilter):
         return queryset.filter(customer__region=self.value()) if self.value() else queryset
 
 
+class PartnerFilter(admin.SimpleListFilter):
+    """The partner, chosen from a drop-down list in a small GET form that keeps the other
+    filters: with hundreds of partners a list of links was long to scroll and to build (a
+    query string per partner on every page)."""
+
+    title = _("partner")
+    parameter_name = "partner__id__exact"  # the field filter's name: links elsewhere keep it
+    template = "cases/admin/select_filter.html"
+
+    def lookups(self, request, model_admin):
+        return Partner.objects.order_by("name").values_list("pk", "name")
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not str(value).isdigit():
+            raise IncorrectLookupParameters(f"{self.parameter_name}: not a partner id")
+        return queryset.filter(partner_id=int(value))
+
+    def choices(self, changelist):
+        chosen = str(self.value() or "")
+        yield {
+            # the other filters of the page, kept as hidden fields of the form
+            "others": [
+                (name, value)
+                for name, value in changelist.params.items()
+                if name not in (self.parameter_name, "p")
+            ],
+            "options": format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((pk, " selected" if str(pk) == chosen else "", name) for pk, name in self.lookup_choices),
+            ),
+            "selected": bool(chosen),
+        }
+
+
 class CaseEventInline(admin.TabularInline):
     """The timeline, read-only: the audit trail is never edited (R-CASE-6)."""
 
@@ -319,7 +358,7 @@ class CaseAdmin(CheapRowsMixin, ServiceAdmin, SimpleHistoryAdmin):
         "owner",
         BreachedFilter,
         RegionFilter,
-        "partner",
+        PartnerFilter,
         "channel",
         "out_of_scope",
     ]

@@ -233,3 +233,31 @@ def test_changelist_query_count_is_constant(client_for, staff, customer_a):
     for _ in range(30):
         CaseFactory(customer=customer_a)
     assert len(_queries_of(client, LIST)) == len(one)
+
+
+def test_the_partner_filter_is_a_drop_down_that_keeps_the_other_filters(
+    client_for, staff, customer_a, customer_b
+):
+    CaseFactory(customer=customer_a, title="Acme's case")
+    CaseFactory(customer=customer_b, title="Borealis's case")
+    client = client_for(staff)
+    partner = customer_b.partner
+    html = client.get(LIST + f"?severity__exact=S3&partner__id__exact={partner.pk}").content.decode()
+    assert f'<option value="{partner.pk}" selected>Borealis Networks</option>' in html
+    assert f'<option value="{customer_a.partner.pk}">Acme Telecom</option>' in html
+    # the form keeps the other filter; the page shows only the partner's cases
+    assert '<input type="hidden" name="severity__exact" value="S3">' in html
+    assert 'name="partner__id__exact"' in html and "Acme&#x27;s case" not in html
+    everyone = client.get(LIST + "?partner__id__exact=").content.decode()
+    assert "Acme&#x27;s case" in everyone and "Borealis&#x27;s case" in everyone
+
+
+def test_the_partner_filter_refuses_a_value_that_is_not_an_id(client_for, staff, customer_a):
+    response = client_for(staff).get(LIST + "?partner__id__exact=acme")
+    # the admin's own answer to a wrong lookup: the unfiltered list with ?e=1
+    assert response.status_code == 302 and "e=1" in response["Location"]
+
+
+def test_the_partner_filter_speaks_portuguese(client_for, staff, customer_a):
+    html = client_for(staff).get(LIST, HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+    assert '<option value="">Todos</option>' in html and ">Ir</button>" in html
