@@ -44,7 +44,7 @@ def s1_due_in(customer, minutes: float, **kwargs) -> Case:
 
 def ids_in(html: str, cases) -> list[int]:
     """The cases among ``cases`` whose row is in the list, in the order of the page."""
-    found = [(html.find(f'value="{c.pk}"'), c.pk) for c in cases]
+    found = [(html.find(f'value="{c.pk}" class="action-select"'), c.pk) for c in cases]
     return [pk for pos, pk in sorted(found) if pos >= 0]
 
 
