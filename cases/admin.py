@@ -224,6 +224,9 @@ class PartnerFilter(admin.SimpleListFilter):
             raise IncorrectLookupParameters(f"{self.parameter_name}: not a partner id")
         return queryset.filter(partner_id=int(value))
 
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        return {}  # a drop-down shows no counts ("Show counts" would count every partner)
+
     def choices(self, changelist):
         chosen = str(self.value() or "")
         yield {

@@ -262,3 +262,12 @@ def test_the_partner_filter_refuses_a_value_that_is_not_an_id(client_for, staff,
 def test_the_partner_filter_speaks_portuguese(client_for, staff, customer_a):
     html = client_for(staff).get(LIST, HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
     assert '<option value="">Todos</option>' in html and ">Ir</button>" in html
+
+
+def test_the_changelist_with_counts_shown_keeps_the_partner_drop_down(
+    client_for, staff, customer_a
+):
+    CaseFactory(customer=customer_a)
+    response = client_for(staff).get(LIST + "?_facets=True")
+    assert response.status_code == 200
+    assert '<option value="">All</option>' in response.content.decode()
