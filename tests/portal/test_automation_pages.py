@@ -90,3 +90,5 @@ def test_the_pages_are_translated(client_for, bob):
     profile_update(user=bob, language="pt-br")
     text = client_for(bob).get("/settings/tokens/").content.decode()
     assert "Criar token" in text
+    # the page's title and heading start with a capital, as in English
+    assert "<h1>Tokens de API</h1>" in text and "<title>Tokens de API" in text
