@@ -12,6 +12,8 @@ once per endpoint under concurrent workers and a duplicated beat.
 from __future__ import annotations
 
 import base64
+import functools
+import http.client
 import ipaddress
 import json
 import logging
@@ -266,23 +268,35 @@ def _refused_address(address: str) -> bool:
     )
 
 
-def url_problem(url: str) -> str | None:
-    """Why ``url`` may not receive webhooks, or None. Only http(s); the host must resolve, and
-    to public addresses only, unless ``WEBHOOKS_ALLOW_PRIVATE_NETWORKS`` (a server-side
-    request forgery guard, checked when an endpoint is saved and again before each send)."""
+def _checked(url: str) -> tuple[str | None, str | None]:
+    """(why ``url`` may not receive webhooks or None, the address to connect to). The address
+    is one of those the host resolved to and the guard accepted; None when private networks
+    are allowed (then the system resolves as usual)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return _("Enter an http or https address.")
+        return _("Enter an http or https address."), None
     if settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS:
-        return None
+        return None, None
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (OSError, ValueError):
-        return _("This address does not resolve.")
+        return _("This address does not resolve."), None
     if not infos or any(_refused_address(info[4][0]) for info in infos):
-        return _("This address is in a private or reserved network and cannot receive webhooks.")
-    return None
+        return (
+            _("This address is in a private or reserved network and cannot receive webhooks."),
+            None,
+        )
+    return None, str(infos[0][4][0]).split("%", 1)[0]
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` may not receive webhooks, or None. Only http(s); the host must resolve, and
+    to public addresses only, unless ``WEBHOOKS_ALLOW_PRIVATE_NETWORKS`` (a server-side
+    request forgery guard, checked when an endpoint is saved and again before each send; the
+    send then connects to the address checked, so a name that resolves to another address a
+    moment later, DNS rebinding, does not reach it)."""
+    return _checked(url)[0]
 
 
 # --- endpoints: the services ----------------------------------------------------------------
@@ -413,8 +427,59 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirect)
 
 
-def send(url: str, *, body: str, headers: dict[str, str]) -> int:
-    """POST the body; returns the HTTP status code (raises on a network error)."""
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to ``address`` (the guard's), not to what the host name resolves to now; the
+    Host header stays the URL's."""
+
+    def __init__(self, *args: Any, address: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection(
+            (self.address, self.port), self.timeout, self.source_address
+        )
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """As :class:`_PinnedHTTPConnection`, over TLS: the certificate is checked against the
+    URL's host name (SNI and verification), the connection made to the checked address."""
+
+    def __init__(self, *args: Any, address: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout, self.source_address)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(functools.partial(_PinnedHTTPConnection, address=self.address), req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(
+            functools.partial(_PinnedHTTPSConnection, address=self.address),
+            req,
+            context=self._context,
+        )
+
+
+def send(url: str, *, body: str, headers: dict[str, str], address: str | None = None) -> int:
+    """POST the body; returns the HTTP status code (raises on a network error). With an
+    ``address`` the connection goes there, whatever the host name resolves to meanwhile."""
     request = urllib.request.Request(
         url,
         data=body.encode(),
@@ -425,8 +490,15 @@ def send(url: str, *, body: str, headers: dict[str, str]) -> int:
             **headers,
         },
     )
+    opener = (
+        urllib.request.build_opener(
+            _NoRedirect, _PinnedHTTPHandler(address), _PinnedHTTPSHandler(address)
+        )
+        if address
+        else _opener
+    )
     try:
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+        with opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -469,13 +541,13 @@ def _attempt(delivery: WebhookDelivery, *, now: datetime) -> str:
     endpoint, message = delivery.endpoint, delivery.message
     body = body_of(message)
     code: int | None = None
-    error = url_problem(endpoint.url)
+    error, address = _checked(endpoint.url)
     if not error:
         try:
             headers = signed_headers(
                 secret=endpoint.secret, msg_id=message.msg_id, body=body, now=timezone.now()
             )
-            code = send(endpoint.url, body=body, headers=headers)
+            code = send(endpoint.url, body=body, headers=headers, address=address)
         except Exception as exc:  # noqa: BLE001 - any failure to reach it is a failed try
             error = str(exc) or exc.__class__.__name__
         else:

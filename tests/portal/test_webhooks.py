@@ -284,6 +284,125 @@ def test_the_guard_is_checked_again_at_send_time_r_not_4(settings, alice, partne
     assert "private" in WebhookDelivery.objects.get().last_error
 
 
+def test_a_send_connects_to_the_checked_address_with_the_url_s_host_r_not_4(hook):
+    # "hooks.invalid" never resolves (RFC 6761): the request can only arrive through the address
+    port = hook.url.split(":")[2].split("/")[0]
+    url = f"http://hooks.invalid:{port}/hooks"
+    assert webhooks.send(url, body="{}", headers={}, address="127.0.0.1") == 200
+    assert hook.requests[0].headers["host"] == f"hooks.invalid:{port}"
+
+
+def _self_signed(directory, name: str):
+    """A certificate for ``name`` and its key, as PEM files (the certificate is its own CA)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime(2020, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2040, 1, 1, tzinfo=UTC))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_an_https_send_to_the_checked_address_verifies_the_url_s_host_name_r_not_4(
+    tmp_path, monkeypatch
+):
+    import ssl
+    import urllib.error
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    cert_file, key_file = _self_signed(tmp_path, "hooks.test")
+    hosts = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            hosts.append(self.headers["Host"])
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    try:
+        # not trusted yet: the certificate is checked (for the URL's name), so refused
+        with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+            webhooks.send(f"https://hooks.test:{port}/h", body="{}", headers={}, address="127.0.0.1")
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+        url = f"https://hooks.test:{port}/h"
+        assert webhooks.send(url, body="{}", headers={}, address="127.0.0.1") == 204
+        # the same certificate under another name does not pass
+        with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+            webhooks.send(f"https://other.test:{port}/h", body="{}", headers={}, address="127.0.0.1")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert hosts == [f"hooks.test:{port}"]
+
+
+def test_a_name_resolving_elsewhere_after_the_check_is_not_followed_r_not_4(
+    settings, monkeypatch, alice, partner_a, hook
+):
+    """DNS rebinding: the name answers a public address to the guard and loopback a moment
+    later; the send connects to the address the guard accepted, never to loopback."""
+    import socket
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = False
+    port = int(hook.url.split(":")[2].split("/")[0])
+    answers = ["93.184.215.14", "93.184.215.14"]  # when the endpoint is saved, when it is sent
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host != "rebind.test":
+            return real_getaddrinfo(host, *args, **kwargs)
+        address = answers.pop(0) if answers else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    connected = []
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address[0])
+        if address[0] != "127.0.0.1":
+            raise OSError("no route to the public address in this test")
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    _endpoint(alice, partner_a, f"http://rebind.test:{port}/hooks")
+    _publish(partner_a)
+    assert webhooks.deliver_due()["failed"] == 1
+    assert connected == ["93.184.215.14"] and hook.requests == []
+
+
 def test_only_partner_admins_and_staff_manage_endpoints(alice, bob, charlie, staff, partner_a):
     from django.core.exceptions import PermissionDenied
 
