@@ -20,7 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from . import jobs
+from . import jobs, webhooks
 from .automation_models import ApiToken
 from .choices import Category, Language, Role
 from .errors import DomainError, unique_violation_as
@@ -38,6 +38,14 @@ def _require_partner_admin(user: Any, partner: Partner) -> None:
         return
     if not is_partner_admin(user) or partner_for(user) != partner:
         raise PermissionDenied(_("Only an administrator of this partner can do this."))
+
+
+def _check_chat_url(url: str) -> None:
+    """A chat webhook is an address the portal posts to: the webhooks' guard (http or https,
+    no private or reserved network unless ``WEBHOOKS_ALLOW_PRIVATE_NETWORKS``)."""
+    problem = webhooks.url_problem(url) if url else None
+    if problem:
+        raise DomainError(problem, field="chat_webhook_url")
 
 
 def _set_subscriptions(
@@ -93,6 +101,7 @@ def contact_create(
 ) -> Contact:
     _require_partner_admin(user, partner)
     _check_customer_scope(partner, customer)
+    _check_chat_url(chat_webhook_url)
     if Contact.objects.filter(partner=partner, customer=customer, email__iexact=email).exists():
         raise DomainError(_("A contact with this e-mail already exists."), field="email")
     # Two identical submits at once both pass the check above: the constraint decides.
@@ -122,6 +131,8 @@ def contact_update(
     _require_partner_admin(user, contact.partner)
     if "customer" in fields:
         _check_customer_scope(contact.partner, fields["customer"])
+    if fields.get("chat_webhook_url", contact.chat_webhook_url) != contact.chat_webhook_url:
+        _check_chat_url(fields["chat_webhook_url"])
     email = fields.get("email")
     if (
         email

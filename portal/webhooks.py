@@ -268,7 +268,7 @@ def _refused_address(address: str) -> bool:
     )
 
 
-def _checked(url: str) -> tuple[str | None, str | None]:
+def checked_address(url: str) -> tuple[str | None, str | None]:
     """(why ``url`` may not receive webhooks or None, the address to connect to). The address
     is one of those the host resolved to and the guard accepted; None when private networks
     are allowed (then the system resolves as usual)."""
@@ -296,7 +296,7 @@ def url_problem(url: str) -> str | None:
     request forgery guard, checked when an endpoint is saved and again before each send; the
     send then connects to the address checked, so a name that resolves to another address a
     moment later, DNS rebinding, does not reach it)."""
-    return _checked(url)[0]
+    return checked_address(url)[0]
 
 
 # --- endpoints: the services ----------------------------------------------------------------
@@ -477,9 +477,17 @@ class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
         )
 
 
-def send(url: str, *, body: str, headers: dict[str, str], address: str | None = None) -> int:
-    """POST the body; returns the HTTP status code (raises on a network error). With an
-    ``address`` the connection goes there, whatever the host name resolves to meanwhile."""
+def send(
+    url: str,
+    *,
+    body: str,
+    headers: dict[str, str],
+    address: str | None = None,
+    timeout: float | None = None,
+) -> int:
+    """POST the JSON body; returns the HTTP status code (raises on a network error). With an
+    ``address`` the connection goes there, whatever the host name resolves to meanwhile. The
+    one way the portal posts to an address a partner gave (webhooks, chat)."""
     request = urllib.request.Request(
         url,
         data=body.encode(),
@@ -498,7 +506,7 @@ def send(url: str, *, body: str, headers: dict[str, str], address: str | None = 
         else _opener
     )
     try:
-        with opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+        with opener.open(request, timeout=timeout or settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -541,7 +549,7 @@ def _attempt(delivery: WebhookDelivery, *, now: datetime) -> str:
     endpoint, message = delivery.endpoint, delivery.message
     body = body_of(message)
     code: int | None = None
-    error, address = _checked(endpoint.url)
+    error, address = checked_address(endpoint.url)
     if not error:
         try:
             headers = signed_headers(

@@ -65,7 +65,8 @@ class _Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def chat_receiver():
+def chat_receiver(settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = True  # the receiver is on this host
     _Receiver.received = []
     _Receiver.status = 200
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
@@ -103,6 +104,43 @@ def test_a_chat_webhook_that_refuses_is_retried(partner_a, chat_receiver):
     assert deliver_due() == {"sent": 1, "failed": 1}  # the e-mail went, the chat did not
     failed = Delivery.objects.get(channel=Channel.CHAT)
     assert failed.status == NotificationStatus.PENDING and "500" in failed.last_error
+
+
+def test_a_chat_webhook_in_a_private_network_is_refused_when_sent(
+    settings, partner_a, chat_receiver
+):
+    server, receiver = chat_receiver
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = False
+    contact = ContactFactory(partner=partner_a, email="ops@acme.example", categories=[Category.CASES])
+    contact.chat_webhook_url = f"http://127.0.0.1:{server.server_port}/hook"
+    contact.save()
+    Subscription.objects.filter(contact=contact).update(chat=True, email=False)
+    _event(partner_a)
+    assert deliver_due() == {"sent": 0, "failed": 1}
+    assert receiver.received == []
+    assert "private" in Delivery.objects.get(channel=Channel.CHAT).last_error
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:6379/", "http://169.254.169.254/latest/meta-data/", "ftp://x.example/"]
+)
+def test_a_contact_s_chat_webhook_gets_the_webhooks_guard(settings, alice, partner_a, url):
+    from portal.errors import DomainError
+    from portal.services import contact_create, contact_update
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = False
+    with pytest.raises(DomainError) as refused:
+        contact_create(
+            user=alice, partner=partner_a, name="Ops", email="ops@acme.example",
+            chat_webhook_url=url,
+        )
+    assert refused.value.field == "chat_webhook_url"
+    contact = contact_create(user=alice, partner=partner_a, name="Ops", email="ops@acme.example")
+    with pytest.raises(DomainError) as refused:
+        contact_update(user=alice, contact=contact, chat_webhook_url=url)
+    assert refused.value.field == "chat_webhook_url"
+    contact.refresh_from_db()
+    assert contact.chat_webhook_url == ""
 
 
 class _Sink:
