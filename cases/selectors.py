@@ -327,13 +327,14 @@ def queue_counts(*, user: Any, now: datetime | None = None) -> dict[str, int]:
     # in the WHERE clause, so only the owner's range of the queue index is read
     mine = queue_condition(Queue.MINE, user=user, now=now)
     counts = {Queue.MINE.value: cases.filter(mine).aggregate(n=Count("status"))["n"]}
-    bucket = int(now.timestamp()) // seconds
-    key = "cases:queue-counts:{}:{}:{}".format(*_cases_version(), bucket)
+    key = "cases:queue-counts:{}:{}".format(*_cases_version())
+    # The age is the portal's clock (not the cache's expiry): a page counted at 12:00:00
+    # serves its counts until 12:00:10, on every cache backend and with the clock moved.
     cached = cache.get(key)
-    if cached is None:
-        cached = _queue_aggregate(cases, shared, user=user, now=now)
-        cache.set(key, cached, timeout=seconds)
-    counts.update(cached)
+    if cached is None or not 0 <= now.timestamp() - cached["at"] < seconds:
+        cached = {"at": now.timestamp(), "counts": _queue_aggregate(cases, shared, user=user, now=now)}
+        cache.set(key, cached, timeout=max(60, 6 * seconds))
+    counts.update(cached["counts"])
     return {queue.value: counts[queue.value] or 0 for queue in Queue}
 
 
