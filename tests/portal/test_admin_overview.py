@@ -38,3 +38,48 @@ def test_overview_query_count_does_not_grow_with_partners(
 def test_partners_cannot_open_the_console(client_for, alice):
     response = client_for(alice).get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def _sidebar(html: str) -> str:
+    start = html.index('id="nav-sidebar"')
+    return html[start : html.index("</nav>", start)]
+
+
+def test_the_sidebar_follows_a_change_of_the_staff_user_s_permissions(client_for, customer_a):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    clerk = UserFactory(username="clerk", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_case"))
+    client = client_for(clerk)
+    sidebar = _sidebar(client.get("/admin/cases/case/").content.decode())
+    assert "/admin/cases/case/" in sidebar and "/admin/portal/partner/" not in sidebar
+    clerk.user_permissions.add(Permission.objects.get(codename="view_partner"))
+    sidebar = _sidebar(client.get("/admin/cases/case/").content.decode())
+    assert "/admin/portal/partner/" in sidebar  # the list is not the one built before
+
+
+def test_the_sidebar_is_built_once_per_user_and_language(
+    client_for, staff, customer_a, monkeypatch
+):
+    from django.contrib import admin
+
+    built = []
+    build = admin.AdminSite._build_app_dict
+
+    def counting(self, request, label=None):
+        built.append(label)
+        return build(self, request, label)
+
+    monkeypatch.setattr(admin.AdminSite, "_build_app_dict", counting)
+    admin.site._app_lists.clear()
+    client = client_for(staff)
+    english = _sidebar(client.get("/admin/cases/case/").content.decode())
+    assert _sidebar(client.get("/admin/cases/case/").content.decode()) == english
+    client.get("/admin/portal/partner/")
+    portuguese = _sidebar(
+        client.get("/admin/cases/case/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+    )
+    assert built == [None, None]  # once in English, once in Portuguese
+    assert "Casos" in portuguese and "Casos" not in english
