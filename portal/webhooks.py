@@ -424,9 +424,6 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to ``address`` (the guard's), not to what the host name resolves to now; the
     Host header stays the URL's."""
@@ -477,6 +474,14 @@ class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
         )
 
 
+def _through_proxy(url: str) -> bool:
+    """Whether the environment sends ``url`` through a proxy (``HTTPS_PROXY`` …): then the
+    proxy connects and resolves the name, and the connection is not pinned."""
+    parts = urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    return bool(proxy) and not urllib.request.proxy_bypass(parts.hostname or "")
+
+
 def send(
     url: str,
     *,
@@ -502,8 +507,8 @@ def send(
         urllib.request.build_opener(
             _NoRedirect, _PinnedHTTPHandler(address), _PinnedHTTPSHandler(address)
         )
-        if address
-        else _opener
+        if address and not _through_proxy(url)
+        else urllib.request.build_opener(_NoRedirect)  # the environment's proxy, if any
     )
     try:
         with opener.open(request, timeout=timeout or settings.WEBHOOK_TIMEOUT_SECONDS) as response:

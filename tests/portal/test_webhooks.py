@@ -528,3 +528,12 @@ def test_a_broker_outage_leaves_the_delivery_for_the_periodic_job(alice, partner
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert _publish(partner_a) == 1  # the enqueue fails quietly
     assert WebhookDelivery.objects.get().status == WebhookDeliveryStatus.PENDING
+
+
+def test_a_send_through_the_environment_s_proxy_is_not_pinned(monkeypatch, hook):
+    # The proxy connects and resolves: the request goes to it, not to the checked address.
+    monkeypatch.setenv("HTTP_PROXY", hook.url.rsplit("/", 1)[0])
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert webhooks.send("http://hooks.example:8080/x", body="{}", headers={}, address="192.0.2.1") == 200
+    assert hook.requests[0].headers["host"] == "hooks.example:8080"
