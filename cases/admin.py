@@ -241,7 +241,6 @@ class PartnerFilter(admin.SimpleListFilter):
                 '<option value="{}"{}>{}</option>',
                 ((pk, " selected" if str(pk) == chosen else "", name) for pk, name in self.lookup_choices),
             ),
-            "selected": bool(chosen),
         }
 
 

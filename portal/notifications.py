@@ -617,28 +617,18 @@ def send_batch(ids: Sequence[int], *, now: datetime) -> dict[str, int]:
             with contextlib.suppress(Exception):  # closing a broken connection
                 connection.close()
     for row in chats:
-        # A partner's address: the webhooks' guard (no private or reserved networks, the
-        # connection made to the address checked) and their one way of posting.
+        # A partner's address: the webhooks' guard and their one way of posting.
         message = rendered[row.pk]
-        problem, address = webhooks.checked_address(row.recipient)
-        if problem:
-            errors[row.pk] = problem
-            continue
-        try:
-            code = webhooks.send(
-                row.recipient,
-                body=json.dumps({"text": message.text, "link": message.link}),
-                headers={},
-                address=address,
-                timeout=settings.NOTIFICATION_CHAT_TIMEOUT,
-            )
-        except Exception as exc:  # noqa: BLE001 - one bad row must not stop the rest
-            errors[row.pk] = str(exc) or exc.__class__.__name__
-            continue
-        if 200 <= code < 300:
-            sent.append(row.pk)
+        error, _code = webhooks.post(
+            row.recipient,
+            body=json.dumps({"text": message.text, "link": message.link}),
+            headers={},
+            timeout=settings.NOTIFICATION_CHAT_TIMEOUT,
+        )
+        if error:
+            errors[row.pk] = error
         else:
-            errors[row.pk] = f"HTTP {code}"
+            sent.append(row.pk)
     _mark_sent(sent[recorded:], now=now)
     _record(rows, sent, errors, now=now)
     return {"sent": len(sent), "failed": len(errors)}

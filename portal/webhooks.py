@@ -424,32 +424,25 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to ``address`` (the guard's), not to what the host name resolves to now; the
-    Host header stays the URL's."""
+class _Pinned:
+    """Mixed into http.client's connections: the socket goes to ``address`` (the guard's),
+    not to what the host name resolves to now. http.client opens it through
+    ``_create_connection`` and keeps the rest: the Host header, and over TLS the certificate
+    checked for the URL's host name (SNI)."""
 
     def __init__(self, *args: Any, address: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection(
-            (self.address, self.port), self.timeout, self.source_address
+        self._create_connection = lambda target, *rest: socket.create_connection(
+            (address, target[1]), *rest
         )
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """As :class:`_PinnedHTTPConnection`, over TLS: the certificate is checked against the
-    URL's host name (SNI and verification), the connection made to the checked address."""
+class _PinnedHTTPConnection(_Pinned, http.client.HTTPConnection):
+    pass
 
-    def __init__(self, *args: Any, address: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.address = address
 
-    def connect(self) -> None:
-        sock = socket.create_connection((self.address, self.port), self.timeout, self.source_address)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+class _PinnedHTTPSConnection(_Pinned, http.client.HTTPSConnection):
+    pass
 
 
 class _PinnedHTTPHandler(urllib.request.HTTPHandler):
@@ -517,6 +510,21 @@ def send(
         return exc.code
 
 
+def post(
+    url: str, *, body: str, headers: dict[str, str], timeout: float | None = None
+) -> tuple[str | None, int | None]:
+    """Check ``url`` against the guard and POST to the address checked: (the error or None,
+    the HTTP status code if one came back). A 2xx is no error."""
+    error, address = checked_address(url)
+    if error:
+        return error, None
+    try:
+        code = send(url, body=body, headers=headers, address=address, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it is a failed try
+        return str(exc) or exc.__class__.__name__, None
+    return (None if 200 <= code < 300 else f"HTTP {code}"), code
+
+
 def _due(now: datetime) -> models.QuerySet:
     return WebhookDelivery.objects.filter(
         status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__active=True
@@ -553,19 +561,14 @@ def deliver_due(*, now: datetime | None = None, limit_batches: int = 50) -> dict
 def _attempt(delivery: WebhookDelivery, *, now: datetime) -> str:
     endpoint, message = delivery.endpoint, delivery.message
     body = body_of(message)
-    code: int | None = None
-    error, address = checked_address(endpoint.url)
-    if not error:
-        try:
-            headers = signed_headers(
-                secret=endpoint.secret, msg_id=message.msg_id, body=body, now=timezone.now()
-            )
-            code = send(endpoint.url, body=body, headers=headers, address=address)
-        except Exception as exc:  # noqa: BLE001 - any failure to reach it is a failed try
-            error = str(exc) or exc.__class__.__name__
-        else:
-            if not 200 <= code < 300:
-                error = f"HTTP {code}"
+    try:
+        headers = signed_headers(
+            secret=endpoint.secret, msg_id=message.msg_id, body=body, now=timezone.now()
+        )
+    except Exception as exc:  # noqa: BLE001 - a secret that cannot sign fails this try only
+        error, code = str(exc) or exc.__class__.__name__, None
+    else:
+        error, code = post(endpoint.url, body=body, headers=headers)
     if not error:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=WebhookDeliveryStatus.DELIVERED,
