@@ -55,6 +55,11 @@ class CaseFilter(ScopedFilterSet):
         model = Case
         fields = ["severity", "status", "category", "customer", "partner", "region", "breached"]
 
+    @staticmethod
+    def customer_choices(request) -> QuerySet:
+        """The customers the ``customer`` filter offers: those the caller may see."""
+        return _customers(request)
+
     def filter_breached(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset

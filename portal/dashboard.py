@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+from django.urls import get_script_prefix, reverse
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,17 @@ class NavEntry:
     label: str
     url_name: str
     order: int = 100
+
+    @property
+    def url(self) -> str:
+        """The entry's address, reversed once per process (the header shows every entry on
+        every page)."""
+        return _reversed(self.url_name, get_script_prefix())
+
+
+@lru_cache(maxsize=256)
+def _reversed(url_name: str, script_prefix: str) -> str:
+    return reverse(url_name)  # under the prefix the key names
 
 
 _cards: dict[str, Card] = {}

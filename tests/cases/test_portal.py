@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -68,6 +70,34 @@ def test_list_rows_show_link_customer_status_and_times(client_for, bob, customer
     assert f'{customer_a.name} <span class="badge muted">{customer_a.region}</span>' in html
     assert f'<span class="badge {case.severity}">{case.severity}</span>' in html
     assert f"<td>{case.get_status_display()}</td>" in html
+
+
+def test_list_filter_with_a_page_number_still_filters(client_for, bob, customer_a):
+    CaseFactory(customer=customer_a, title="Low one", urgency="low")
+    CaseFactory(customer=customer_a, title="Medium one")
+    html = client_for(bob).get("/cases/?severity=S4&page=1").content.decode()
+    assert "Low one" in html and "Medium one" not in html
+    assert '<option value="S4" selected>' in html
+    everything = client_for(bob).get("/cases/?page=1").content.decode()
+    assert "Low one" in everything and "Medium one" in everything
+
+
+@time_machine.travel(datetime(2026, 7, 1, 10, 0, tzinfo=UTC), tick=False)
+def test_list_times_opened_in_the_viewers_zone_due_in_the_customers_r_case_8(
+    client_for, bob, customer_a
+):
+    """The opened time is the viewer's (bob: no zone chosen, so the zone of his partner's
+    first customer); the countdown's tooltip is the due time in the case's customer zone."""
+    from portal.services import profile_update
+
+    profile_update(user=bob, time_zone="America/Sao_Paulo")
+    case = CaseFactory(customer=customer_a, urgency="low")
+    html = client_for(bob).get("/cases/").content.decode()
+    row = html[html.index(f"<td>{case.pk}</td>") :].split("</tr>", 1)[0]
+    assert "1 Jul 2026, 07:00 BRT" in row  # opened, viewer's zone
+    due = case.response_due_at.astimezone(ZoneInfo("Europe/Paris"))
+    assert f'title="{due.day} ' in row and "CEST" in row  # due, customer's zone (EMEA)
+    assert 'class="countdown"' in row
 
 
 def test_list_filter_fields_follow_customers_language_and_choices(
