@@ -449,6 +449,16 @@ CACHES = {
     )
 }
 
+# Sessions: with a shared cache (Redis) a request reads its session from the cache and the
+# database only on a miss; writes go to both, so a logout or an expiry holds everywhere.
+# Without one (the embedded quick start) sessions stay in the database: a per-process cache
+# would keep a logged-out session alive in the other processes.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_CACHE_URL
+    else "django.contrib.sessions.backends.db"
+)
+
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):

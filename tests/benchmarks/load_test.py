@@ -8,7 +8,9 @@ Not a test: pytest does not collect it. It
    partner and one staff user; ``--reuse`` keeps the cases already there when there are enough;
 2. starts ``gunicorn portal.wsgi -w 2`` on a free loopback port with production settings
    (DEBUG off, a throw-away SECRET_KEY, no TLS redirect, login lockout off, a high API throttle
-   rate, persistent database connections, deliveries left in the outbox);
+   rate, persistent database connections, Redis as the shared cache as in README's production
+   settings — ``LOAD_TEST_CACHE_URL``, default ``redis://127.0.0.1:6379/3`` — and deliveries
+   left in the outbox);
 3. runs wrk, bounded in time (``--duration``) and connections (``--connections``), for each
    scenario:
 
@@ -32,7 +34,7 @@ Not a test: pytest does not collect it. It
    service time and 16 the queueing on top of it;
 5. stops gunicorn at the end, also on Ctrl-C or an error.
 
-Needs wrk (Debian: ``apt-get install -y wrk``) and PostgreSQL::
+Needs wrk (Debian: ``apt-get install -y wrk``), Redis and PostgreSQL::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/load_portal \\
         .venv/bin/python tests/benchmarks/load_test.py [--reuse] [--duration 30] [--connections 16]
@@ -76,6 +78,8 @@ SERVER_ENV = {
     # Deliveries stay in the outbox: the load test measures the web tier, not e-mail.
     "CELERY_BROKER_URL": "memory://localhost/",
     "LOG_LEVEL": "WARNING",
+    # The shared cache of README's production settings (sessions, throttling): Redis.
+    "CACHE_URL": os.environ.get("LOAD_TEST_CACHE_URL", "redis://127.0.0.1:6379/3"),
 }
 USER_PREFIX = "load-"
 STAFF_USERNAME = "load-staff"
@@ -498,24 +502,36 @@ def cpu_seconds(server_pid: int, db_name: str) -> dict[str, float]:
     }
 
 
+# Scenarios that write nothing: they are warmed up before they are measured.
+READ_ONLY = {"api-list", "api-detail", "portal-list", "admin-changelist"}
+
+
 def run_wrk(*, scenario: str, port: int, data: Path, args, duration: int, cpu) -> dict:
     threads = min(args.threads, args.connections)
     script = data / f"{scenario}.lua"
     script.write_text(lua_for(scenario, data, threads))
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{args.connections}",
-        f"-d{duration}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(script),
-        f"http://127.0.0.1:{port}",
-    ]
-    print(f"\n[{scenario}] {' '.join(command[:5])} … ({duration} s)", flush=True)
+
+    def command(seconds: int) -> list[str]:
+        return [
+            "wrk",
+            f"-t{threads}",
+            f"-c{args.connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ]
+
+    if args.warmup and scenario in READ_ONLY:
+        # A long-running server has met every partner before: the per-process caches (each
+        # partner's filter fields, each staff member's sidebar) are filled unmeasured first.
+        print(f"\n[{scenario}] warm-up ({args.warmup} s, not measured)", flush=True)
+        subprocess.run(command(args.warmup), capture_output=True, text=True, check=True)
+    print(f"\n[{scenario}] {' '.join(command(duration)[:5])} … ({duration} s)", flush=True)
     before, started = cpu(), time.monotonic()
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(command(duration), capture_output=True, text=True, check=True).stdout
     after, elapsed = cpu(), time.monotonic() - started
     line = next((x for x in out.splitlines() if x.startswith("LOADRESULT ")), None)
     if line is None:
@@ -563,6 +579,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=30, help="seconds per main scenario")
     parser.add_argument("--part-duration", type=int, default=10, help="seconds per API call alone")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=3,
+        help="seconds of unmeasured load before each read-only scenario (0: none)",
+    )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
