@@ -1,0 +1,61 @@
+"""The PostgreSQL engine reads times with psycopg's compiled parser (portal/postgresql)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from psycopg.pq import Format
+
+from portal.models import Partner
+from portal.postgresql.base import HAS_COMPILED_LOADER, TIMESTAMPTZ_OID, CompiledTzLoader
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+
+def test_times_read_back_exactly_in_utc_through_the_compiled_loader():
+    if not HAS_COMPILED_LOADER:
+        pytest.skip("psycopg has no compiled loader here")
+    connection.ensure_connection()
+    loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    assert issubclass(loader, CompiledTzLoader)
+    moment = dt.datetime(2026, 3, 29, 1, 59, 59, 123456, tzinfo=dt.UTC)
+    partner = Partner.objects.create(name="Clock", slug="clock")
+    Partner.objects.filter(pk=partner.pk).update(created_at=moment)
+    read = Partner.objects.values_list("created_at", flat=True).get(pk=partner.pk)
+    assert read == moment and read.tzinfo is dt.UTC and read.utcoffset() == dt.timedelta(0)
+
+
+def test_the_compiled_loader_reads_what_djangos_own_reads():
+    """The same text from PostgreSQL gives the same ``datetime`` through Django's loader and
+    through this one (offsets, fractions, dates far apart)."""
+    if not HAS_COMPILED_LOADER:
+        pytest.skip("psycopg has no compiled loader here")
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.adapt import AdaptersMap
+
+    connection.ensure_connection()
+    ours = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    stock_map = AdaptersMap(connection.connection.adapters)
+    register_tzloader(ours.timezone, stock_map)
+    stock = stock_map.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    assert stock is not ours
+    texts = [
+        b"2026-12-02 14:05:09.123456+00",
+        b"2026-12-02 14:05:09+00",
+        b"1999-12-31 23:59:59.5+00",
+        b"2027-03-28 01:00:00+00",
+        b"0001-01-01 00:00:00+00",
+        b"9999-12-31 23:59:59.999999+00",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT x::timestamptz::text FROM unnest(%s::text[]) AS x",
+            [["2026-12-02T14:05:09.123456Z", "2026-06-01T00:00:00-03:00", "2026-10-25T01:30+02"]],
+        )
+        texts += [row[0].encode() for row in cursor.fetchall()]
+    for text in texts:
+        assert ours(TIMESTAMPTZ_OID, connection.connection).load(text) == stock(
+            TIMESTAMPTZ_OID, connection.connection
+        ).load(text), text
