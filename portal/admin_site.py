@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.shortcuts import redirect
+from django.template.defaultfilters import urlencode as urlencode_filter
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import translation
 from django.utils.http import urlencode
@@ -16,6 +18,10 @@ from .jobs import job_states
 from .models import Delivery, Partner
 from .two_factor import enrol_view, second_factor_required, verify_view
 
+# Django's sidebar, which ``admin/nav_sidebar.html`` (portal/template_overrides) renders
+# through :meth:`PortalAdminSite.nav_sidebar`.
+SIDEBAR_TEMPLATE = "admin/portal/nav_sidebar.html"
+
 
 class PortalAdminSite(admin.AdminSite):
     site_header = _("Partner operations — operator console")
@@ -27,6 +33,7 @@ class PortalAdminSite(admin.AdminSite):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._app_lists: dict[tuple, list] = {}
+        self._sidebars: dict[tuple, str] = {}
 
     # --- staff sign-in: the second factor (portal/two_factor.py) -----------------------------
 
@@ -54,17 +61,23 @@ class PortalAdminSite(admin.AdminSite):
 
     _APP_LISTS_MAX = 512
 
+    def _app_list_key(self, request) -> tuple | None:
+        """What the sidebar's app list depends on, or None when it is not cached."""
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        permissions = () if user.is_superuser else tuple(sorted(user.get_all_permissions()))
+        return (self.name, user.pk, user.is_superuser, translation.get_language(), permissions)
+
     def get_app_list(self, request, app_label=None):
         """Every admin page shows the sidebar's list of every app and model the user may see:
         built from each model admin's permission checks and a reversed URL per model (a fifth
         of a changelist's CPU). It depends only on the user's permissions and language, so it
         is built once per (user, superuser flag, language, permissions) in each process; a
         change of the user's permissions makes a new key."""
-        user = getattr(request, "user", None)
-        if app_label is not None or user is None or not user.is_authenticated:
+        key = self._app_list_key(request) if app_label is None else None
+        if key is None:
             return super().get_app_list(request, app_label)
-        permissions = () if user.is_superuser else tuple(sorted(user.get_all_permissions()))
-        key = (self.name, user.pk, user.is_superuser, translation.get_language(), permissions)
         cached = self._app_lists.get(key)
         if cached is None:
             cached = super().get_app_list(request)
@@ -72,6 +85,30 @@ class PortalAdminSite(admin.AdminSite):
                 self._app_lists.clear()
             self._app_lists[key] = cached
         return cached
+
+    def nav_sidebar(self, request, available_apps: list) -> str:
+        """The navigation sidebar's HTML (``admin/nav_sidebar.html``), rendered once per
+        app list (above) and marked entry: rendering its hundred-odd links was a quarter of a
+        changelist's CPU. The marked app and model are those whose address is in the page's
+        (as Django's template tests them), so every page of one model shares one rendering."""
+        key = self._app_list_key(request)
+        context = {"available_apps": available_apps, "request": request}
+        if key is None:
+            return render_to_string(SIDEBAR_TEMPLATE, context)
+        path = urlencode_filter(request.path)  # as the template's request.path|urlencode
+        marked = tuple(
+            url
+            for app in available_apps
+            for url in (app.get("app_url"), *(m.get("admin_url") for m in app["models"]))
+            if url and url in path
+        )
+        html = self._sidebars.get((key, marked))
+        if html is None:
+            html = render_to_string(SIDEBAR_TEMPLATE, context)
+            if len(self._sidebars) >= self._APP_LISTS_MAX:
+                self._sidebars.clear()
+            self._sidebars[(key, marked)] = html
+        return html
 
     def get_urls(self):
         return [
@@ -117,9 +154,7 @@ class PortalAdminSite(admin.AdminSite):
             ],
             "overview": self.overview(),
             "jobs": job_states(),
-            "calendars_missing_holidays": calendars_missing_holidays(
-                years=holiday_years_reached()
-            ),
+            "calendars_missing_holidays": calendars_missing_holidays(years=holiday_years_reached()),
             "failed_notifications": Delivery.objects.filter(
                 status=NotificationStatus.FAILED
             ).count(),

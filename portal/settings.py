@@ -120,7 +120,9 @@ ASGI_APPLICATION = "portal.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Before every app's templates: the few admin templates the portal replaces (the
+        # admin app is listed before the portal app, so its own templates would win).
+        "DIRS": [BASE_DIR / "portal" / "template_overrides"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

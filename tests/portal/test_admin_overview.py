@@ -83,3 +83,47 @@ def test_the_sidebar_is_built_once_per_user_and_language(
     )
     assert built == [None, None]  # once in English, once in Portuguese
     assert "Casos" in portuguese and "Casos" not in english
+
+
+def test_the_rendered_sidebar_is_djangos_own_with_the_page_s_entry_marked(
+    client_for, staff, customer_a
+):
+    """The sidebar rendered once per app list and marked entry is exactly what Django's own
+    template renders for that page: the model of a list or of one object's page is marked,
+    another model's page marks that one instead."""
+    from pathlib import Path
+
+    import django.contrib.admin
+    from django.contrib import admin
+    from django.template import engines
+    from django.test import RequestFactory
+
+    from cases.models import Case
+    from tests.cases.factories import CaseFactory
+
+    # Django's own template, read from the admin app (the portal's copy must not drift).
+    djangos = (
+        Path(django.contrib.admin.__file__).parent / "templates/admin/nav_sidebar.html"
+    ).read_text()
+    template = engines["django"].from_string(djangos)
+    case = CaseFactory(customer=customer_a)
+    admin.site._sidebars.clear()
+    client = client_for(staff)
+    pages = [
+        "/admin/cases/case/",
+        f"/admin/cases/case/{case.pk}/change/",
+        "/admin/portal/partner/",
+        "/admin/cases/case/",
+    ]
+    for path in pages:
+        shown = _sidebar(client.get(path).content.decode())
+        request = RequestFactory().get(path)
+        request.user = staff
+        own = template.render(
+            {"available_apps": admin.site.get_app_list(request), "request": request}
+        )
+        assert shown == _sidebar(own), path
+        marked = "/admin/portal/partner/" if "partner" in path else "/admin/cases/case/"
+        assert f'<a href="{marked}" aria-current="page">' in shown
+    assert Case.objects.count() == 1
+    assert len(admin.site._sidebars) == 2  # the case pages share one rendering
