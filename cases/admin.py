@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django import forms
@@ -15,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -236,10 +238,14 @@ class PartnerFilter(admin.SimpleListFilter):
                 for name, value in changelist.params.items()
                 if name not in (self.parameter_name, "p")
             ],
-            "options": format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                ((pk, " selected" if str(pk) == chosen else "", name) for pk, name in self.lookup_choices),
+            # Hundreds of options on every page: written with the standard library's escape
+            # (what format_html's escaping comes to, without its per-argument overhead).
+            "options": mark_safe(  # noqa: S308 - the names are escaped here, ids are ints
+                "".join(
+                    f'<option value="{int(pk)}"{" selected" if str(pk) == chosen else ""}>'
+                    f"{html.escape(name)}</option>"
+                    for pk, name in self.lookup_choices
+                )
             ),
         }
 

@@ -253,6 +253,15 @@ def test_the_partner_filter_is_a_drop_down_that_keeps_the_other_filters(
     assert "Acme&#x27;s case" in everyone and "Borealis&#x27;s case" in everyone
 
 
+def test_the_partner_filter_escapes_partner_names(client_for, staff, customer_a):
+    from tests.factories import PartnerFactory
+
+    odd = PartnerFactory(name='<b>"Bold" & Co</b>')
+    html = client_for(staff).get(LIST).content.decode()
+    assert f'<option value="{odd.pk}">&lt;b&gt;&quot;Bold&quot; &amp; Co&lt;/b&gt;</option>' in html
+    assert "<b>\"Bold\"" not in html
+
+
 def test_the_partner_filter_refuses_a_value_that_is_not_an_id(client_for, staff, customer_a):
     response = client_for(staff).get(LIST + "?partner__id__exact=acme")
     # the admin's own answer to a wrong lookup: the unfiltered list with ?e=1
