@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from portal.admin_times import countdown_html
+from portal.choices import REGION_TIMEZONES
 from portal.errors import DomainError, write_with_form
 from portal.timefmt import show_time
 from portal.views import PartnerRequiredMixin, get_for_user_or_404
@@ -160,7 +161,7 @@ def _case_rows(rows: Iterable[tuple], *, now: datetime) -> list[str]:
         elif acked:
             due = acknowledged
         else:  # the countdown's tooltip: the due time in the customer's zone (R-CASE-8)
-            due = countdown_html(due_at, owner=region, now=now)
+            due = countdown_html(due_at, owner=region if region in REGION_TIMEZONES else None, now=now)
         severity = escape(severity)
         html.append(
             _ROW.format(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.template.defaultfilters import urlencode as urlencode_filter
@@ -33,7 +35,8 @@ class PortalAdminSite(admin.AdminSite):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._app_lists: dict[tuple, list] = {}
-        self._sidebars: dict[tuple, str] = {}
+        # About 25 KB each; least recently used first.
+        self._sidebars: OrderedDict[tuple, str] = OrderedDict()
 
     # --- staff sign-in: the second factor (portal/two_factor.py) -----------------------------
 
@@ -60,6 +63,7 @@ class PortalAdminSite(admin.AdminSite):
     # --- the navigation sidebar's app list, built once per viewer ----------------------------
 
     _APP_LISTS_MAX = 512
+    _SIDEBARS_MAX = 256
 
     def _app_list_key(self, request) -> tuple | None:
         """What the sidebar's app list depends on, or None when it is not cached."""
@@ -105,9 +109,11 @@ class PortalAdminSite(admin.AdminSite):
         html = self._sidebars.get((key, marked))
         if html is None:
             html = render_to_string(SIDEBAR_TEMPLATE, context)
-            if len(self._sidebars) >= self._APP_LISTS_MAX:
-                self._sidebars.clear()
             self._sidebars[(key, marked)] = html
+            if len(self._sidebars) > self._SIDEBARS_MAX:
+                self._sidebars.popitem(last=False)  # the least recently used
+        else:
+            self._sidebars.move_to_end((key, marked))
         return html
 
     def get_urls(self):

@@ -100,6 +100,20 @@ def test_list_times_opened_in_the_viewers_zone_due_in_the_customers_r_case_8(
     assert 'class="countdown"' in row
 
 
+def test_list_renders_a_case_whose_customer_region_has_no_zone(client_for, bob, customer_a):
+    """A region the zones do not know (data written past the choices) shows the due time in
+    the viewer's zone instead of failing the page."""
+    from portal.models import Customer
+    from portal.services import profile_update
+
+    profile_update(user=bob, time_zone="America/Sao_Paulo")
+    case = CaseFactory(customer=customer_a, urgency="low")
+    Customer.objects.filter(pk=customer_a.pk).update(region="MARS")
+    html = client_for(bob).get("/cases/").content.decode()
+    row = html[html.index(f"<td>{case.pk}</td>") :].split("</tr>", 1)[0]
+    assert 'class="countdown"' in row and "BRT" in row
+
+
 def test_list_filter_fields_follow_customers_language_and_choices(
     client_for, bob, charlie, customer_a, customer_b
 ):

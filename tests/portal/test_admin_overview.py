@@ -127,3 +127,39 @@ def test_the_rendered_sidebar_is_djangos_own_with_the_page_s_entry_marked(
         assert f'<a href="{marked}" aria-current="page">' in shown
     assert Case.objects.count() == 1
     assert len(admin.site._sidebars) == 2  # the case pages share one rendering
+
+
+def test_a_page_without_the_admin_context_keeps_no_sidebar(rf, staff):
+    """A template that includes the sidebar without ``available_apps`` renders it from its
+    own context and leaves nothing in the cache for the admin's pages to be served."""
+    from django.contrib import admin
+    from django.template import engines
+
+    admin.site._sidebars.clear()
+    request = rf.get("/admin/")
+    request.user = staff
+    html = (
+        engines["django"]
+        .from_string('{% include "admin/nav_sidebar.html" %}')
+        .render({"request": request})
+    )
+    assert 'id="nav-sidebar"' in html and "You don’t have permission" in html
+    assert not admin.site._sidebars
+
+
+def test_the_rendered_sidebars_kept_are_bounded_least_recently_used_first(
+    client_for, staff, monkeypatch
+):
+    from django.contrib import admin
+
+    monkeypatch.setattr(admin.site, "_SIDEBARS_MAX", 2)
+    admin.site._sidebars.clear()
+    client = client_for(staff)
+    client.get("/admin/cases/case/")
+    client.get("/admin/portal/partner/")
+    client.get("/admin/cases/case/")  # used again: the partner page's is now the oldest
+    client.get("/admin/portal/contact/")
+    kept = [marked for _key, marked in admin.site._sidebars]
+    assert len(kept) == 2
+    assert any("/admin/cases/case/" in m for m in kept)
+    assert not any("/admin/portal/partner/" in m for m in kept)
