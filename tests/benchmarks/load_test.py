@@ -145,12 +145,20 @@ def seed_users(partners: int) -> None:
     print(f"  {len(users)} partner users with API tokens, staff user {STAFF_USERNAME!r}")
 
 
+def _session_store():
+    """The server's session engine (with Redis as the cache: sessions in the cache and the
+    database), so what is made and deleted here is made and deleted there."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
 def session_for(user) -> str:
     """A logged-in session, as django.contrib.auth.login would store it."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    session = SessionStore()
+    session = _session_store()()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -603,7 +611,6 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.contrib.sessions.models import Session
     from django.core.management import call_command
     from django.db import connection
 
@@ -648,7 +655,9 @@ def main() -> None:
     finally:
         stop_server(server)
     errors = (data / "gunicorn.log").read_text().count("Traceback")
-    Session.objects.filter(pk__in=figures["sessions"]).delete()
+    store = _session_store()
+    for key in figures["sessions"]:
+        store(key).delete()  # from the cache too: the session ids stop working at once
     print(
         f"\nSummary: {total:,} cases, {args.partners} partners, gunicorn -w {args.workers}, "
         f"wrk -t{min(args.threads, args.connections)} -c{args.connections}, "
