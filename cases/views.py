@@ -141,9 +141,9 @@ def _case_rows(rows: Iterable[tuple], *, now: datetime) -> list[str]:
     """The list's rows as HTML (``rows``: values in the order of ``LIST_COLUMNS``). Written
     here rather than in the template: fifty rows of ten template variables each (every one
     resolved, localized and escaped) were the largest part of the page's CPU. Every text is
-    escaped (the standard library's ``html.escape``, which Django's ``escape`` wraps); what varies per page, not per row, is done once: the status labels,
-    the reversed detail link, the badge texts, the clock, the viewer's and each region's
-    zone."""
+    escaped (the standard library's ``html.escape``, which Django's ``escape`` wraps); what
+    varies per page, not per row, is done once: the status labels, the reversed detail link,
+    the badge texts, the clock, the viewer's zone."""
     status_labels = {value: escape(str(label)) for value, label in Status.choices}
     detail_prefix = reverse("cases:detail", args=[0]).removesuffix("0/")
     breached = format_html(
@@ -161,7 +161,8 @@ def _case_rows(rows: Iterable[tuple], *, now: datetime) -> list[str]:
         elif acked:
             due = acknowledged
         else:  # the countdown's tooltip: the due time in the customer's zone (R-CASE-8)
-            due = countdown_html(due_at, owner=region if region in REGION_TIMEZONES else None, now=now)
+            zone_of_due = region if region in REGION_TIMEZONES else None  # else the viewer's
+            due = countdown_html(due_at, owner=zone_of_due, now=now)
         severity = escape(severity)
         html.append(
             _ROW.format(
