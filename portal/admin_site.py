@@ -160,7 +160,9 @@ class PortalAdminSite(admin.AdminSite):
             ],
             "overview": self.overview(),
             "jobs": job_states(),
-            "calendars_missing_holidays": calendars_missing_holidays(years=holiday_years_reached()),
+            "calendars_missing_holidays": calendars_missing_holidays(
+                years=holiday_years_reached()
+            ),
             "failed_notifications": Delivery.objects.filter(
                 status=NotificationStatus.FAILED
             ).count(),

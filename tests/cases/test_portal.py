@@ -86,8 +86,8 @@ def test_list_filter_with_a_page_number_still_filters(client_for, bob, customer_
 def test_list_times_opened_in_the_viewers_zone_due_in_the_customers_r_case_8(
     client_for, bob, customer_a
 ):
-    """The opened time is the viewer's (bob: no zone chosen, so the zone of his partner's
-    first customer); the countdown's tooltip is the due time in the case's customer zone."""
+    """The opened time is in the viewer's zone (bob chose São Paulo's); the countdown's
+    tooltip is the due time in the zone of the case's customer (EMEA: Paris)."""
     from portal.services import profile_update
 
     profile_update(user=bob, time_zone="America/Sao_Paulo")
