@@ -144,6 +144,19 @@ def test_outsider_list_shows_nothing_of_partner_a(client_for, charlie, customer_
     assert "Secret of Acme" not in client_for(charlie).get("/cases/").content.decode()
 
 
+@pytest.mark.parametrize(
+    "query", ["?page=2", "?severity=S3&page=1", "?customer={customer}", "?q=Secret&page=1"]
+)
+def test_outsider_filtered_list_shows_nothing_of_partner_a(client_for, charlie, customer_a, query):
+    """Both paths of the list (no filter, and a filter with or without a page number) read
+    the viewer's cases only; partner A's customer id is not a choice for charlie."""
+    CaseFactory(customer=customer_a, title="Secret of Acme")
+    response = client_for(charlie).get("/cases/" + query.format(customer=customer_a.pk))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Secret of Acme" not in html and "Alpha Bank" not in html
+
+
 def test_detail_shows_the_timeline(client_for, bob, staff, customer_a):
     case = CaseFactory(customer=customer_a)
     services.case_change_severity(user=staff, case=case, severity="S2", reason="Triage says S2")
