@@ -34,8 +34,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Q
+from django.db.models.constants import OnConflict
 from django.template import Engine
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -252,15 +253,33 @@ def notify_many_written(events: Sequence[Event]) -> dict[str, int]:
             object_id=str(related.pk) if related is not None else "",
             created_at=now,
         )
-    existing = set(
-        Notification.objects.filter(dedupe_key__in=list(rows)).values_list("dedupe_key", flat=True)
-    )
-    new = [row for key, row in rows.items() if key not in existing]
-    # ignore_conflicts: a concurrent writer of the same event wins the race, we skip quietly.
-    Notification.objects.bulk_create(new, ignore_conflicts=True)
-    written = {row.dedupe_key: 1 for row in new}
+    written = dict.fromkeys(_insert_new(list(rows.values())), 1)
     if written:
         transaction.on_commit(enqueue_delivery)
+    return written
+
+
+def _insert_new(rows: list[Notification]) -> set[str]:
+    """Insert the rows whose event is not in the outbox yet, in one ``INSERT … ON CONFLICT
+    DO NOTHING RETURNING dedupe_key`` per batch; answers the keys written now. An event
+    already there, or written by a concurrent writer first (its insert waits for that
+    writer's commit), is not among them, so nobody records "notified" twice."""
+    opts = Notification._meta
+    fields = [f for f in opts.concrete_fields if not f.generated and f is not opts.auto_field]
+    key = opts.get_field("dedupe_key")
+    connection = connections[router.db_for_write(Notification)]
+    size = max(1, connection.ops.bulk_batch_size(fields, rows))
+    written: set[str] = set()
+    for start in range(0, len(rows), size):
+        # QuerySet._insert is what bulk_create writes with; unlike bulk_create it returns
+        # the rows an ignored conflict leaves out.
+        returned = Notification._base_manager._insert(
+            rows[start : start + size],
+            fields,
+            returning_fields=[key],
+            on_conflict=OnConflict.IGNORE,
+        )
+        written.update(row[0] for row in returned if row)
     return written
 
 

@@ -234,3 +234,53 @@ def test_two_workers_at_once_send_each_delivery_exactly_once(partner_a):
     assert sum(r["sent"] for r in results) == 300
     assert len(mail.outbox) == 300 and len({m.to[0] for m in mail.outbox}) == 300
     assert Delivery.objects.filter(status=NotificationStatus.SENT).count() == 300
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_writer_of_the_same_event_wins_and_the_other_is_told_nothing_was_written(
+    partner_a,
+):
+    """The outbox write is one INSERT … ON CONFLICT DO NOTHING: while a first writer's
+    transaction holds the event uncommitted, a second writer's insert waits for it and then
+    writes nothing, and says so (0), so its caller records no second "notified"."""
+    import threading
+
+    from django.db import connection
+
+    first_wrote = threading.Event()
+    second_started = threading.Event()
+    results = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                results["first"] = _notify(partner_a)
+                first_wrote.set()
+                second_started.wait(10)
+                # Commit once the second writer waits on this event's row (its insert).
+                with connection.cursor() as cursor:
+                    for _ in range(100_000):
+                        # pg_locks is live (pg_stat_activity is a snapshot per transaction).
+                        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                        if cursor.fetchone()[0]:
+                            break
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            first_wrote.wait(10)
+            second_started.set()
+            with transaction.atomic():
+                results["second"] = _notify(partner_a)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {"first": 1, "second": 0}
+    assert Notification.objects.filter(dedupe_key="case:1:opened").count() == 1
