@@ -17,7 +17,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -28,6 +27,8 @@ from portal.admin_actions import (
     ServiceAdmin,
     for_staff,
     row_action,
+    shortened,
+    titled,
 )
 from portal.admin_times import countdown_html, time_column
 from portal.choices import Region
@@ -472,12 +473,12 @@ class CaseAdmin(CheapRowsMixin, ServiceAdmin, SimpleHistoryAdmin):
 
     @admin.display(description=_("title"), ordering="title")
     def short_title(self, case: Case) -> str:
-        return Truncator(case.title).chars(48)
+        return shortened(case.title, 48)
 
     @admin.display(description=_("partner"), ordering="partner__name")
     def partner_name(self, case: Case) -> str:
         name = case.partner.name
-        return format_html('<span title="{}">{}</span>', name, Truncator(name).chars(28))
+        return titled(name, 28)
 
     @admin.display(description=_("response due"), ordering="response_due_at")
     def due_marker(self, case: Case) -> str:
@@ -500,19 +501,17 @@ class CaseAdmin(CheapRowsMixin, ServiceAdmin, SimpleHistoryAdmin):
 
     @admin.display(description=_("title"), ordering="title")
     def queue_title(self, case: Case) -> str:
-        return format_html(
-            '<span title="{}">{}</span>', case.title, Truncator(case.title).chars(34)
-        )
+        return titled(case.title, 34)
 
     @admin.display(description=_("partner"), ordering="partner__name")
     def queue_partner(self, case: Case) -> str:
         name = case.partner.name
-        return format_html('<span title="{}">{}</span>', name, Truncator(name).chars(18))
+        return titled(name, 18)
 
     @admin.display(description=_("customer"), ordering="customer__name")
     def queue_customer(self, case: Case) -> str:
         name = case.customer.name
-        return format_html('<span title="{}">{}</span>', name, Truncator(name).chars(18))
+        return titled(name, 18)
 
     @admin.display(description=_("level"))
     def level_badge(self, case: Case) -> str:

@@ -18,11 +18,13 @@ The admin is staff's main tool, so it must refuse exactly what the API and the p
 from __future__ import annotations
 
 import datetime
+import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_list import (
@@ -47,6 +49,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -326,6 +329,21 @@ class _PrefixChangeList(ChangeList):
         return template.replace(_PK_SLOT, str(quote(getattr(result, self.pk_attname))), 1)
 
 
+def shortened(text: str, limit: int) -> str:
+    """``Truncator(text).chars(limit)`` without its work on a short ASCII text (which it
+    answers unchanged)."""
+    if len(text) <= limit and text.isascii():
+        return text
+    return Truncator(text).chars(limit)
+
+
+def titled(text: str, limit: int) -> str:
+    """A changelist cell's text shortened to ``limit`` characters, whole in its tooltip."""
+    return mark_safe(  # noqa: S308 - both parts escaped here
+        f'<span title="{html.escape(text)}">{html.escape(shortened(text, limit))}</span>'
+    )
+
+
 # --- changelist rows ------------------------------------------------------------------------------
 
 
@@ -382,7 +400,8 @@ def _columns(cl: ChangeList) -> list[_Column]:
                 value_classes = (*value_classes, "nowrap")
             if getattr(model_field, "flatchoices", None):
                 try:
-                    choices = dict(model_field.flatchoices)
+                    # The labels in the page's language, translated once, not on every row.
+                    choices = {k: str(v) for k, v in model_field.flatchoices}
                 except TypeError:  # list-like choices: Django's own path
                     choices = None
         columns.append(
@@ -428,6 +447,8 @@ def _cell(cl: ChangeList, column: _Column, result: Any) -> str:
         if model_field is None or model_field.auto_created:
             if type(value) is SafeString and value and not boolean:
                 text = value  # what display_for_value answers for it, without its checks
+            elif type(value) is int and not boolean and not settings.USE_THOUSAND_SEPARATOR:
+                text = str(value)  # … and for a number without grouping (an id)
             else:
                 text = display_for_value(value, empty, boolean)
             if isinstance(value, (datetime.date, datetime.time)):

@@ -308,6 +308,7 @@ def test_the_cheap_rows_are_django_s_rows(client_for, staff, customer_a, languag
 
     CaseFactory(customer=customer_a, title="Router <loop> & \"quotes\" " + "long " * 20)
     CaseFactory(customer=customer_a, title="   ", overdue=True)
+    CaseFactory(customer=customer_a, title="Liga\u0063\u0327\u00e3o caída em São Paulo")
     CaseFactory(customer=customer_a, title="Mine", owner=staff)
     client = client_for(staff)
     client.post(LIST + "sweep/")
