@@ -270,7 +270,7 @@ def capacity_notify_thresholds(*, customer_ids: list[int] | None = None) -> int:
 
 def _notify_level_changes(ids: list[int]) -> dict[str, int]:
     """Notify a claimed batch, then store each level as notified: one read, the outbox's
-    SELECT and INSERT, one update, whatever the batch's size."""
+    INSERT, one update, whatever the batch's size."""
     rows = CustomerCapacity.objects.filter(pk__in=ids).select_related("customer")
     events = [event for row in rows.order_by("customer_id") for event in _level_change_events(row)]
     written = sum(notify_many_written(events).values())

@@ -262,7 +262,7 @@ def _notify_customers(
     customer_ids: list[int], *, event: str | None, announced: int | None
 ) -> dict[str, int]:
     """Notify a claimed batch of customers, then store each row as notified with the state
-    its message told: one read, the outbox's SELECT and INSERT, one UPDATE, whatever the
+    its message told: one read, the outbox's INSERT, one UPDATE, whatever the
     batch's size. The UPDATE writes each row's state as read (not the row's state now), so a
     state that moved meanwhile stays different from the notified one: the next run tells it."""
     rows = (

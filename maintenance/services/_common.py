@@ -254,7 +254,7 @@ def _send_many(
 ) -> int:
     """Write each change's ChangeNotice and the outbox event for its subscribed contacts
     (R-MNT-4), set-based: a constant number of statements whatever the number of changes
-    (the notices already on record, the outbox's SELECT and INSERT, the contacts counted,
+    (the notices already on record, the outbox's INSERT, the contacts counted,
     one INSERT of the notices). A notice already on record is neither written nor sent
     again, so each event key is sent exactly once. Partner-wide contacts and each affected
     customer's contacts of "Maintenance and outages" receive it once each: the deliveries'
