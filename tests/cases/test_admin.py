@@ -306,7 +306,7 @@ def test_the_cheap_rows_are_django_s_rows(client_for, staff, customer_a, languag
 
     from portal.admin_actions import cheap_results
 
-    CaseFactory(customer=customer_a, title="Router <loop> & \"quotes\" " + "long " * 20)
+    CaseFactory(customer=customer_a, title='Router <loop> & "quotes" ' + "long " * 20)
     CaseFactory(customer=customer_a, title="   ", overdue=True)
     CaseFactory(customer=customer_a, title="Liga\u0063\u0327\u00e3o caída em São Paulo")
     CaseFactory(customer=customer_a, title="Mine", owner=staff)
@@ -335,7 +335,7 @@ def test_the_cheap_rows_match_django_s_on_every_admin_changelist(client_for, sta
     CaseFactory(customer=customer_a, owner=staff)
     client = client_for(staff)
     compared = 0
-    for model, model_admin in django_admin.site._registry.items():
+    for model in django_admin.site._registry:
         opts = model._meta
         url = f"/admin/{opts.app_label}/{opts.model_name}/"
         response = client.get(url)
