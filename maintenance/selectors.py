@@ -120,6 +120,24 @@ def change_detail_for(user: Any) -> QuerySet[Change]:
     )
 
 
+def notices_for_reader(change: Change) -> list[ChangeNotice]:
+    """The change's notices, each with ``shown_subject``: its message's subject rendered
+    from its kind in the reader's language ("Written for the reader"), as its e-mail's; the
+    recorded subject (in the language of whoever caused the notice) only for a notice whose
+    outbox event is gone. Two queries beyond the notices, whatever their number."""
+    from portal.models import Notification
+    from portal.notifications import render_subjects
+
+    notices = list(change.notices.all())
+    events = Notification.objects.filter(
+        dedupe_key__in=[n.event_key[:200] for n in notices]
+    ).select_related("customer", "partner")
+    subjects = render_subjects(list(events))
+    for notice in notices:
+        notice.shown_subject = subjects.get(notice.event_key[:200], notice.subject)
+    return notices
+
+
 def upcoming_changes(user: Any, *, now: datetime | None = None, limit: int = 5) -> list[Change]:
     now = now or timezone.now()
     return list(changes_for(user).filter(status__in=rules.OPEN_STATUSES, end__gte=now)[:limit])

@@ -94,6 +94,7 @@ class ChangeDetailView(PartnerRequiredMixin, View):
             "maintenance/change_detail.html",
             {
                 "change": change,
+                "notices": selectors.notices_for_reader(change),
                 "open_request": open_request,
                 "frozen_alternatives": selectors.frozen_alternative_ids(change, open_request),
                 "now": timezone.now(),

@@ -504,11 +504,7 @@ def render_delivery(delivery: Delivery) -> Rendered:
     return render_deliveries([delivery])[delivery.pk]
 
 
-def render_one(event: Notification, language: str, extra: dict[str, Any] | None = None) -> Rendered:
-    """One event in one language: subject (one line), text and HTML from the kind's templates."""
-    kind = get_kind(event.kind)
-    extra = extra or {}
-    language = language or settings.OPERATOR_LANGUAGE
+def _context(event: Notification, extra: dict[str, Any]) -> dict[str, Any]:
     context: dict[str, Any] = {
         **(event.context or {}),
         "event": event,
@@ -518,11 +514,39 @@ def render_one(event: Notification, language: str, extra: dict[str, Any] | None 
         **extra,
     }
     context["link"] = _absolute(str(context.get("link") or ""))
+    return context
+
+
+def _subject(kind: Kind, context: dict[str, Any]) -> str:
+    return one_line(_text().get_template(f"{kind.template}.subject.txt").render(_ctx(context)))
+
+
+def render_subjects(events: Sequence[Notification]) -> dict[str, str]:
+    """Each event's subject (by dedupe key) in the active language and zone, from its kind's
+    templates as its e-mail's: what a page lists of the messages sent is written for its
+    reader, not kept in the language of whoever caused them. Each context builder runs once
+    for all its kinds' events (the notices of a change: one)."""
+    by_builder: dict[Any, list[Notification]] = defaultdict(list)
+    for event in events:
+        by_builder[get_kind(event.kind).context].append(event)
+    out = {}
+    for builder, group in by_builder.items():
+        built = builder(group) if builder else {}
+        for event in group:
+            kind = get_kind(event.kind)
+            out[event.dedupe_key] = _subject(kind, _context(event, built.get(event.pk, {})))
+    return out
+
+
+def render_one(event: Notification, language: str, extra: dict[str, Any] | None = None) -> Rendered:
+    """One event in one language: subject (one line), text and HTML from the kind's templates."""
+    kind = get_kind(event.kind)
+    extra = extra or {}
+    language = language or settings.OPERATOR_LANGUAGE
+    context = _context(event, extra)
     with translation.override(language), timezone.override(_zone(event, extra)):
         engine = _text()
-        subject = one_line(
-            engine.get_template(f"{kind.template}.subject.txt").render(_ctx(context))
-        )
+        subject = _subject(kind, context)
         text = engine.get_template(f"{kind.template}.txt").render(_ctx(context)).strip() + "\n"
         html = render_to_string(
             f"{kind.template}.html", {**context, "subject": subject, "language": language}

@@ -128,6 +128,56 @@ def test_notices_of_the_renewal_carry_the_rendered_title(renewal) -> None:
     assert EN in notice.subject
 
 
+@time_machine.travel(NOW, tick=False)
+def test_the_renewal_s_notice_e_mail_carries_its_title_in_each_reader_s_language_r_mnt_4(
+    partner_a, renewal
+) -> None:
+    """The e-mail of a generated change names it (its title is rendered, not stored): in
+    English for an English contact, in Portuguese for a Portuguese one."""
+    from portal.choices import Category
+    from portal.notifications import render_delivery
+    from tests.factories import ContactFactory
+    from tests.outbox import deliveries
+
+    ContactFactory(
+        partner=partner_a,
+        email="en@acme.example",
+        language="en",
+        categories=[Category.MAINTENANCE_AND_OUTAGES],
+    )
+    ContactFactory(
+        partner=partner_a,
+        email="pt@acme.example",
+        language="pt-br",
+        categories=[Category.MAINTENANCE_AND_OUTAGES],
+    )
+    services.change_send_notice(actor=None, change=renewal, now=NOW)
+    sent = {d.recipient: render_delivery(d) for d in deliveries(kind="change.notice")}
+    assert sent["en@acme.example"].subject.endswith(f": {EN}")
+    assert "The certificate expires on 11 Mar 2027, 10:00 CET." in sent["en@acme.example"].text
+    assert sent["pt@acme.example"].subject.endswith(f": {PT}")
+    assert "Manutenção planejada" in sent["pt@acme.example"].subject
+    assert "O certificado expira em 11/03/2027 10:00 CET." in sent["pt@acme.example"].html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_change_page_lists_its_notices_in_the_reader_s_language_r_mnt_4(
+    client_for, bob, renewal
+) -> None:
+    """A notice sent while English was active (a job, an English-speaking operator) is
+    listed on the change's page in the reader's language, rendered from its kind."""
+    with translation.override("en"):
+        services.change_send_notice(actor=None, change=renewal, now=NOW)
+    assert "Planned maintenance" in renewal.notices.get().subject  # the record, as sent
+
+    url = f"/maintenance/changes/{renewal.pk}/"
+    assert f"Planned maintenance: {EN}" in client_for(bob).get(url).content.decode()
+    UserProfile.objects.update_or_create(user=bob, defaults={"language": "pt-br"})
+    page = client_for(bob).get(url).content.decode()
+    assert f"Manutenção planejada: {PT}" in page
+    assert "Planned maintenance" not in page
+
+
 # --- the data migration ----------------------------------------------------------------------
 
 
