@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -456,9 +456,9 @@ def _cell(cl: ChangeList, column: _Column, result: Any) -> str:
         elif isinstance(model_field.remote_field, models.ManyToOneRel):
             related = getattr(result, model_field.name)
             text = empty if related is None else related
-        elif column.choices is not None:
+        elif column.choices is not None and isinstance(value, Hashable):
             text = column.choices.get(value, empty)
-        else:
+        else:  # Django's own path (also for a value that cannot be a key of the labels)
             text = display_for_field(value, model_field, empty, avoid_link=column.link)
     text = conditional_escape(text)
     if column.link:

@@ -270,16 +270,18 @@ def _insert_new(rows: list[Notification]) -> set[str]:
     connection = connections[router.db_for_write(Notification)]
     size = max(1, connection.ops.bulk_batch_size(fields, rows))
     written: set[str] = set()
-    for start in range(0, len(rows), size):
-        # QuerySet._insert is what bulk_create writes with; unlike bulk_create it returns
-        # the rows an ignored conflict leaves out.
-        returned = Notification._base_manager._insert(
-            rows[start : start + size],
-            fields,
-            returning_fields=[key],
-            on_conflict=OnConflict.IGNORE,
-        )
-        written.update(row[0] for row in returned if row)
+    # All batches or none, as bulk_create (a caller outside a transaction included).
+    with transaction.atomic(using=connection.alias, savepoint=False):
+        for start in range(0, len(rows), size):
+            # QuerySet._insert is what bulk_create writes with; unlike bulk_create it
+            # returns the rows an ignored conflict leaves out.
+            returned = Notification._base_manager._insert(
+                rows[start : start + size],
+                fields,
+                returning_fields=[key],
+                on_conflict=OnConflict.IGNORE,
+            )
+            written.update(row[0] for row in returned if row)
     return written
 
 

@@ -261,8 +261,12 @@ def test_a_concurrent_writer_of_the_same_event_wins_and_the_other_is_told_nothin
                 # Commit once the second writer waits on this event's row (its insert).
                 with connection.cursor() as cursor:
                     for _ in range(100_000):
-                        # pg_locks is live (pg_stat_activity is a snapshot per transaction).
-                        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                        # A lock that waits on this transaction (pg_locks is live;
+                        # pg_stat_activity is a snapshot per transaction).
+                        cursor.execute(
+                            "SELECT count(*) FROM pg_locks WHERE NOT granted"
+                            " AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                        )
                         if cursor.fetchone()[0]:
                             break
         finally:
