@@ -55,6 +55,11 @@ def change_context(events) -> dict[int, dict[str, Any]]:
                 else ""
             ),
             **_moments(event.context),
+            # R-MNT-5: the offered windows, [start, end] pairs stored as ISO strings
+            "alternatives": [
+                (parse_datetime(start), parse_datetime(end))
+                for start, end in event.context.get("alternatives", [])
+            ],
         }
     return out
 
@@ -123,6 +128,7 @@ CHANGE_KINDS = (
     "cancelled",
     "review_approved",
     "review_rejected",
+    "alternatives_offered",  # R-MNT-5: the windows offered for a reschedule request
 )
 for _name in CHANGE_KINDS:
     register_kind(

@@ -124,13 +124,15 @@ def notices_for_reader(change: Change) -> list[ChangeNotice]:
     """The change's notices, each with ``shown_subject``: its message's subject rendered
     from its kind in the reader's language ("Written for the reader"), as its e-mail's; the
     recorded subject (in the language of whoever caused the notice) only for a notice whose
-    outbox event is gone. Two queries beyond the notices, whatever their number."""
+    outbox event is gone. Three queries beyond the notices (the events, their change and its
+    customers), whatever their number."""
     from portal.models import Notification
     from portal.notifications import render_subjects
 
     notices = list(change.notices.all())
     events = Notification.objects.filter(
-        dedupe_key__in=[n.event_key[:200] for n in notices]
+        partner_id=change.partner_id,  # the change's own partner's events only
+        dedupe_key__in=[n.event_key[:200] for n in notices],
     ).select_related("customer", "partner")
     subjects = render_subjects(list(events))
     for notice in notices:

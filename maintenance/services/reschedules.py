@@ -238,6 +238,11 @@ def reschedule_offer_alternatives(
         event_key=f"reschedule:{request.pk}:alternatives:{_stamp(now)}",
         headline=_("Alternative windows offered"),
         extra="\n".join(f"- {row}" for row in rows) + (f"\n\n{note}" if note else ""),
+        message="change.alternatives_offered",
+        values={
+            "alternatives": [[row.start.isoformat(), row.end.isoformat()] for row in rows],
+            "note": note or "",
+        },
         now=now,
     )
     return request

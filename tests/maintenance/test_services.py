@@ -373,6 +373,35 @@ def test_staff_alternatives_must_be_windows_and_the_partner_picks_one_r_mnt_5(
     assert notified.notices.filter(kind=NoticeKind.RESCHEDULED).count() == 1
 
 
+def test_the_offered_alternatives_reach_the_partner_as_such_r_mnt_5(
+    staff, alice, notified
+) -> None:
+    """The partner's message says alternatives are offered and lists them, each in the
+    region's time (it had been sent as a "Planned maintenance" notice without them)."""
+    from portal.notifications import render_delivery
+
+    request = services.reschedule_request_create(
+        actor=alice, change=notified, reason="Our busiest week.", now=NOW
+    )
+    later_wed = window_for_night("EMEA", datetime(2027, 3, 31).date())
+    services.reschedule_offer_alternatives(
+        actor=staff,
+        request=request,
+        alternatives=[(later_wed.start, later_wed.start + timedelta(hours=2))],
+        note="The 31st suits the field team.",
+        now=NOW,
+    )
+    (offer,) = deliveries(kind="change.alternatives_offered")
+    message = render_delivery(offer)
+    assert message.subject.startswith("[") and "Alternative windows offered: " in message.subject
+    assert "Alternative window 1, EMEA: 31 Mar 2027, 21:00 CEST – 31 Mar 2027, 23:00 CEST" in (
+        message.text
+    )
+    assert "The 31st suits the field team." in message.text
+    assert "Alternative window 1, EMEA" in message.html
+    assert "Planned maintenance" not in message.text
+
+
 @pytest.mark.parametrize(
     ("kind", "reason", "urgent"),
     [
