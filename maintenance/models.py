@@ -238,7 +238,8 @@ class ChangeNotice(models.Model):
         verbose_name_plural = _("notices")
 
     def __str__(self) -> str:
-        return self.subject
+        # In the reader's language (not the recorded subject, in the sender's).
+        return f"{self.get_kind_display()}: {self.change.display_title}"
 
 
 class RescheduleRequest(models.Model):

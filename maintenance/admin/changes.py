@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.admin_actions import AdminAction, ServiceAdmin, row_action
+from portal.timefmt import show_time
 
 from .. import rules, selectors, services, texts
 from ..choices import ChangeStatus
@@ -38,8 +39,24 @@ class NoticeInline(admin.TabularInline):
     model = ChangeNotice
     extra = 0
     can_delete = False
-    fields = ["kind", "subject", "recipients", "sent_at"]
+    fields = ["kind", "shown_subject", "recipients", "sent_shown"]
     readonly_fields = fields
+
+    @admin.display(description=_("sent"))
+    def sent_shown(self, notice: ChangeNotice) -> str:
+        return show_time(notice.sent_at)  # with its zone (DOMAIN.md "Times shown to people")
+
+    @admin.display(description=_("subject"))
+    def shown_subject(self, notice: ChangeNotice) -> str:
+        """The subject in the reader's language, as the change's page shows it (rendered once
+        for all the change's notices: the rows share their change)."""
+        change = notice.change
+        subjects = getattr(change, "_shown_subjects", None)
+        if subjects is None:
+            subjects = change._shown_subjects = {
+                n.pk: n.shown_subject for n in selectors.notices_for_reader(change)
+            }
+        return subjects.get(notice.pk, notice.subject)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

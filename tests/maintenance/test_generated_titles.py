@@ -9,6 +9,7 @@ admin and in the calendar feed. Existing rows are migrated from either rendering
 from __future__ import annotations
 
 import importlib
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -290,3 +291,21 @@ def test_a_change_webhook_carries_the_title_in_the_partners_language(partner_a, 
     partner_a.save()
     renewal.refresh_from_db()
     assert change_webhook_data(renewal)["title"] == PT
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_admin_lists_the_notices_in_the_staff_language_with_zoned_times_r_mnt_4(
+    client_for, staff, renewal
+) -> None:
+    with translation.override("en"):
+        services.change_send_notice(actor=None, change=renewal, now=NOW)
+    url = f"/admin/maintenance/change/{renewal.pk}/change/"
+    page = client_for(staff).get(url).content.decode()
+    assert f"Planned maintenance: {EN}" in page
+    # the notice's time, with its zone
+    assert re.search(r'sent_shown">\s*<p>1 Mar 2027, \d\d:\d\d [A-Z]{3,4}</p>', page)
+    UserProfile.objects.update_or_create(user=staff, defaults={"language": "pt-br"})
+    page = client_for(staff).get(url).content.decode()
+    assert f"Manutenção planejada: {PT}" in page
+    assert re.search(r'sent_shown">\s*<p>01/03/2027 \d\d:\d\d [A-Z]{3,4}</p>', page)
+    assert "Planned maintenance" not in page and "Certificate renewal" not in page
