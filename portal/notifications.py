@@ -476,20 +476,12 @@ def _zone(event: Notification, extra: dict[str, Any]) -> ZoneInfo:
 
 
 def render_deliveries(deliveries: Sequence[Delivery]) -> dict[int, Rendered]:
-    """Render a batch of deliveries: each kind's context builder runs once for the batch's
-    events, then each delivery is rendered in its language and the zone that matters."""
+    """Render a batch of deliveries: each context builder runs once for the batch's events,
+    then each delivery is rendered in its language and the zone that matters."""
     events: dict[int, Notification] = {}
     for delivery in deliveries:
         events.setdefault(delivery.notification_id, delivery.notification)
-    by_kind: dict[str, list[Notification]] = defaultdict(list)
-    for event in events.values():
-        by_kind[event.kind].append(event)
-    extras: dict[int, dict[str, Any]] = {}
-    for name, group in by_kind.items():
-        kind = get_kind(name)
-        built = kind.context(group) if kind.context else {}
-        for event in group:
-            extras[event.pk] = built.get(event.pk, {})
+    extras = _extras(list(events.values()))
     # A rendering depends on the event and the reader's language, not on the reader: each
     # (event, language) of the batch is rendered once (issue 13: a fifth of a worker's CPU).
     renderings: dict[tuple[int, str], Rendered] = {}
@@ -526,18 +518,26 @@ def _subject(kind: Kind, context: dict[str, Any]) -> str:
 def render_subjects(events: Sequence[Notification]) -> dict[str, str]:
     """Each event's subject (by dedupe key) in the active language and zone, from its kind's
     templates as its e-mail's: what a page lists of the messages sent is written for its
-    reader, not kept in the language of whoever caused them. Each context builder runs once
-    for all its kinds' events (the notices of a change: one)."""
+    reader, not kept in the language of whoever caused them."""
+    extras = _extras(events)
+    return {
+        event.dedupe_key: _subject(get_kind(event.kind), _context(event, extras[event.pk]))
+        for event in events
+    }
+
+
+def _extras(events: Sequence[Notification]) -> dict[int, dict[str, Any]]:
+    """Each event's extra template context (by event id): every context builder runs once,
+    for all the events of the kinds that share it."""
     by_builder: dict[Any, list[Notification]] = defaultdict(list)
     for event in events:
         by_builder[get_kind(event.kind).context].append(event)
-    out = {}
+    extras: dict[int, dict[str, Any]] = {}
     for builder, group in by_builder.items():
         built = builder(group) if builder else {}
         for event in group:
-            kind = get_kind(event.kind)
-            out[event.dedupe_key] = _subject(kind, _context(event, built.get(event.pk, {})))
-    return out
+            extras[event.pk] = built.get(event.pk, {})
+    return extras
 
 
 def render_one(event: Notification, language: str, extra: dict[str, Any] | None = None) -> Rendered:
