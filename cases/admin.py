@@ -484,15 +484,17 @@ class CaseAdmin(CheapRowsMixin, ServiceAdmin, SimpleHistoryAdmin):
     def due_marker(self, case: Case) -> str:
         """A live countdown to the due time, or the breach marker (R-CASE-10). The due time
         itself, in the customer's region zone, is the tooltip."""
-        due = show_time(case.response_due_at, customer=case.customer)
         if case.breached:
+            due = show_time(case.response_due_at, customer=case.customer)
             return format_html(
                 '<strong style="color:#b3261e" title="{}">⚠ {}</strong>', due, gettext("BREACHED")
             )
         if case.acknowledged_at:
+            due = show_time(case.response_due_at, customer=case.customer)
             return format_html(
                 '<span style="color:#1e7f4f" title="{}">✔ {}</span>', due, gettext("acknowledged")
             )
+        # The countdown writes the due time as its own tooltip.
         return countdown_html(case.response_due_at, owner=case.customer)
 
     @admin.display(description=_("owner"), ordering="owner__username")

@@ -169,8 +169,9 @@ def format_time(moment: dt.datetime, zone: dt.tzinfo, *, language: str | None = 
     if timezone.is_naive(moment):
         raise ValueError("A shown time must be aware (stored times are UTC).")
     local = moment.astimezone(zone)
+    language = "pt" if _is_portuguese(language) else "en"  # the active language read once
     label = zone_label(local, zone, language=language)
-    if _is_portuguese(language):
+    if language == "pt":
         return f"{local:%d/%m/%Y %H:%M} {label}"
     return f"{local.day} {_MONTHS_EN[local.month - 1]} {local.year}, {local:%H:%M} {label}"
 
