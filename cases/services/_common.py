@@ -172,13 +172,31 @@ def _escalation_dues(
     )
 
 
-def _plan_pauses(case: Case) -> list[tuple[datetime, datetime]]:
-    """The closed intervals in which the action plan's clock stood still (R-CASE-9), read
-    from the timeline's status changes."""
+#: How the action plan's clock reads the timeline: its entries in order, as these values.
+PLAN_TIMELINE = ("kind", "from_value", "to_value", "at")
+
+
+def _plan_timeline(case: Case, *kinds: str) -> list[tuple]:
+    """The case's timeline entries of the status changes (and of ``kinds``), oldest first, as
+    ``PLAN_TIMELINE`` values: one read for the plan's pauses and whatever else the caller
+    counts."""
+    entries = case.events.filter(kind__in=[EventKind.STATUS_CHANGE, *kinds])
+    return list(entries.order_by("at", "id").values_list(*PLAN_TIMELINE))
+
+
+def _plan_pauses(
+    case: Case, timeline: list[tuple] | None = None
+) -> list[tuple[datetime, datetime]]:
+    """The closed intervals in which the action plan's clock stood still (R-CASE-9), from the
+    timeline's status changes (``timeline``: as read by ``_plan_timeline``; read when not
+    given)."""
     pauses: list[tuple[datetime, datetime]] = []
     since: datetime | None = None
-    changes = case.events.filter(kind=EventKind.STATUS_CHANGE).order_by("at", "id")
-    for from_value, to_value, at in changes.values_list("from_value", "to_value", "at"):
+    if timeline is None:
+        timeline = _plan_timeline(case)
+    for kind, from_value, to_value, at in timeline:
+        if kind != EventKind.STATUS_CHANGE:
+            continue
         if since is not None and from_value in rules.PLAN_CLOCK_STOPPED:
             pauses.append((since, at))
             since = None
@@ -187,15 +205,21 @@ def _plan_pauses(case: Case) -> list[tuple[datetime, datetime]]:
     return pauses
 
 
-def _plan_due(case: Case) -> datetime:
+def _plan_due(case: Case, timeline: list[tuple] | None = None) -> datetime:
     """The action plan's due time of an acknowledged case, with every pause so far."""
     assert case.acknowledged_at is not None
     return rules.action_plan_due_at(
         case.severity,
         case.acknowledged_at,
         calendar_spec_for_region(case.customer.region),
-        _plan_pauses(case),
+        _plan_pauses(case, timeline),
     )
+
+
+def _plan_follows_severity(case: Case) -> bool:
+    """Whether a severity change moves the action plan's due time (R-CASE-9): the case is
+    acknowledged and its plan not yet given."""
+    return case.acknowledged_at is not None and case.action_plan_at is None
 
 
 def _notify_case(

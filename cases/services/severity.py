@@ -26,6 +26,8 @@ from ._common import (
     _notify_case,
     _notify_case_outbox,
     _plan_due,
+    _plan_follows_severity,
+    _plan_timeline,
     _publish_case,
     _require_access,
     _require_staff,
@@ -85,10 +87,13 @@ def _apply_severity(
     kind: str,
     now: datetime,
     notice: Callable[[], tuple[str, int]] | None = None,
+    timeline: list[tuple] | None = None,
 ) -> Case:
     """Set the new severity and its due times, and write the timeline entries in one INSERT:
     the escalation request (when it is one), the severity change and, when ``notice`` writes
-    an outbox event (it answers its name and recipient count), the "notification sent"."""
+    an outbox event (it answers its name and recipient count), the "notification sent".
+    ``timeline``: the case's status changes as ``_plan_timeline`` reads them, when the caller
+    has read them already."""
     old = case.severity
     case.severity = severity
     fields = ["severity", "updated_at"]
@@ -108,9 +113,9 @@ def _apply_severity(
             "duty_manager_due_at",
             "head_of_support_due_at",
         ]
-    elif case.action_plan_at is None:
+    elif _plan_follows_severity(case):
         # R-CASE-9: the plan's interval follows the severity's objective and clock.
-        case.action_plan_due_at = _plan_due(case)
+        case.action_plan_due_at = _plan_due(case, timeline)
         fields.append("action_plan_due_at")
     case.save(update_fields=fields)
     events = []
@@ -185,11 +190,20 @@ def case_request_escalation(
             rule="R-CASE-6",
         )
     old = case.severity
+    timeline = None
+    if _plan_follows_severity(case):
+        # One read of the timeline for both what follows: the plan's pauses and the number of
+        # earlier escalations.
+        timeline = _plan_timeline(case, EventKind.ESCALATION_REQUEST)
 
     def notice() -> tuple[str, int]:
         # Counted under the case's lock, before this request's entry is written (hence + 1):
         # the number of this escalation, the key of its outbox event.
-        escalation_no = case.events.filter(kind=EventKind.ESCALATION_REQUEST).count() + 1
+        if timeline is None:
+            earlier = case.events.filter(kind=EventKind.ESCALATION_REQUEST).count()
+        else:
+            earlier = sum(1 for kind, *_entry in timeline if kind == EventKind.ESCALATION_REQUEST)
+        escalation_no = earlier + 1
         about = f"escalation:{escalation_no}"
         count = _notify_case_outbox(
             case,
@@ -209,6 +223,7 @@ def case_request_escalation(
         kind=EventKind.ESCALATION_REQUEST,
         now=now,
         notice=notice,
+        timeline=timeline,
     )
     return case
 

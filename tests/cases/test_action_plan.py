@@ -115,6 +115,36 @@ def test_a_severity_change_recomputes_the_due_time_r_case_9(staff, customer_a):
     assert case.action_plan_due_at == MON + timedelta(minutes=30)
 
 
+def test_an_escalation_keeps_the_plan_s_pauses_and_counts_its_number_r_case_9_r_case_6(
+    staff, alice, customer_a
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = CaseFactory(customer=customer_a, urgency="low", opened_at=MON)  # S4
+    case = services.case_acknowledge(user=staff, case=case, now=MON)
+    at = MON + timedelta(minutes=5)
+    services.case_transition(user=staff, case=case, status=Status.IN_PROGRESS, now=at)
+    services.case_transition(user=staff, case=case, status=Status.AWAITING_PARTNER, now=at)
+    services.case_transition(  # the plan's clock stood still for an hour
+        user=alice, case=case, status=Status.IN_PROGRESS, now=at + timedelta(hours=1)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        case = services.case_request_escalation(
+            user=alice, case=case, severity="S2", reason="More sites", now=at + timedelta(hours=1)
+        )
+    assert case.action_plan_due_at == MON + timedelta(hours=1, minutes=30)
+    # The timeline is read once, for the pauses and the escalation's number together.
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert sum('FROM "cases_caseevent"' in sql for sql in reads) == 1, reads
+    case = services.case_request_escalation(
+        user=alice, case=case, severity="S1", reason="All sites", now=at + timedelta(hours=2)
+    )
+    assert case.action_plan_due_at == MON + timedelta(hours=1, minutes=15)
+    keys = set(Notification.objects.values_list("dedupe_key", flat=True))
+    assert {f"case:{case.pk}:escalation:1", f"case:{case.pk}:escalation:2"} <= keys
+
+
 def test_sweep_flags_an_overdue_plan_once_r_case_9(staff, customer_a, case_contacts, oncall):
     case = services.case_acknowledge(user=staff, case=s1(customer_a), now=MON)
     assert sweep.action_plan_sweep(now=MON + timedelta(minutes=14)) == []
