@@ -190,19 +190,14 @@ def case_request_escalation(
             rule="R-CASE-6",
         )
     old = case.severity
-    timeline = None
-    if _plan_follows_severity(case):
-        # One read of the timeline for both what follows: the plan's pauses and the number of
-        # earlier escalations.
-        timeline = _plan_timeline(case, EventKind.ESCALATION_REQUEST)
+    # One read of the timeline for both what follows: the number of earlier escalations and,
+    # when the plan follows the severity, the plan's pauses (R-CASE-9).
+    timeline = _plan_timeline(case, EventKind.ESCALATION_REQUEST)
 
     def notice() -> tuple[str, int]:
         # Counted under the case's lock, before this request's entry is written (hence + 1):
         # the number of this escalation, the key of its outbox event.
-        if timeline is None:
-            earlier = case.events.filter(kind=EventKind.ESCALATION_REQUEST).count()
-        else:
-            earlier = sum(1 for kind, *_entry in timeline if kind == EventKind.ESCALATION_REQUEST)
+        earlier = sum(1 for kind, *_entry in timeline if kind == EventKind.ESCALATION_REQUEST)
         escalation_no = earlier + 1
         about = f"escalation:{escalation_no}"
         count = _notify_case_outbox(
