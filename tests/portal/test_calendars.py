@@ -55,6 +55,17 @@ def test_staff_edited_hours_are_used():
     assert spec.business_day == dt.timedelta(hours=3)
 
 
+@pytest.mark.parametrize("holidays", [True, False], ids=["with-holidays", "without-holidays"])
+def test_staff_edited_working_days_are_used_r_case_8(holidays):
+    # A Sunday-to-Thursday week; the days are read once per calendar, not per holiday row.
+    if not holidays:
+        Holiday.objects.filter(calendar__region="EMEA").delete()
+    BusinessCalendar.objects.filter(region="EMEA").update(workdays=[6, 0, 1, 2, 3])
+    spec = calendar_spec_for_region("EMEA")
+    assert spec.workdays == frozenset({6, 0, 1, 2, 3})
+    assert bool(spec.holidays) is holidays
+
+
 # --- R-CASE-8: holidays for every year a computation reaches ---------------------------------
 
 
