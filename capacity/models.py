@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from portal.history import AuditHistory
 from portal.models import Customer
 from portal.tenancy import TenantManager
 from portal.timefmt import show_time
@@ -75,7 +75,7 @@ class CustomerCapacity(models.Model):
     objects = TenantManager()
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         ordering = ["customer__name"]
@@ -251,7 +251,7 @@ class CapacityRequest(models.Model):
     objects = TenantManager()
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -366,7 +366,7 @@ class CapacityActivation(models.Model):
     objects = TenantManager()
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         ordering = ["-submitted_at", "-id"]

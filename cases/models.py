@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from portal.history import AuditHistory
 from portal.models import Customer, Partner
 from portal.tenancy import TenantManager, TenantQuerySet
 from portal.timefmt import show_time
@@ -177,7 +177,7 @@ class Case(models.Model):
     objects = CaseQuerySet.as_manager()
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords(excluded_fields=["search_vector"])
+    history = AuditHistory(excluded_fields=["search_vector"])
 
     class Meta:
         ordering = ["-opened_at", "-id"]

@@ -15,9 +15,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal.choices import Application, Region
+from portal.history import AuditHistory
 from portal.tenancy import TenantManager
 from portal.timefmt import show_time
 
@@ -154,7 +154,7 @@ class Change(models.Model):
     objects = TenantManager()
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         ordering = ["start", "pk"]
@@ -340,7 +340,7 @@ class Certificate(models.Model):
     objects = TenantManager()
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         ordering = ["expires_at"]
@@ -430,7 +430,7 @@ class PatchRequest(models.Model):
     objects = TenantManager()
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -468,7 +468,7 @@ class Outage(models.Model):
     objects = TenantManager()  # the core scopes a to-many path without repeating rows
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         ordering = ["-declared_at", "-pk"]
@@ -648,7 +648,7 @@ class FreezePeriod(models.Model):
     objects = TenantManager()
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         ordering = ["start", "pk"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal.choices import Application
+from portal.history import AuditHistory
 from portal.models import Customer
 from portal.tenancy import TenantManager
 
@@ -64,7 +64,7 @@ class Release(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         ordering = ["-available_on", "-version", "-service_update"]
@@ -136,7 +136,7 @@ class InstalledVersion(models.Model):
     objects = TenantManager()
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         ordering = ["customer__name", "application"]
@@ -196,7 +196,7 @@ class Upgrade(models.Model):
     objects = TenantManager()
 
     # Audit history: who changed what and when, shown to staff in the admin.
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         ordering = ["change__start", "pk"]

@@ -67,3 +67,26 @@ def test_partners_cannot_read_the_history(client_for, alice, customer_a):
     case = CaseFactory(customer=customer_a)
     response = client_for(alice).get(reverse("admin:cases_case_history", args=[case.pk]))
     assert response.status_code == 302
+
+
+def test_every_audited_model_builds_its_history_manager_once(customer_a, staff):
+    # portal.history.AuditHistory: the ``history`` manager's class is built once per model,
+    # and a case's history is still that case's only (its queryset methods intact).
+    from django.apps import apps
+
+    audited = [
+        m
+        for m in apps.get_models()
+        if not m.__name__.startswith("Historical") and hasattr(m, "history")
+    ]
+    assert audited
+    for model in audited:
+        assert type(model.history) is type(model.history), model._meta.label
+    one = CaseFactory(customer=customer_a, urgency="medium", impact="large")
+    other = CaseFactory(customer=customer_a, urgency="medium", impact="large")
+    case_services.case_change_severity(user=staff, case=one, severity="S2", reason="Wider")
+    assert type(one.history) is type(other.history)
+    assert {h.id for h in one.history.all()} == {one.pk}
+    assert one.history.filter(severity="S2").count() == 1
+    assert not other.history.filter(severity="S2").exists()
+    assert one.history.as_of(one.history.latest().history_date).severity == "S2"
