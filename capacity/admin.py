@@ -14,9 +14,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from portal.admin_actions import AdminAction, ServiceAdmin
+from portal.admin_history import AuditHistoryAdmin
 
 from . import rules, services
 from .choices import ActivationStatus, ReportSource, RequestStatus
@@ -31,7 +31,7 @@ from .models import (
 
 
 @admin.register(CustomerCapacity)
-class CustomerCapacityAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class CustomerCapacityAdmin(ServiceAdmin, AuditHistoryAdmin):
     list_display = [
         "customer",
         "partner",
@@ -201,7 +201,7 @@ class CapacityRequestForm(forms.ModelForm):
 
 
 @admin.register(CapacityRequest)
-class CapacityRequestAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class CapacityRequestAdmin(ServiceAdmin, AuditHistoryAdmin):
     """The requests queue (R-CAP-3): open requests first, actions move them on."""
 
     form = CapacityRequestForm
@@ -309,7 +309,7 @@ def activation_confirmation(activation: CapacityActivation) -> str:
 
 
 @admin.register(CapacityActivation)
-class CapacityActivationAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class CapacityActivationAdmin(ServiceAdmin, AuditHistoryAdmin):
     """The partners' activation counts of new customers (R-CAP-1): confirming one sets the
     customer's approved capacity."""
 

@@ -19,7 +19,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from portal.admin_actions import (
     AdminAction,
@@ -30,6 +29,7 @@ from portal.admin_actions import (
     shortened,
     titled,
 )
+from portal.admin_history import AuditHistoryAdmin
 from portal.admin_times import countdown_html, time_column
 from portal.choices import Region
 from portal.errors import DomainError, add_domain_error
@@ -335,7 +335,7 @@ class CaseWatcherInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(CheapRowsMixin, ServiceAdmin, SimpleHistoryAdmin):
+class CaseAdmin(CheapRowsMixin, ServiceAdmin, AuditHistoryAdmin):
     # Fits a 1366 px screen: what staff triage on. Customer, channel and the opening time are
     # filters and the date drill-down; the due time is the countdown's tooltip.
     list_display = [

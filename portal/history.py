@@ -4,9 +4,8 @@
 ``history`` attribute of a model builds its manager class once. simple-history's descriptor
 builds a new class (``HistoryManager.from_queryset(HistoricalQuerySet)``, which inspects
 every method of the queryset) on each access, and every save of a tracked model reads it
-once to write its history row; on an escalation request that was about 1 % of the request.
-Everything else (the history model, its table, the admin's history pages) is simple-history's
-own.
+once to write its history row: 3.5 % of the instructions of an escalation request.
+Their admin pages: ``portal.admin_history.AuditHistoryAdmin``.
 """
 
 from __future__ import annotations

@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from cases.models import Case
 from maintenance.choices import UpgradeReason
 from portal.admin_actions import AdminAction, ServiceAdmin
+from portal.admin_history import AuditHistoryAdmin
 from portal.choices import Application
 from portal.models import Customer, Partner
 
@@ -63,7 +63,7 @@ def _announceable(release: Release) -> bool:
 
 
 @admin.register(Release)
-class ReleaseAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class ReleaseAdmin(ServiceAdmin, AuditHistoryAdmin):
     """The release table. Position is derived (R-REL-2); empty policy cells follow it."""
 
     list_display = [
@@ -190,7 +190,7 @@ class InstalledVersionForm(forms.ModelForm):
 
 
 @admin.register(InstalledVersion)
-class InstalledVersionAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class InstalledVersionAdmin(ServiceAdmin, AuditHistoryAdmin):
     """The compliance report: every customer's applications and where they stand."""
 
     list_display = [
@@ -280,7 +280,7 @@ ADD_FIELDS = [
 
 
 @admin.register(Upgrade)
-class UpgradeAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class UpgradeAdmin(ServiceAdmin, AuditHistoryAdmin):
     """Upgrades are planned here through ``upgrade_schedule``; once planned they move as
     maintenance changes (the change's own admin and services)."""
 

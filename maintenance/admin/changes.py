@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from portal.admin_actions import AdminAction, ServiceAdmin, row_action
+from portal.admin_history import AuditHistoryAdmin
 from portal.timefmt import show_time
 
 from .. import rules, selectors, services, texts
@@ -82,7 +82,7 @@ class RescheduleInline(admin.TabularInline):
 
 
 @admin.register(Change)
-class ChangeAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class ChangeAdmin(ServiceAdmin, AuditHistoryAdmin):
     form = ChangeScheduleForm
     list_display = ["shown_title", "partner", "kind", "status", "window_start", "notice_sent"]
     list_filter = [

@@ -10,9 +10,9 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from portal.admin_actions import AdminAction, ServiceAdmin, row_action
+from portal.admin_history import AuditHistoryAdmin
 
 from .. import rules, services
 from ..choices import PatchStatus
@@ -39,7 +39,7 @@ from .forms import (
 
 
 @admin.register(FreezePeriod)
-class FreezePeriodAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class FreezePeriodAdmin(ServiceAdmin, AuditHistoryAdmin):
     """Customers' freeze periods: saved with ``freeze_period_create`` / ``_update``, deleted
     with ``freeze_period_delete``, so staff face the partners' rules."""
 
@@ -100,7 +100,7 @@ class FreezePeriodAdmin(ServiceAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class CertificateAdmin(ServiceAdmin, AuditHistoryAdmin):
     """The inventory: saved with ``certificate_save``, deleted with ``certificate_delete``."""
 
     list_display = ["common_name", "customer", "application", "expiry", "renewal_change"]
@@ -209,7 +209,7 @@ class SsoChecklistAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatchRequest)
-class PatchRequestAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class PatchRequestAdmin(ServiceAdmin, AuditHistoryAdmin):
     """Staff record a request for the partner (``patch_request_create``) and upload the file
     (``patch_mark_uploaded``); the partner marks it installed."""
 
@@ -311,7 +311,7 @@ class OutageUpdateInline(admin.TabularInline):
 
 
 @admin.register(Outage)
-class OutageAdmin(ServiceAdmin, SimpleHistoryAdmin):
+class OutageAdmin(ServiceAdmin, AuditHistoryAdmin):
     """Declared with ``outage_declare``, updated with ``outage_update_post`` and resolved with
     ``outage_resolve``, each telling the subscribers of the affected customers."""
 

@@ -90,3 +90,39 @@ def test_every_audited_model_builds_its_history_manager_once(customer_a, staff):
     assert one.history.filter(severity="S2").count() == 1
     assert not other.history.filter(severity="S2").exists()
     assert one.history.as_of(one.history.latest().history_date).severity == "S2"
+
+
+@pytest.mark.parametrize(
+    "language, words",
+    [
+        ("en", ("History: #", "Change reason", "Changes", "Severity", "S2")),
+        ("pt-BR", ("Histórico: #", "Motivo da alteração", "Alterações", "Gravidade", "S2")),
+    ],
+)
+def test_the_history_page_shows_times_with_their_zone_in_the_readers_language(
+    client_for, staff, customer_a, language, words
+):
+    # DOMAIN.md "Times shown to people": the history's times and changed due times with
+    # their zone, as the rest of the admin shows them; no raw ISO values or "None".
+    import time_machine
+
+    from portal.timefmt import show_time
+
+    with time_machine.travel("2030-06-05 09:00:00+00:00", tick=False):
+        case = CaseFactory(customer=customer_a, urgency="medium", impact="large")
+        old_due = case.response_due_at
+        case = case_services.case_change_severity(
+            user=staff, case=case, severity="S2", reason="Wider impact"
+        )
+        page = client_for(staff).get(
+            reverse("admin:cases_case_history", args=[case.pk]), HTTP_ACCEPT_LANGUAGE=language
+        )
+    assert page.status_code == 200
+    text = page.content.decode()
+    for word in words:
+        assert word in text, word
+    assert "+00:00" not in text and ">None<" not in text and "Nenhum" not in text
+    from django.utils import translation
+
+    with translation.override(language.lower()):
+        assert show_time(old_due) in text  # e.g. "5 Jun 2030, 14:00 CEST": with its zone
