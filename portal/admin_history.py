@@ -7,11 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.admin.utils import display_for_field
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .timefmt import format_date, show_time
+
+EMPTY = "—"  # an empty value, as the time columns show it (portal.admin_times)
 
 
 class _ShownChanges(HistoricalRecordContextHelper):
@@ -22,17 +25,17 @@ class _ShownChanges(HistoricalRecordContextHelper):
     def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
         value = super().prepare_delta_change_value(change, value)
         if value is None or value == "":
-            return "—"
+            return EMPTY
         if isinstance(value, dt.datetime):
             return show_time(value)
         if isinstance(value, dt.date):
             return format_date(value)
-        if isinstance(value, bool):
+        if isinstance(value, bool):  # words, not the changelist's icon (its alt is English)
             return _("yes") if value else _("no")
-        field = self.model._meta.get_field(change.field)
-        if field.choices and not isinstance(value, list):
-            return dict(field.flatchoices).get(value, value)
-        return value
+        if isinstance(value, list):  # many-to-many: simple-history's own list
+            return value
+        # Choices as their labels, numbers localized: what the changelist shows.
+        return display_for_field(value, self.model._meta.get_field(change.field), EMPTY)
 
 
 class AuditHistoryAdmin(SimpleHistoryAdmin):

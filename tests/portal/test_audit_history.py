@@ -126,3 +126,6 @@ def test_the_history_page_shows_times_with_their_zone_in_the_readers_language(
 
     with translation.override(language.lower()):
         assert show_time(old_due) in text  # e.g. "5 Jun 2030, 14:00 CEST": with its zone
+        from cases.choices import Severity
+
+        assert str(Severity.S2.label) in text  # the choice's label, in the reader's language
