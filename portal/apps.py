@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
@@ -26,3 +27,10 @@ class PortalAdminConfig(AdminConfig):
     """The admin, with the operator console's index (a cross-partner overview)."""
 
     default_site = "portal.admin_site.PortalAdminSite"
+
+
+class SignInProtectionConfig(AxesAppConfig):
+    """django-axes (login brute-force protection) under a name its readers understand, in
+    their language: the admin's section was "Axes" (its texts: ``portal/translations.py``)."""
+
+    verbose_name = _("Sign-in protection")

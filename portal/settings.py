@@ -79,7 +79,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django.contrib.postgres",
     "simple_history",
-    "axes",
+    "portal.apps.SignInProtectionConfig",  # django-axes
     "django_prometheus",
     "csp",
     "portal.apps.PortalConfig",
@@ -182,6 +182,9 @@ AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+# A locked-out user sees a page of the portal in their language (axes' default is a line of
+# English text), saying for how long sign-in is paused.
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

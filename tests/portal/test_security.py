@@ -15,6 +15,69 @@ def test_repeated_failed_logins_lock_the_account_out(settings, client, alice):
     assert not client.get("/").wsgi_request.user.is_authenticated
 
 
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("en", ["Too many failed logins", "After 3 failed attempts", "paused for 15 min"]),
+        (
+            "pt-br",
+            ["Muitas tentativas de login sem sucesso", "Após 3 tentativas", "suspenso por 15 min"],
+        ),
+    ],
+)
+def test_a_locked_out_user_is_told_in_their_language_for_how_long(
+    settings, client, alice, language, texts
+):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.AXES_COOLOFF_TIME = 0.25  # hours: the default 15 minutes
+    for _ in range(3):
+        client.post(
+            "/accounts/login/",
+            {"username": "alice", "password": "wrong"},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    locked = client.post(
+        "/accounts/login/",
+        {"username": "alice", "password": "password"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert locked.status_code == 429
+    page = locked.content.decode()
+    assert "<html" in page  # a page of the portal, not a line of text
+    for text in texts:
+        assert text in page
+    assert 'href="/accounts/login/"' in page
+
+
+def test_the_sign_in_protection_admin_speaks_portuguese(client_for, staff):
+    from django.contrib.auth import get_user_model
+
+    from axes.models import AccessAttempt
+
+    get_user_model().objects.filter(pk=staff.pk).update(is_superuser=True)
+    AccessAttempt.objects.create(
+        username="alice",
+        ip_address="192.0.2.7",
+        user_agent="test",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+        get_data="",
+        post_data="",
+        failures_since_start=2,
+    )
+    page = client_for(staff).get("/admin/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+    assert "Proteção de acesso" in page
+    assert "Tentativas de acesso" in page
+    assert ">Axes<" not in page
+    page = (
+        client_for(staff)
+        .get("/admin/axes/accessattempt/", HTTP_ACCEPT_LANGUAGE="pt-br")
+        .content.decode()
+    )
+    assert "Endereço IP" in page and "Logins sem sucesso" in page
+
+
 def test_api_is_throttled_per_user(monkeypatch, api, alice, bob):
     from rest_framework.throttling import UserRateThrottle
 
