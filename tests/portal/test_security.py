@@ -51,9 +51,8 @@ def test_a_locked_out_user_is_told_in_their_language_for_how_long(
 
 
 def test_the_sign_in_protection_admin_speaks_portuguese(client_for, staff):
-    from django.contrib.auth import get_user_model
-
     from axes.models import AccessAttempt
+    from django.contrib.auth import get_user_model
 
     get_user_model().objects.filter(pk=staff.pk).update(is_superuser=True)
     AccessAttempt.objects.create(
