@@ -252,7 +252,7 @@ def _write(ids: list[int], writes: Writes, *, now: datetime) -> list[int]:
             cursor.execute(
                 f"""INSERT INTO cases_caseevent ({_EVENT_COLUMNS})
                 SELECT c.id, %(notified)s, %(now)s, NULL, 'system', '', '', '',
-                       {sql["json_object"]}('about', %(about)s)
+                       {sql["json_object"]}('about', CAST(%(about)s AS TEXT))
                 FROM cases_case c WHERE {sql["in_ids"]} ORDER BY c.id""",
                 {**params, "ids": _ids(told)},
             )

@@ -59,3 +59,22 @@ def test_the_compiled_loader_reads_what_djangos_own_reads():
         assert ours(TIMESTAMPTZ_OID, connection.connection).load(text) == stock(
             TIMESTAMPTZ_OID, connection.connection
         ).load(text), text
+
+
+def test_a_statement_run_again_on_a_connection_is_planned_once():
+    """Server-side binding with a prepare threshold (DB_SERVER_SIDE_BINDING, on by default):
+    the parameters travel apart from the SQL, so the same query with other values is the same
+    statement, and from its fifth run on a connection PostgreSQL executes it prepared."""
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold == 5
+    names = [f"Prepared {n}" for n in range(7)]
+    for name in names:  # the same statement each time, with another value
+        assert not Partner.objects.filter(name=name).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements "
+            "WHERE statement LIKE %s AND statement LIKE %s",
+            ['%FROM "portal_partner"%', '%"portal_partner"."name" = $%'],
+        )
+        (prepared,) = cursor.fetchone()
+    assert prepared == 1
