@@ -366,5 +366,6 @@ class PortalUserAdmin(UserAdmin):
     add_form = PortalUserCreationForm
     form = PortalUserChangeForm
 
-# Partner automation: webhooks and API tokens.
-from . import automation_admin  # noqa: E402, F401
+
+# Partner automation (webhooks, API tokens) and the sign-in protection (django-axes).
+from . import automation_admin, signin_admin  # noqa: E402, F401

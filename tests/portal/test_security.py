@@ -50,31 +50,46 @@ def test_a_locked_out_user_is_told_in_their_language_for_how_long(
     assert 'href="/accounts/login/"' in page
 
 
-def test_the_sign_in_protection_admin_speaks_portuguese(client_for, staff):
-    from axes.models import AccessAttempt
+def test_the_sign_in_protection_admin_speaks_portuguese_and_gives_times_with_their_zone(
+    client_for, staff
+):
+    import datetime as dt
+
+    import time_machine
+    from axes.models import AccessAttempt, AccessLog
     from django.contrib.auth import get_user_model
 
+    from portal.timefmt import show_time
+
     get_user_model().objects.filter(pk=staff.pk).update(is_superuser=True)
-    AccessAttempt.objects.create(
-        username="alice",
-        ip_address="192.0.2.7",
-        user_agent="test",
-        http_accept="*/*",
-        path_info="/accounts/login/",
-        get_data="",
-        post_data="",
-        failures_since_start=2,
-    )
-    page = client_for(staff).get("/admin/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+    moment = dt.datetime(2027, 3, 2, 13, 5, tzinfo=dt.UTC)
+    with time_machine.travel(moment, tick=False):
+        AccessAttempt.objects.create(
+            username="alice",
+            ip_address="192.0.2.7",
+            user_agent="test",
+            http_accept="*/*",
+            path_info="/accounts/login/",
+            get_data="",
+            post_data="",
+            failures_since_start=2,
+        )
+        AccessLog.objects.create(
+            username="alice", ip_address="192.0.2.7", user_agent="test", path_info="/"
+        )
+    client = client_for(staff)
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
     assert "Proteção de acesso" in page
     assert "Tentativas de acesso" in page
     assert ">Axes<" not in page
-    page = (
-        client_for(staff)
-        .get("/admin/axes/accessattempt/", HTTP_ACCEPT_LANGUAGE="pt-br")
-        .content.decode()
-    )
-    assert "Endereço IP" in page and "Logins sem sucesso" in page
+    shown = show_time(moment, zone=dt.UTC, language="pt-br")
+    assert "UTC" in shown
+    for url in ("/admin/axes/accessattempt/", "/admin/axes/accesslog/"):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+        assert "Endereço IP" in page and "Hora da tentativa" in page, url
+        assert shown in page, url  # the time with its zone, not a bare wall-clock time
+    page = client.get("/admin/axes/accessattempt/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+    assert "Logins sem sucesso" in page
 
 
 def test_api_is_throttled_per_user(monkeypatch, api, alice, bob):
