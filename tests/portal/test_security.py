@@ -64,7 +64,7 @@ def test_the_sign_in_protection_admin_speaks_portuguese_and_gives_times_with_the
     get_user_model().objects.filter(pk=staff.pk).update(is_superuser=True)
     moment = dt.datetime(2027, 3, 2, 13, 5, tzinfo=dt.UTC)
     with time_machine.travel(moment, tick=False):
-        AccessAttempt.objects.create(
+        attempt = AccessAttempt.objects.create(
             username="alice",
             ip_address="192.0.2.7",
             user_agent="test",
@@ -77,7 +77,7 @@ def test_the_sign_in_protection_admin_speaks_portuguese_and_gives_times_with_the
         AccessLog.objects.create(
             username="alice", ip_address="192.0.2.7", user_agent="test", path_info="/"
         )
-    client = client_for(staff)
+        client = client_for(staff)
     page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
     assert "Proteção de acesso" in page
     assert "Tentativas de acesso" in page
@@ -90,6 +90,17 @@ def test_the_sign_in_protection_admin_speaks_portuguese_and_gives_times_with_the
         assert shown in page, url  # the time with its zone, not a bare wall-clock time
     page = client.get("/admin/axes/accessattempt/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
     assert "Logins sem sucesso" in page
+    assert "3 tentativas restantes" in page  # 2 of the 5 failures allowed
+    with time_machine.travel(moment + dt.timedelta(minutes=16), tick=False):  # past cool-off
+        cleaned = client.post(
+            "/admin/axes/accessattempt/",
+            {"action": "cleanup_expired_attempts", "_selected_action": [attempt.pk]},
+            HTTP_ACCEPT_LANGUAGE="pt-br",
+            follow=True,
+        ).content.decode()
+    # axes' own action answered 500 (AttributeError), and in English
+    assert "1 tentativa de acesso expirada removida." in cleaned
+    assert not AccessAttempt.objects.filter(pk=attempt.pk).exists()
 
 
 def test_api_is_throttled_per_user(monkeypatch, api, alice, bob):
