@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db.backends.postgresql import base
+from django.db.backends.postgresql.operations import DatabaseOperations as BaseOperations
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from psycopg import adapt, adapters
 from psycopg.pq import Format
@@ -52,7 +53,25 @@ def _adapters_with_compiled_loader(template: adapt.AdaptersMap) -> adapt.Adapter
     return context
 
 
+# The most parameters PostgreSQL's protocol takes in one statement (a 16-bit count).
+MAX_PARAMETERS = 65_535
+
+
+class DatabaseOperations(BaseOperations):
+    def bulk_batch_size(self, fields: Any, objs: Any) -> int:
+        """With server-side binding (portal/settings.py) every value of a batch is a parameter
+        of its own, and PostgreSQL refuses a statement with more than 65,535: a cascade that
+        deletes 70,000 rows (django-axes clearing expired login attempts on every login) or a
+        large ``bulk_update`` failed. Django batches by this size; it never needed to on
+        PostgreSQL while the values were written into the SQL text."""
+        if self.connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+            return max(min(len(objs), MAX_PARAMETERS // max(len(fields), 1)), 1)
+        return super().bulk_batch_size(fields, objs)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def get_connection_params(self) -> dict:
         params = super().get_connection_params()
         template = params.get("context")

@@ -78,3 +78,37 @@ def test_a_statement_run_again_on_a_connection_is_planned_once():
         )
         (prepared,) = cursor.fetchone()
     assert prepared == 1
+
+
+def test_a_delete_of_more_rows_than_a_statement_takes_parameters_is_batched(
+    settings, client, alice
+):
+    """With server-side binding every value is a parameter and PostgreSQL takes at most
+    65,535 in a statement. django-axes clears expired login attempts on every login, and the
+    cascade to their expirations listed every id in one statement: with 70,000 expired
+    attempts every login answered 500 ("number of parameters must be between 0 and 65535").
+    Django now batches by the backend's ``bulk_batch_size``."""
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    from portal.postgresql.base import MAX_PARAMETERS
+
+    assert connection.ops.bulk_batch_size(["a", "b"], range(100_000)) == MAX_PARAMETERS // 2
+    settings.AXES_ENABLED = True
+    AccessAttempt.objects.bulk_create(
+        AccessAttempt(
+            username=f"guess-{n}",
+            ip_address="192.0.2.9",
+            user_agent="",
+            http_accept="",
+            path_info="/accounts/login/",
+            get_data="",
+            post_data="",
+            failures_since_start=1,
+        )
+        for n in range(70_000)
+    )
+    AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(days=1))
+    response = client.post("/accounts/login/", {"username": "alice", "password": "password"})
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.exists()
