@@ -1,13 +1,16 @@
-"""Staff UI of the sign-in protection (django-axes): its changelists with every time shown with
-its zone (DOMAIN.md "Times shown to people"); the rest is axes' own."""
+"""Staff UI of the sign-in protection (django-axes): every time shown with its zone (DOMAIN.md
+"Times shown to people"), its records named and its status and messages written in the
+reader's language; the rest is axes' own."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .admin_times import time_column
 from .timefmt import show_time
@@ -28,13 +31,65 @@ def _with_zoned_times(base: type[admin.ModelAdmin], model: type) -> type[admin.M
     return type(base.__name__, (base,), {"list_display": list_display})
 
 
+EXPIRY = "expires_at_shown"
+
+
+def _name_objects_for_the_reader(attempt: type, log: type, failure: type) -> None:
+    """axes' models name themselves in English with a bare UTC time ("Attempted Access:
+    2027-03-02 13:05:00+00:00"), and the admin shows that name in titles, breadcrumbs,
+    messages and the delete page; these say it in the reader's language, with the time in
+    the reader's zone."""
+
+    def attempt_str(obj: Any) -> str:
+        return gettext("Failed logins of %(username)s from %(address)s, the last at %(time)s") % {
+            "username": obj.username,
+            "address": obj.ip_address,
+            "time": show_time(obj.attempt_time),
+        }
+
+    def log_str(obj: Any) -> str:
+        return gettext("Login of %(username)s from %(address)s at %(time)s") % {
+            "username": obj.username,
+            "address": obj.ip_address,
+            "time": show_time(obj.attempt_time),
+        }
+
+    def failure_str(obj: Any) -> str:
+        text = gettext("Failed login of %(username)s from %(address)s at %(time)s") % {
+            "username": obj.username,
+            "address": obj.ip_address,
+            "time": show_time(obj.attempt_time),
+        }
+        return f"{text} ({gettext('locked out')})" if obj.locked_out else text
+
+    attempt.__str__ = attempt_str
+    log.__str__ = log_str
+    failure.__str__ = failure_str
+
+
 def _register_sign_in_protection() -> None:
     from axes import admin as axes_admin
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-    class AccessAttemptAdmin(_with_zoned_times(axes_admin.AccessAttemptAdmin, AccessAttempt)):
+    _name_objects_for_the_reader(AccessAttempt, AccessLog, AccessFailureLog)
+    base = _with_zoned_times(axes_admin.AccessAttemptAdmin, AccessAttempt)
+
+    def shown(names: Any) -> Any:
+        # axes' "expiration" column is the name of the attempt's reverse one-to-one relation:
+        # Django shows the related object ("AccessAttemptExpiration object (1)"), never
+        # axes' method of that name.
+        return type(names)(EXPIRY if name == "expiration" else name for name in names)
+
+    class AccessAttemptAdmin(base):
+        list_display = shown(base.list_display)
+        readonly_fields = shown(base.readonly_fields)
+        fieldsets = tuple(
+            (title, {**options, "fields": shown(options["fields"])})
+            for title, options in base.fieldsets
+        )
+
         @admin.display(description=_("Expires At"))
-        def expiration(self, obj: AccessAttempt) -> str:
+        def expires_at_shown(self, obj: AccessAttempt) -> str:
             expiration = getattr(obj, "expiration", None)
             return show_time(expiration.expires_at) if expiration else _("Not set")
 
@@ -50,8 +105,11 @@ def _register_sign_in_protection() -> None:
             # axes' own action failed here (AttributeError: its handler reads the time of a
             # sign-in attempt, which only a sign-in request carries: "now" when None), and its
             # message, an f-string inside gettext, was never translated.
+            # Its count also counts the deleted attempts' expiry rows: counted here instead.
             request.axes_attempt_time = getattr(request, "axes_attempt_time", None)
-            count = self.handler.clean_expired_user_attempts(request=request)
+            before = AccessAttempt.objects.count()
+            self.handler.clean_expired_user_attempts(request=request)
+            count = before - AccessAttempt.objects.count()
             self.message_user(
                 request,
                 ngettext(

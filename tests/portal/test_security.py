@@ -50,13 +50,29 @@ def test_a_locked_out_user_is_told_in_their_language_for_how_long(
     assert 'href="/accounts/login/"' in page
 
 
+def test_without_a_cool_off_the_locked_out_user_is_told_the_operator_unlocks(
+    settings, client, alice
+):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.AXES_COOLOFF_TIME = None
+    for _ in range(3):
+        locked = client.post(
+            "/accounts/login/",
+            {"username": "alice", "password": "wrong"},
+            HTTP_ACCEPT_LANGUAGE="pt-br",
+        )
+    assert locked.status_code == 429
+    assert "fica bloqueado até que a operadora o desbloqueie" in locked.content.decode()
+
+
 def test_the_sign_in_protection_admin_speaks_portuguese_and_gives_times_with_their_zone(
     client_for, staff
 ):
     import datetime as dt
 
     import time_machine
-    from axes.models import AccessAttempt, AccessLog
+    from axes.models import AccessAttempt, AccessAttemptExpiration, AccessLog
     from django.contrib.auth import get_user_model
 
     from portal.timefmt import show_time
@@ -91,6 +107,21 @@ def test_the_sign_in_protection_admin_speaks_portuguese_and_gives_times_with_the
     page = client.get("/admin/axes/accessattempt/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
     assert "Logins sem sucesso" in page
     assert "3 tentativas restantes" in page  # 2 of the 5 failures allowed
+    # A record's own page: its name and its expiry in Portuguese, with their zone (axes named
+    # it "Attempted Access: 2027-03-02 13:05:00+00:00", its expiry "… object (1)").
+    expires = moment + dt.timedelta(minutes=15)
+    AccessAttemptExpiration.objects.create(access_attempt=attempt, expires_at=expires)
+    page = client.get(
+        f"/admin/axes/accessattempt/{attempt.pk}/change/", HTTP_ACCEPT_LANGUAGE="pt-br"
+    ).content.decode()
+    assert f"Logins sem sucesso de alice a partir de 192.0.2.7, o último em {shown}" in page
+    assert show_time(expires, zone=dt.UTC, language="pt-br") in page
+    assert "object (" not in page and "Attempted Access" not in page
+    log = AccessLog.objects.get()
+    page = client.get(
+        f"/admin/axes/accesslog/{log.pk}/change/", HTTP_ACCEPT_LANGUAGE="pt-br"
+    ).content.decode()
+    assert f"Login de alice a partir de 192.0.2.7 em {shown}" in page
     with time_machine.travel(moment + dt.timedelta(minutes=16), tick=False):  # past cool-off
         cleaned = client.post(
             "/admin/axes/accessattempt/",
