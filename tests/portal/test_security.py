@@ -79,7 +79,9 @@ def test_the_sign_in_protection_admin_speaks_portuguese_and_gives_times_with_the
 
     get_user_model().objects.filter(pk=staff.pk).update(is_superuser=True)
     moment = dt.datetime(2027, 3, 2, 13, 5, tzinfo=dt.UTC)
-    with time_machine.travel(moment, tick=False):
+    # The whole test at one moment: a session made at another would have expired under a
+    # moved clock (PORTAL_TEST_CLOCK).
+    with time_machine.travel(moment, tick=False) as traveller:
         attempt = AccessAttempt.objects.create(
             username="alice",
             ip_address="192.0.2.7",
@@ -94,44 +96,46 @@ def test_the_sign_in_protection_admin_speaks_portuguese_and_gives_times_with_the
             username="alice", ip_address="192.0.2.7", user_agent="test", path_info="/"
         )
         client = client_for(staff)
-    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
-    assert "Proteção de acesso" in page
-    assert "Tentativas de acesso" in page
-    assert ">Axes<" not in page
-    shown = show_time(moment, zone=dt.UTC, language="pt-br")
-    assert "UTC" in shown
-    for url in ("/admin/axes/accessattempt/", "/admin/axes/accesslog/"):
-        page = client.get(url, HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
-        assert "Endereço IP" in page and "Hora da tentativa" in page, url
-        assert shown in page, url  # the time with its zone, not a bare wall-clock time
-    page = client.get("/admin/axes/accessattempt/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
-    assert "Logins sem sucesso" in page
-    assert "3 tentativas restantes" in page  # 2 of the 5 failures allowed
-    # A record's own page: its name and its expiry in Portuguese, with their zone (axes named
-    # it "Attempted Access: 2027-03-02 13:05:00+00:00", its expiry "… object (1)").
-    expires = moment + dt.timedelta(minutes=15)
-    AccessAttemptExpiration.objects.create(access_attempt=attempt, expires_at=expires)
-    page = client.get(
-        f"/admin/axes/accessattempt/{attempt.pk}/change/", HTTP_ACCEPT_LANGUAGE="pt-br"
-    ).content.decode()
-    assert f"Logins sem sucesso de alice a partir de 192.0.2.7, o último em {shown}" in page
-    assert show_time(expires, zone=dt.UTC, language="pt-br") in page
-    assert "object (" not in page and "Attempted Access" not in page
-    log = AccessLog.objects.get()
-    page = client.get(
-        f"/admin/axes/accesslog/{log.pk}/change/", HTTP_ACCEPT_LANGUAGE="pt-br"
-    ).content.decode()
-    assert f"Login de alice a partir de 192.0.2.7 em {shown}" in page
-    with time_machine.travel(moment + dt.timedelta(minutes=16), tick=False):  # past cool-off
+        page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+        assert "Proteção de acesso" in page
+        assert "Tentativas de acesso" in page
+        assert ">Axes<" not in page
+        shown = show_time(moment, zone=dt.UTC, language="pt-br")
+        assert "UTC" in shown
+        for url in ("/admin/axes/accessattempt/", "/admin/axes/accesslog/"):
+            page = client.get(url, HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+            assert "Endereço IP" in page and "Hora da tentativa" in page, url
+            assert shown in page, url  # the time with its zone, not a bare wall-clock time
+        page = client.get(
+            "/admin/axes/accessattempt/", HTTP_ACCEPT_LANGUAGE="pt-br"
+        ).content.decode()
+        assert "Logins sem sucesso" in page
+        assert "3 tentativas restantes" in page  # 2 of the 5 failures allowed
+        # A record's own page: its name and its expiry in Portuguese, with their zone (axes named
+        # it "Attempted Access: 2027-03-02 13:05:00+00:00", its expiry "… object (1)").
+        expires = moment + dt.timedelta(minutes=15)
+        AccessAttemptExpiration.objects.create(access_attempt=attempt, expires_at=expires)
+        page = client.get(
+            f"/admin/axes/accessattempt/{attempt.pk}/change/", HTTP_ACCEPT_LANGUAGE="pt-br"
+        ).content.decode()
+        assert f"Logins sem sucesso de alice a partir de 192.0.2.7, o último em {shown}" in page
+        assert show_time(expires, zone=dt.UTC, language="pt-br") in page
+        assert "object (" not in page and "Attempted Access" not in page
+        log = AccessLog.objects.get()
+        page = client.get(
+            f"/admin/axes/accesslog/{log.pk}/change/", HTTP_ACCEPT_LANGUAGE="pt-br"
+        ).content.decode()
+        assert f"Login de alice a partir de 192.0.2.7 em {shown}" in page
+        traveller.move_to(moment + dt.timedelta(minutes=16))  # past the cool-off
         cleaned = client.post(
             "/admin/axes/accessattempt/",
             {"action": "cleanup_expired_attempts", "_selected_action": [attempt.pk]},
             HTTP_ACCEPT_LANGUAGE="pt-br",
             follow=True,
         ).content.decode()
-    # axes' own action answered 500 (AttributeError), and in English
-    assert "1 tentativa de acesso expirada removida." in cleaned
-    assert not AccessAttempt.objects.filter(pk=attempt.pk).exists()
+        # axes' own action answered 500 (AttributeError), and in English
+        assert "1 tentativa de acesso expirada removida." in cleaned
+        assert not AccessAttempt.objects.filter(pk=attempt.pk).exists()
 
 
 def test_api_is_throttled_per_user(monkeypatch, api, alice, bob):
