@@ -82,3 +82,19 @@ def token_client(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     return client
+
+
+class AccessAttemptFactory(factory.django.DjangoModelFactory):
+    """A failed-login record of django-axes (the sign-in protection)."""
+
+    class Meta:
+        model = "axes.AccessAttempt"
+
+    username = factory.Sequence(lambda n: f"guess-{n}")
+    ip_address = "192.0.2.9"
+    user_agent = ""
+    http_accept = ""
+    path_info = "/accounts/login/"
+    get_data = ""
+    post_data = ""
+    failures_since_start = 1

@@ -92,21 +92,12 @@ def test_a_delete_of_more_rows_than_a_statement_takes_parameters_is_batched(
     from django.utils import timezone
 
     from portal.postgresql.base import MAX_PARAMETERS
+    from tests.factories import AccessAttemptFactory
 
     assert connection.ops.bulk_batch_size(["a", "b"], range(100_000)) == MAX_PARAMETERS // 2
     settings.AXES_ENABLED = True
     AccessAttempt.objects.bulk_create(
-        AccessAttempt(
-            username=f"guess-{n}",
-            ip_address="192.0.2.9",
-            user_agent="",
-            http_accept="",
-            path_info="/accounts/login/",
-            get_data="",
-            post_data="",
-            failures_since_start=1,
-        )
-        for n in range(70_000)
+        AccessAttemptFactory.build(username=f"guess-{n}") for n in range(70_000)
     )
     AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(days=1))
     response = client.post("/accounts/login/", {"username": "alice", "password": "password"})

@@ -76,21 +76,15 @@ def test_the_sign_in_protection_admin_speaks_portuguese_and_gives_times_with_the
     from django.contrib.auth import get_user_model
 
     from portal.timefmt import show_time
+    from tests.factories import AccessAttemptFactory
 
     get_user_model().objects.filter(pk=staff.pk).update(is_superuser=True)
     moment = dt.datetime(2027, 3, 2, 13, 5, tzinfo=dt.UTC)
     # The whole test at one moment: a session made at another would have expired under a
     # moved clock (PORTAL_TEST_CLOCK).
     with time_machine.travel(moment, tick=False) as traveller:
-        attempt = AccessAttempt.objects.create(
-            username="alice",
-            ip_address="192.0.2.7",
-            user_agent="test",
-            http_accept="*/*",
-            path_info="/accounts/login/",
-            get_data="",
-            post_data="",
-            failures_since_start=2,
+        attempt = AccessAttemptFactory(
+            username="alice", ip_address="192.0.2.7", user_agent="test", failures_since_start=2
         )
         AccessLog.objects.create(
             username="alice", ip_address="192.0.2.7", user_agent="test", path_info="/"
