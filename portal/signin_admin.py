@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .admin_times import time_column
@@ -40,31 +40,24 @@ def _name_objects_for_the_reader(attempt: type, log: type, failure: type) -> Non
     messages and the delete page; these say it in the reader's language, with the time in
     the reader's zone."""
 
-    def attempt_str(obj: Any) -> str:
-        return gettext("Failed logins of %(username)s from %(address)s, the last at %(time)s") % {
-            "username": obj.username,
-            "address": obj.ip_address,
-            "time": show_time(obj.attempt_time),
-        }
+    def named(text: str, *, locked: bool = False) -> Any:
+        def __str__(obj: Any) -> str:
+            shown = gettext(text) % {
+                "username": obj.username,
+                "address": obj.ip_address,
+                "time": show_time(obj.attempt_time),
+            }
+            return f"{shown} ({gettext('locked out')})" if locked and obj.locked_out else shown
 
-    def log_str(obj: Any) -> str:
-        return gettext("Login of %(username)s from %(address)s at %(time)s") % {
-            "username": obj.username,
-            "address": obj.ip_address,
-            "time": show_time(obj.attempt_time),
-        }
+        return __str__
 
-    def failure_str(obj: Any) -> str:
-        text = gettext("Failed login of %(username)s from %(address)s at %(time)s") % {
-            "username": obj.username,
-            "address": obj.ip_address,
-            "time": show_time(obj.attempt_time),
-        }
-        return f"{text} ({gettext('locked out')})" if obj.locked_out else text
-
-    attempt.__str__ = attempt_str
-    log.__str__ = log_str
-    failure.__str__ = failure_str
+    attempt.__str__ = named(
+        gettext_noop("Failed logins of %(username)s from %(address)s, the last at %(time)s")
+    )
+    log.__str__ = named(gettext_noop("Login of %(username)s from %(address)s at %(time)s"))
+    failure.__str__ = named(
+        gettext_noop("Failed login of %(username)s from %(address)s at %(time)s"), locked=True
+    )
 
 
 def _register_sign_in_protection() -> None:

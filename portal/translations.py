@@ -6,7 +6,8 @@ live in ``locale/pt_BR/LC_MESSAGES/django.po`` with the portal's own."""
 from django.utils.translation import gettext_noop
 
 THIRD_PARTY_TEXTS = (
-    # django-axes: its admin (models, columns, action) and its lock-out message
+    # django-axes: its admin (models, columns, filters); its status column, action message and
+    # lock-out page are the portal's own (portal/signin_admin.py, registration/locked_out.html)
     gettext_noop("access attempt"),
     gettext_noop("access attempts"),
     gettext_noop("access failure"),
@@ -32,8 +33,6 @@ THIRD_PARTY_TEXTS = (
     gettext_noop("Meta Data"),
     gettext_noop("Failed Logins"),
     gettext_noop("Locked Out"),
-    gettext_noop("Attempt Remaining"),
     gettext_noop("Not set"),
     gettext_noop("Clean up expired attempts"),
-    gettext_noop("Account locked: too many login attempts. Please try again later."),
 )

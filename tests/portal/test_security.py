@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.factories import AccessAttemptFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -76,7 +78,6 @@ def test_the_sign_in_protection_admin_speaks_portuguese_and_gives_times_with_the
     from django.contrib.auth import get_user_model
 
     from portal.timefmt import show_time
-    from tests.factories import AccessAttemptFactory
 
     get_user_model().objects.filter(pk=staff.pk).update(is_superuser=True)
     moment = dt.datetime(2027, 3, 2, 13, 5, tzinfo=dt.UTC)
@@ -130,6 +131,15 @@ def test_the_sign_in_protection_admin_speaks_portuguese_and_gives_times_with_the
         # axes' own action answered 500 (AttributeError), and in English
         assert "1 tentativa de acesso expirada removida." in cleaned
         assert not AccessAttempt.objects.filter(pk=attempt.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/axes/accessattempt/", "/admin/axes/accesslog/", "/admin/axes/accessfailurelog/"]
+)
+def test_a_partner_user_cannot_see_the_sign_in_protection_admin(client_for, alice, url):
+    AccessAttemptFactory(username="charlie")
+    response = client_for(alice).get(url)
+    assert response.status_code == 302 and "/admin/login/" in response.url
 
 
 def test_api_is_throttled_per_user(monkeypatch, api, alice, bob):
